@@ -1,0 +1,135 @@
+# acctbatch - plain Makefile, no recursion.
+#   make            build build/acctbatch
+#   make check      every test, normally and under ASan+UBSan, with -Werror
+#   make demo       build and import samples/onboarding into a fresh database
+#   make bench      the benchmark of DESIGN section 8 (ratios and peak memory)
+#   make install    PREFIX=/usr/local DESTDIR=
+# Dependencies are Debian packages (tools/deps.sh installs them as root, or
+# prints the apt-get line to run).
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+CFLAGS ?= -O2 -g
+BUILD ?= build
+CONFORMANCE_DIR ?= ../shared/conformance
+
+WARN = -Wall -Wextra -Wpedantic -Wformat=2 -Wshadow -Wstrict-prototypes \
+       -Wmissing-prototypes -Wwrite-strings -Wvla
+PKGS = libxml-2.0 sqlite3 libarchive libsodium jansson
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lpthread
+ISO_JSON = /usr/share/iso-codes/json
+
+ifdef SANITIZE
+SAN = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+ifdef WERROR
+WARN += -Werror
+endif
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SAN) -Isrc -I$(BUILD) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+
+LIB_SRCS = \
+	src/csvio.c \
+	src/diag.c \
+	src/email.c \
+	src/entity.c \
+	src/import.c \
+	src/isocodes.c \
+	src/keyset.c \
+	src/outfile.c \
+	src/rejects.c \
+	src/report.c \
+	src/secret.c \
+	src/source.c \
+	src/store.c \
+	src/xmlio.c \
+	src/xsd.c
+CMD_SRCS = \
+	src/cmd_import.c \
+	src/cmd_init.c \
+	src/cmd_schema.c \
+	src/cmd_validate.c \
+	src/main.c
+TESTS = \
+	test_csvio \
+	test_email \
+	test_entity \
+	test_store \
+	test_xmlio \
+	test_xsd
+
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/%.o) $(BUILD)/isocodes_data.o
+CMD_OBJS = $(CMD_SRCS:src/%.c=$(BUILD)/%.o)
+TEST_BINS = $(TESTS:%=$(BUILD)/tests/%)
+
+all: $(BUILD)/acctbatch
+
+$(BUILD)/.deps-ok: tools/deps.sh
+	@./tools/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+$(BUILD)/gen_isocodes: tools/gen_isocodes.c $(BUILD)/.deps-ok
+	$(CC) -std=c11 $(WARN) $(CFLAGS) $(shell pkg-config --cflags jansson) $< -o $@ $(shell pkg-config --libs jansson)
+
+$(BUILD)/isocodes_data.c: $(BUILD)/gen_isocodes $(ISO_JSON)/iso_3166-1.json $(ISO_JSON)/iso_4217.json
+	$(BUILD)/gen_isocodes $(ISO_JSON)/iso_3166-1.json $(ISO_JSON)/iso_4217.json > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/isocodes_data.o: $(BUILD)/isocodes_data.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: src/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/acctbatch: $(LIB_OBJS) $(CMD_OBJS)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
+$(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -c $< -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJS)
+	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+# The checked-in schemas are generated from src/entity.c; test_xsd keeps them current.
+schemas: $(BUILD)/acctbatch
+	for e in accounts logins contacts invoices; do $(BUILD)/acctbatch schema $$e > schemas/$$e.xsd; done
+
+unit: $(BUILD)/acctbatch $(TEST_BINS)
+	@set -e; for t in $(TEST_BINS); do \
+		echo "== $$t"; CONFORMANCE_DIR=$(CONFORMANCE_DIR) ACCTBATCH=$(BUILD)/acctbatch $$t; done
+
+e2e: $(BUILD)/acctbatch
+	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) CONFORMANCE_DIR=$(abspath $(CONFORMANCE_DIR)) \
+		sh tests/e2e.sh
+
+check:
+	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
+	$(MAKE) WERROR=1 BUILD=build/check unit e2e
+	$(MAKE) WERROR=1 BUILD=build/asan SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
+	@echo "make check: all tests passed (normal and ASan+UBSan builds)"
+
+demo: $(BUILD)/acctbatch
+	rm -f demo.db demo.db-wal demo.db-shm
+	ACCTBATCH_NOW= $(BUILD)/acctbatch --db demo.db import samples/onboarding/csv
+
+install: $(BUILD)/acctbatch
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/acctbatch/schemas
+	install -m 755 $(BUILD)/acctbatch $(DESTDIR)$(PREFIX)/bin/acctbatch
+	install -m 644 docs/acctbatch.1 $(DESTDIR)$(PREFIX)/share/man/man1/acctbatch.1
+	install -m 644 schemas/*.xsd $(DESTDIR)$(PREFIX)/share/acctbatch/schemas/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/acctbatch $(DESTDIR)$(PREFIX)/share/man/man1/acctbatch.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/acctbatch
+
+clean:
+	rm -rf build demo.db demo.db-wal demo.db-shm
+
+.PHONY: all check unit e2e demo bench install uninstall clean schemas
+.PRECIOUS: $(BUILD)/tests/%.o
+
+-include $(shell find build -name '*.d' 2>/dev/null)

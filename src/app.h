@@ -1,0 +1,49 @@
+/*
+ * app.h - the state every command shares: global options, the output sink
+ * (notes honour --quiet, errors never do) and the command entry points.
+ * Commands parse their own options and orchestrate; they hold no SQL and no
+ * libcsv/libxml2/libarchive calls.
+ */
+#ifndef ACCTBATCH_APP_H
+#define ACCTBATCH_APP_H
+
+#include <stdbool.h>
+
+/* Exit statuses (sysexits), DESIGN section 4. */
+enum {
+	EXIT_DONE = 0,
+	EXIT_REJECTED = 1,
+	EXIT_USAGE = 64,
+	EXIT_DATAERR = 65,
+	EXIT_NOINPUT = 66,
+	EXIT_CANTCREAT = 73,
+	EXIT_IOERR = 74,
+	EXIT_TEMPFAIL = 75,
+};
+
+/* Global options and run-wide state. */
+struct app {
+	const char *db_path;   /* --db, $ACCTBATCH_DB or ./acctbatch.db */
+	bool quiet;            /* --quiet: no notes or summaries */
+	bool verbose;          /* --verbose: more notes */
+	bool progress;         /* progress line allowed (stderr is a terminal, no --no-progress) */
+	const char *cmd;       /* current command name for messages */
+	char *command_line;    /* the whole command line, for the batches table */
+	int busy_ms;           /* how long to wait for a locked database */
+};
+
+/* app_error: print "acctbatch: CMD: MESSAGE" to stderr; returns -1. */
+int app_error(const struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* app_note: print a note to stderr unless --quiet. */
+void app_note(const struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* app_now: the current UTC time as ISO 8601 (ACCTBATCH_NOW overrides, for tests). */
+const char *app_now(void);
+
+int cmd_init(int argc, char **argv, struct app *app);
+int cmd_validate(int argc, char **argv, struct app *app);
+int cmd_import(int argc, char **argv, struct app *app);
+int cmd_schema(int argc, char **argv, struct app *app);
+
+#endif

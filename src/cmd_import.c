@@ -1,0 +1,258 @@
+/*
+ * cmd_import.c - "acctbatch import" and the option parsing it shares with
+ * "acctbatch validate": parse options, check their combinations, resolve
+ * the inputs, open the store, run the import layer, print.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "cmd_import.h"
+#include "import.h"
+#include "report.h"
+#include "store.h"
+
+/* The progress line: at most five times a second, on stderr only. */
+struct progress {
+	const struct app *app;  /* for the command name */
+	struct timespec start;  /* when the run began */
+	double last;            /* seconds since start at the last print */
+	bool shown;             /* a line is on screen */
+};
+
+static double elapsed(const struct progress *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - p->start.tv_sec) + (now.tv_nsec - p->start.tv_nsec) / 1e9;
+}
+
+static void show_progress(void *ctx, long records, uint64_t done, uint64_t total)
+{
+	struct progress *p = ctx;
+	double t = elapsed(p);
+
+	if (t - p->last < 0.2)
+		return;
+	p->last = t;
+	p->shown = true;
+	fprintf(stderr, "\racctbatch: %s: %ld records, %.0f records/s", p->app->cmd, records,
+		t > 0 ? records / t : 0.0);
+	if (total > 0)
+		fprintf(stderr, ", %d%% read", (int)(done * 100 / total));
+	fputs("\033[K", stderr);
+	fflush(stderr);
+}
+
+static int usage(const struct app *app, bool validate)
+{
+	if (validate)
+		fprintf(stderr, "usage: acctbatch validate [--entity ENTITY] [--format csv|xml] "
+				"[--mode MODE] [--report FILE] FILE...\n");
+	else
+		fprintf(stderr,
+			"usage: acctbatch import [--mode insert|update|upsert|delete|sync] [--dry-run]\n"
+			"                        [--on-error abort|skip|skip-account] [--max-errors N]\n"
+			"                        [--rejects FILE] [--report FILE] [--cascade]\n"
+			"                        [--entity ENTITY] [--format csv|xml] FILE...\n");
+	(void)app;
+	return EXIT_USAGE;
+}
+
+static int parse_mode(const char *s, enum import_mode *mode)
+{
+	static const char *const names[] = {"insert", "update", "upsert", "delete", "sync"};
+
+	for (int i = 0; i < 5; i++)
+		if (strcmp(s, names[i]) == 0) {
+			*mode = (enum import_mode)i;
+			return 0;
+		}
+	return -1;
+}
+
+int import_command(int argc, char **argv, struct app *app, bool validate)
+{
+	static const struct option longopts[] = {
+		{"mode", required_argument, NULL, 'm'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"on-error", required_argument, NULL, 'e'},
+		{"max-errors", required_argument, NULL, 'x'},
+		{"rejects", required_argument, NULL, 'r'},
+		{"report", required_argument, NULL, 'R'},
+		{"cascade", no_argument, NULL, 'c'},
+		{"entity", required_argument, NULL, 'E'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct import_opts opts;
+	struct import_result res;
+	struct input_list inputs = {0};
+	struct diag_list rdiags = {0};
+	struct store *store = NULL;
+	struct progress prog;
+	const struct entity *entity = NULL;
+	enum input_format format = FORMAT_UNKNOWN;
+	const char *report_path = NULL;
+	bool mode_given = false;
+	int c, status = EXIT_DONE;
+	enum resolve_status rs;
+	enum store_status st;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&res, 0, sizeof(res));
+	opts.mode = MODE_UPSERT;
+	opts.on_error = ON_ERROR_ABORT;
+	opts.validate_only = validate;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			if (parse_mode(optarg, &opts.mode) != 0) {
+				app_error(app, "unknown mode '%s' (insert, update, upsert, delete, sync)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			mode_given = true;
+			break;
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'e':
+			if (strcmp(optarg, "abort") == 0)
+				opts.on_error = ON_ERROR_ABORT;
+			else if (strcmp(optarg, "skip") == 0)
+				opts.on_error = ON_ERROR_SKIP;
+			else if (strcmp(optarg, "skip-account") == 0)
+				opts.on_error = ON_ERROR_SKIP_ACCOUNT;
+			else {
+				app_error(app, "unknown --on-error '%s' (abort, skip, skip-account)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'x': {
+			char *end;
+			errno = 0;
+			opts.max_errors = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || opts.max_errors < 1) {
+				app_error(app, "--max-errors needs a positive number, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 'r':
+			opts.rejects_path = optarg;
+			break;
+		case 'R':
+			report_path = optarg;
+			break;
+		case 'c':
+			opts.cascade = true;
+			break;
+		case 'E':
+			entity = entity_by_name(optarg);
+			if (!entity) {
+				app_error(app, "unknown entity '%s' (accounts, logins, contacts, invoices)",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "csv") == 0)
+				format = FORMAT_CSV;
+			else if (strcmp(optarg, "xml") == 0)
+				format = FORMAT_XML;
+			else {
+				app_error(app, "unknown format '%s' (csv, xml)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h':
+			usage(app, validate);
+			return EXIT_DONE;
+		default:
+			return usage(app, validate);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		app_error(app, "no input files given");
+		return usage(app, validate);
+	}
+	if (validate && (opts.dry_run || opts.rejects_path || opts.cascade ||
+			 opts.on_error != ON_ERROR_ABORT || opts.max_errors)) {
+		app_error(app, "validate takes only --entity, --format, --mode and --report");
+		return EXIT_USAGE;
+	}
+	if (opts.cascade && opts.mode != MODE_DELETE) {
+		app_error(app, "--cascade goes with --mode delete");
+		return EXIT_USAGE;
+	}
+	(void)mode_given;
+
+	rs = inputs_resolve(argv, argc, entity, format, opts.mode == MODE_DELETE, &inputs, &rdiags);
+	if (rs != RESOLVE_OK) {
+		for (size_t i = 0; i < rdiags.count; i++) {
+			const struct diag *d = &rdiags.items[i];
+			app_error(app, "%s: %s", d->file ? d->file : "", d->message);
+		}
+		status = rs == RESOLVE_MISSING ? EXIT_NOINPUT
+			 : rs == RESOLVE_USAGE ? EXIT_USAGE
+			 : rs == RESOLVE_UNKNOWN ? EXIT_DATAERR
+						 : EXIT_IOERR;
+		goto out;
+	}
+	if (!validate) {
+		st = store_open(app->db_path, app->busy_ms, &store);
+		if (st != STORE_OK) {
+			app_error(app, "%s", store_errmsg(store));
+			status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+			goto out;
+		}
+	}
+	opts.command = app->command_line;
+	opts.now = app_now();
+	if (app->progress) {
+		memset(&prog, 0, sizeof(prog));
+		prog.app = app;
+		clock_gettime(CLOCK_MONOTONIC, &prog.start);
+		opts.progress = show_progress;
+		opts.progress_ctx = &prog;
+	}
+	status = import_run(store, &inputs, &opts, &res);
+	if (app->progress && prog.shown)
+		fputs("\r\033[K", stderr);
+	report_diags(app, &res.diags);
+	if (res.stopped_max_errors)
+		app_error(app, "stopped after %ld rejected records (--max-errors); nothing written",
+			  opts.max_errors);
+	if (res.message[0])
+		app_error(app, "%s", res.message);
+	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
+		report_summary(stdout, &res, validate);
+	if (report_path && report_json_write(report_path, &res) != 0) {
+		app_error(app, "cannot write the report '%s': %s", report_path, strerror(errno));
+		if (status < 64)
+			status = EXIT_CANTCREAT;
+	}
+out:
+	import_result_release(&res);
+	input_list_release(&inputs);
+	diag_list_release(&rdiags);
+	store_close(store);
+	return status;
+}
+
+int cmd_import(int argc, char **argv, struct app *app)
+{
+	return import_command(argc, argv, app, false);
+}

@@ -1,0 +1,31 @@
+/*
+ * cmd_init.c - "acctbatch init": create the database or migrate it to the
+ * current schema version (every other command does this implicitly too).
+ */
+#include <stdio.h>
+
+#include "app.h"
+#include "store.h"
+
+int cmd_init(int argc, char **argv, struct app *app)
+{
+	struct store *store = NULL;
+	enum store_status st;
+	int status = EXIT_DONE;
+
+	(void)argv;
+	if (argc != 1) {
+		fprintf(stderr, "usage: acctbatch [--db PATH] init\n");
+		return EXIT_USAGE;
+	}
+	st = store_open(app->db_path, app->busy_ms, &store);
+	if (st != STORE_OK) {
+		app_error(app, "%s", store_errmsg(store));
+		status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	} else {
+		app_note(app, "database '%s' is at schema version %d", app->db_path,
+			 store_schema_version(store));
+	}
+	store_close(store);
+	return status;
+}

@@ -1,0 +1,102 @@
+/*
+ * diag.h - the one diagnostic type of acctbatch and the list that collects them.
+ *
+ * Every problem found in input (a bad cell, a CSV syntax error, an XML schema
+ * violation, a record the database refuses) becomes one struct diag with a
+ * stable code from DESIGN section 4 and a location. Layers add diagnostics to
+ * a list and return a status; only the command layer prints them, once, in
+ * one format. This file must not print anything except in diag_print().
+ */
+#ifndef ACCTBATCH_DIAG_H
+#define ACCTBATCH_DIAG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* The stable error codes of DESIGN section 4. Extend, never rename. */
+enum diag_code {
+	DIAG_REQUIRED,
+	DIAG_TOO_LONG,
+	DIAG_BAD_FORMAT,
+	DIAG_BAD_EMAIL,
+	DIAG_BAD_COUNTRY,
+	DIAG_BAD_CURRENCY,
+	DIAG_BAD_DATE,
+	DIAG_BAD_BOOLEAN,
+	DIAG_BAD_AMOUNT,
+	DIAG_BAD_ENUM,
+	DIAG_UNKNOWN_COLUMN,
+	DIAG_MISSING_COLUMN,
+	DIAG_DUPLICATE_IN_FILE,
+	DIAG_EXISTS,
+	DIAG_NOT_FOUND,
+	DIAG_NO_ACCOUNT,
+	DIAG_PASSWORD_MISMATCH,
+	DIAG_PASSWORD_WEAK,
+	DIAG_NO_ACCESS,
+	DIAG_DUE_BEFORE_ISSUE,
+	DIAG_HAS_INVOICES,
+	DIAG_CSV_SYNTAX,
+	DIAG_BAD_UTF8,
+	DIAG_XML_SYNTAX,
+	DIAG_SCHEMA,
+	DIAG_ACCOUNT_REJECTED, /* --on-error skip-account dropped a valid record */
+	DIAG_HAS_DEPENDENTS,   /* account delete needs --cascade */
+	DIAG_CODE_COUNT
+};
+
+/* One problem with its location. Strings are owned by the diagnostic. */
+struct diag {
+	enum diag_code code;
+	char *file;    /* input name as the user gave it, or NULL */
+	long line;     /* 1-based line where the record (or problem) starts, 0 if none */
+	long column;   /* 1-based column (XML only), 0 if unknown */
+	long record;   /* 1-based record number within the file, 0 if none */
+	char *field;   /* field name, or NULL when the problem is not a field's */
+	char *message; /* lower-case phrase, no final full stop */
+};
+
+/*
+ * A growing list of diagnostics. Invariant: items[0..count) are initialised;
+ * count <= cap. A zeroed struct is an empty list.
+ */
+struct diag_list {
+	struct diag *items; /* owned array */
+	size_t count;       /* diagnostics held */
+	size_t cap;         /* allocated slots */
+};
+
+/* diag_code_name: the stable snake_case name of CODE, e.g. "bad_email". */
+const char *diag_code_name(enum diag_code code);
+
+/*
+ * diag_add: append a diagnostic to LIST; FILE and FIELD may be NULL; the
+ * message is formatted from FMT. Strings are copied. Returns a pointer to the
+ * new item, or NULL when memory ran out (the list is unchanged then).
+ */
+struct diag *diag_add(struct diag_list *list, enum diag_code code, const char *file, long line,
+		      long column, long record, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+/* diag_vadd: diag_add with a va_list. */
+struct diag *diag_vadd(struct diag_list *list, enum diag_code code, const char *file, long line,
+		       long column, long record, const char *field, const char *fmt, va_list ap)
+	__attribute__((format(printf, 8, 0)));
+
+/*
+ * diag_print: write D to OUT as one line:
+ * "acctbatch: CMD: FILE:LINE[:COL]: [record N: ][field 'F': ]MESSAGE [CODE]".
+ */
+void diag_print(FILE *out, const char *cmd, const struct diag *d);
+
+/* diag_list_release: free every item; the list is empty afterwards. Safe twice. */
+void diag_list_release(struct diag_list *list);
+
+/* diag_list_truncate: drop items from index N on (freeing them). */
+void diag_list_truncate(struct diag_list *list, size_t n);
+
+/* xstrdup_or_null: strdup that accepts NULL and returns NULL for it. */
+char *xstrdup_or_null(const char *s);
+
+#endif

@@ -1,0 +1,592 @@
+/*
+ * entity.c - the field tables of DESIGN section 1 and the per-cell checks.
+ *
+ * Owns: which fields exist, their types and limits, and whether one value is
+ * valid for its field. Must not: read files, touch the database, or decide
+ * cross-field or cross-record rules (record.c and import.c do that).
+ */
+#include "entity.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "email.h"
+#include "isocodes.h"
+
+#define ID_FIRST "A-Za-z0-9"
+
+static const char *const account_status[] = {"active", "suspended", "closed", NULL};
+static const char *const invoice_kind[] = {"standard", "summary", NULL};
+static const char *const invoice_status[] = {"open", "paid", "void", NULL};
+
+#define TOOL_TIMES                                                                                 \
+	{"created_at", FT_TIME, F_TOOL, 0, 0, NULL, NULL, NULL, NULL,                              \
+	 "when the record was created (UTC); may be given on insert"},                             \
+	{                                                                                          \
+		"updated_at", FT_TIME, F_TOOL, 0, 0, NULL, NULL, NULL, NULL,                       \
+			"when the record last changed (UTC); kept by the tool"                     \
+	}
+
+static const struct field account_fields[] = {
+	{"account_id", FT_CODE, F_KEY | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
+	 "the account's identifier"},
+	{"name", FT_TEXT, F_REQUIRED, 1, 200, NULL, NULL, NULL, NULL, "company or person"},
+	{"email", FT_EMAIL, F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL,
+	 "the primary account holder's login"},
+	{"full_name", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "the account holder's name"},
+	{"phone", FT_CODE, 0, 1, 32, "+0-9", "0-9 -", NULL, NULL, "'+' and digits, spaces, '-'"},
+	{"street", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "street address"},
+	{"city", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "city"},
+	{"region", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "state, province or region"},
+	{"postal_code", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "postal code"},
+	{"country", FT_COUNTRY, F_REQUIRED, 0, 2, NULL, NULL, NULL, NULL, "ISO 3166-1 alpha-2"},
+	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, account_status, "active", "account status"},
+	{"subscriptions", FT_TOKENS, 0, 0, 0, NULL, NULL, NULL, NULL,
+	 "mailing lists the holder subscribed to"},
+	TOOL_TIMES,
+};
+
+static const struct field login_fields[] = {
+	{"account_id", FT_CODE, F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
+	 "the account the login belongs to"},
+	{"email", FT_EMAIL, F_KEY | F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL,
+	 "the login; unique across all logins"},
+	{"full_name", FT_TEXT, F_REQUIRED, 1, 200, NULL, NULL, NULL, NULL, "the colleague's name"},
+	{"password", FT_SECRET, F_SECRET | F_INPUT, 10, 128, NULL, NULL, NULL, NULL,
+	 "new password, 10-128 characters; hashed, never stored"},
+	{"password_confirm", FT_SECRET, F_SECRET | F_INPUT, 0, 128, NULL, NULL, NULL, NULL,
+	 "the same password again"},
+	{"password_hash", FT_HASH, F_NOEXPORT, 0, 512, NULL, NULL, NULL, NULL,
+	 "an existing Argon2id, bcrypt or yescrypt hash instead of a password"},
+	{"activate_licenses", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "access type"},
+	{"make_purchases", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "access type"},
+	{"view_pay_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "access type"},
+	{"invoice_created_alerts", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false",
+	 "receives \"Invoice Created\" email alerts"},
+	TOOL_TIMES,
+};
+
+static const struct field contact_fields[] = {
+	{"account_id", FT_CODE, F_KEY | F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL,
+	 NULL, "the account the contact belongs to"},
+	{"first_name", FT_TEXT, F_REQUIRED, 1, 100, NULL, NULL, NULL, NULL, "first name"},
+	{"last_name", FT_TEXT, F_REQUIRED, 1, 100, NULL, NULL, NULL, NULL, "last name"},
+	{"email", FT_EMAIL, F_KEY | F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL, "where mail goes"},
+	{"country", FT_COUNTRY, F_REQUIRED, 0, 2, NULL, NULL, NULL, NULL, "ISO 3166-1 alpha-2"},
+	{"standard_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type"},
+	{"summary_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type"},
+	{"important_notices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type"},
+	TOOL_TIMES,
+};
+
+static const struct field invoice_fields[] = {
+	{"invoice_number", FT_CODE, F_KEY | F_REQUIRED, 1, 40, ID_FIRST, "A-Za-z0-9/_-", NULL,
+	 NULL, "the invoice's number"},
+	{"account_id", FT_CODE, F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
+	 "the account invoiced"},
+	{"kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, invoice_kind, NULL, "invoice kind"},
+	{"issued_on", FT_DATE, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL, "issue date"},
+	{"due_on", FT_DATE, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL, "due date, not before issue"},
+	{"currency", FT_CURRENCY, F_REQUIRED, 0, 3, NULL, NULL, NULL, NULL, "ISO 4217"},
+	{"total", FT_AMOUNT, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL,
+	 "amount >= 0 with at most the currency's minor digits"},
+	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, invoice_status, "open", "invoice status"},
+	{"description", FT_TEXT, 0, 0, 500, NULL, NULL, NULL, NULL, "free text"},
+	TOOL_TIMES,
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct entity entities[ENTITY_COUNT] = {
+	{ENTITY_ACCOUNTS, "accounts", "account", account_fields, COUNT(account_fields), {0, -1}, 0,
+	 2},
+	{ENTITY_LOGINS, "logins", "login", login_fields, COUNT(login_fields), {1, -1}, 0, 1},
+	{ENTITY_CONTACTS, "contacts", "contact", contact_fields, COUNT(contact_fields), {0, 3}, 0,
+	 3},
+	{ENTITY_INVOICES, "invoices", "invoice", invoice_fields, COUNT(invoice_fields), {0, -1}, 1,
+	 -1},
+};
+
+_Static_assert(COUNT(account_fields) <= FIELD_MAX, "FIELD_MAX too small");
+_Static_assert(COUNT(login_fields) <= FIELD_MAX, "FIELD_MAX too small");
+
+const struct entity *entity_get(enum entity_id id)
+{
+	return &entities[id];
+}
+
+const struct entity *entity_by_name(const char *name)
+{
+	for (int i = 0; i < ENTITY_COUNT; i++)
+		if (strcmp(entities[i].plural, name) == 0 || strcmp(entities[i].singular, name) == 0)
+			return &entities[i];
+	return NULL;
+}
+
+int entity_field_index(const struct entity *e, const char *name, size_t len)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (strlen(e->fields[i].name) == len && memcmp(e->fields[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+long utf8_length(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	long n = 0;
+
+	while (p < end) {
+		unsigned c = *p;
+		size_t k;
+		unsigned cp;
+
+		if (c < 0x80) {
+			p++;
+			n++;
+			continue;
+		}
+		if (c >= 0xC2 && c <= 0xDF) {
+			k = 1;
+			cp = c & 0x1F;
+		} else if (c >= 0xE0 && c <= 0xEF) {
+			k = 2;
+			cp = c & 0x0F;
+		} else if (c >= 0xF0 && c <= 0xF4) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return -1;
+		}
+		if ((size_t)(end - p) <= k)
+			return -1;
+		for (size_t i = 1; i <= k; i++) {
+			if ((p[i] & 0xC0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (p[i] & 0x3F);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+		    (cp >= 0xD800 && cp <= 0xDFFF))
+			return -1;
+		p += k + 1;
+		n++;
+	}
+	return n;
+}
+
+char *email_normalize(const char *s, size_t len)
+{
+	char *out = malloc(len + 1);
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		out[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+	out[len] = '\0';
+	return out;
+}
+
+int parse_bool(const char *s, size_t len)
+{
+	static const char *const yes[] = {"true", "1", "yes"};
+	static const char *const no[] = {"false", "0", "no"};
+
+	for (size_t i = 0; i < 3; i++) {
+		if (strlen(yes[i]) == len && strncasecmp(s, yes[i], len) == 0)
+			return 1;
+		if (strlen(no[i]) == len && strncasecmp(s, no[i], len) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int parse_amount(const char *s, size_t len, int digits, int64_t *out, const char **why)
+{
+	int64_t whole = 0, frac = 0;
+	size_t i = 0, nint = 0, nfrac = 0;
+
+	while (i < len && s[i] >= '0' && s[i] <= '9') {
+		if (whole > (INT64_MAX / 10000 - 9) / 10) {
+			*why = "amount too large";
+			return -1;
+		}
+		whole = whole * 10 + (s[i] - '0');
+		i++;
+		nint++;
+	}
+	if (i < len && s[i] == '.') {
+		i++;
+		while (i < len && s[i] >= '0' && s[i] <= '9') {
+			if (nfrac < 4)
+				frac = frac * 10 + (s[i] - '0');
+			i++;
+			nfrac++;
+		}
+		if (nfrac == 0) {
+			*why = "not a decimal amount (digits, optional '.' and fraction)";
+			return -1;
+		}
+	}
+	if (nint == 0 || i != len) {
+		*why = len && s[0] == '-' ? "amount must not be negative"
+					  : "not a decimal amount (digits, optional '.' and fraction)";
+		return -1;
+	}
+	if (digits >= 0 && (int)nfrac > digits) {
+		*why = digits == 0 ? "currency has no minor unit; no decimals allowed"
+				   : "more decimals than the currency's minor unit";
+		return -1;
+	}
+	if (digits < 0)
+		digits = 4;
+	while ((int)nfrac < digits) {
+		frac *= 10;
+		nfrac++;
+	}
+	for (int d = 0; d < digits; d++)
+		whole *= 10;
+	*out = whole + frac;
+	return 0;
+}
+
+void format_amount(int64_t minor, int digits, char *buf, size_t size)
+{
+	int64_t scale = 1;
+
+	for (int d = 0; d < digits; d++)
+		scale *= 10;
+	if (digits == 0)
+		snprintf(buf, size, "%lld", (long long)minor);
+	else
+		snprintf(buf, size, "%lld.%0*lld", (long long)(minor / scale), digits,
+			 (long long)(minor % scale));
+}
+
+/* Whether C is in a class body such as "A-Za-z0-9._-" (ranges and literals). */
+static bool in_class(unsigned char c, const char *cls)
+{
+	for (const char *p = cls; *p; p++) {
+		if (p[1] == '-' && p[2]) {
+			if (c >= (unsigned char)p[0] && c <= (unsigned char)p[2])
+				return true;
+			p += 2;
+		} else if ((unsigned char)*p == c) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static int num(const char *s, size_t n)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (s[i] - '0');
+	return v;
+}
+
+static bool valid_date(const char *s, size_t len)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, max;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-' || !is_digits(s, 4) || !is_digits(s + 5, 2) ||
+	    !is_digits(s + 8, 2))
+		return false;
+	y = num(s, 4);
+	m = num(s + 5, 2);
+	d = num(s + 8, 2);
+	if (y < 1 || m < 1 || m > 12 || d < 1)
+		return false;
+	max = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	return d <= max;
+}
+
+static bool valid_time(const char *s, size_t len)
+{
+	if (len != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+		return false;
+	if (!valid_date(s, 10) || !is_digits(s + 11, 2) || !is_digits(s + 14, 2) ||
+	    !is_digits(s + 17, 2))
+		return false;
+	return num(s + 11, 2) < 24 && num(s + 14, 2) < 60 && num(s + 17, 2) < 60;
+}
+
+/* Crypt-style alphabet used by bcrypt and yescrypt. */
+static bool crypt64(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!in_class((unsigned char)s[i], "./A-Za-z0-9"))
+			return false;
+	return n > 0;
+}
+
+static bool b64(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!in_class((unsigned char)s[i], "A-Za-z0-9+/"))
+			return false;
+	return n > 0;
+}
+
+static bool valid_hash(const char *s, size_t len)
+{
+	/* bcrypt: $2a$ / $2b$ / $2y$, two-digit cost, $, 53 characters */
+	if (len == 60 && s[0] == '$' && s[1] == '2' && strchr("aby", s[2]) && s[3] == '$' &&
+	    is_digits(s + 4, 2) && s[6] == '$')
+		return num(s + 4, 2) >= 4 && num(s + 4, 2) <= 31 && crypt64(s + 7, 53);
+	/* yescrypt: $y$PARAMS$SALT$HASH */
+	if (len > 4 && strncmp(s, "$y$", 3) == 0) {
+		const char *p = s + 3, *end = s + len, *d1, *d2;
+		d1 = memchr(p, '$', (size_t)(end - p));
+		if (!d1)
+			return false;
+		d2 = memchr(d1 + 1, '$', (size_t)(end - d1 - 1));
+		return d2 && crypt64(p, (size_t)(d1 - p)) && crypt64(d1 + 1, (size_t)(d2 - d1 - 1)) &&
+		       crypt64(d2 + 1, (size_t)(end - d2 - 1));
+	}
+	/* argon2id: $argon2id$v=19$m=N,t=N,p=N$SALT$HASH */
+	if (len > 10 && strncmp(s, "$argon2id$", 10) == 0) {
+		unsigned v, m, t, p;
+		int used = 0;
+		const char *salt, *hash;
+		if (sscanf(s + 10, "v=%u$m=%u,t=%u,p=%u%n", &v, &m, &t, &p, &used) != 4 ||
+		    used <= 0 || (size_t)(10 + used) >= len || s[10 + used] != '$')
+			return false;
+		salt = s + 10 + used + 1;
+		hash = memchr(salt, '$', len - (size_t)(salt - s));
+		if (!hash || v != 19 || m == 0 || t == 0 || p == 0)
+			return false;
+		return b64(salt, (size_t)(hash - salt)) && b64(hash + 1, len - (size_t)(hash + 1 - s));
+	}
+	return false;
+}
+
+static bool valid_tokens(const char *s, size_t len, const char **why)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start;
+		while (i < len && s[i] == ' ')
+			i++;
+		start = i;
+		while (i < len && s[i] != ' ') {
+			if (!in_class((unsigned char)s[i], "a-z0-9_")) {
+				*why = "subscription names are lower-case letters, digits and '_'";
+				return false;
+			}
+			i++;
+		}
+		if (i - start > 40) {
+			*why = "subscription name longer than 40 characters";
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool has_control(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+			return true;
+	}
+	return false;
+}
+
+int entity_check_value(const struct field *f, const char *v, size_t len, enum diag_code *code,
+		       const char **why)
+{
+	long chars = utf8_length(v, len);
+
+	if (chars < 0) {
+		*code = DIAG_BAD_UTF8;
+		*why = "not valid UTF-8";
+		return -1;
+	}
+	if (f->max_len && chars > (long)f->max_len && f->type != FT_SECRET) {
+		*code = DIAG_TOO_LONG;
+		*why = "longer than allowed";
+		return -1;
+	}
+	switch (f->type) {
+	case FT_TEXT:
+		if (has_control(v, len)) {
+			*code = DIAG_BAD_FORMAT;
+			*why = "contains a control character";
+			return -1;
+		}
+		return 0;
+	case FT_SECRET:
+		return 0; /* length rules are password_weak, checked with the record */
+	case FT_CODE:
+		if (!in_class((unsigned char)v[0], f->first_chars)) {
+			*code = DIAG_BAD_FORMAT;
+			*why = "starts with a character that is not allowed";
+			return -1;
+		}
+		for (size_t i = 1; i < len; i++)
+			if (!in_class((unsigned char)v[i], f->rest_chars)) {
+				*code = DIAG_BAD_FORMAT;
+				*why = "contains a character that is not allowed";
+				return -1;
+			}
+		return 0;
+	case FT_EMAIL:
+		if (email_check(v, len, why) != 0) {
+			*code = DIAG_BAD_EMAIL;
+			return -1;
+		}
+		return 0;
+	case FT_COUNTRY:
+		if (!iso_country_valid(v, len)) {
+			*code = DIAG_BAD_COUNTRY;
+			*why = "not an ISO 3166-1 alpha-2 country code";
+			return -1;
+		}
+		return 0;
+	case FT_CURRENCY:
+		if (!iso_currency_valid(v, len)) {
+			*code = DIAG_BAD_CURRENCY;
+			*why = "not an ISO 4217 currency code";
+			return -1;
+		}
+		return 0;
+	case FT_DATE:
+		if (!valid_date(v, len)) {
+			*code = DIAG_BAD_DATE;
+			*why = "not a date (YYYY-MM-DD)";
+			return -1;
+		}
+		return 0;
+	case FT_TIME:
+		if (!valid_time(v, len)) {
+			*code = DIAG_BAD_DATE;
+			*why = "not a UTC time (YYYY-MM-DDTHH:MM:SSZ)";
+			return -1;
+		}
+		return 0;
+	case FT_BOOL:
+		if (parse_bool(v, len) < 0) {
+			*code = DIAG_BAD_BOOLEAN;
+			*why = "not a boolean (true/false, 1/0, yes/no)";
+			return -1;
+		}
+		return 0;
+	case FT_AMOUNT: {
+		int64_t minor;
+		if (parse_amount(v, len, -1, &minor, why) != 0) {
+			*code = DIAG_BAD_AMOUNT;
+			return -1;
+		}
+		return 0;
+	}
+	case FT_ENUM:
+		for (const char *const *e = f->values; *e; e++)
+			if (strlen(*e) == len && memcmp(*e, v, len) == 0)
+				return 0;
+		*code = DIAG_BAD_ENUM;
+		*why = "not one of the allowed values";
+		return -1;
+	case FT_TOKENS:
+		if (!valid_tokens(v, len, why)) {
+			*code = DIAG_BAD_FORMAT;
+			return -1;
+		}
+		return 0;
+	case FT_HASH:
+		if (!valid_hash(v, len)) {
+			*code = DIAG_BAD_FORMAT;
+			*why = "not an Argon2id, bcrypt or yescrypt hash string";
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int entity_report(struct diag_list *diags, const struct record *rec, int fi, enum diag_code code,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	long line = rec->line, column = rec->column;
+
+	if (fi >= 0 && rec->field_line[fi] > 0) {
+		line = rec->field_line[fi];
+		column = rec->field_column[fi];
+	}
+	va_start(ap, fmt);
+	diag_vadd(diags, code, rec->file, line, column, rec->number,
+		  fi >= 0 ? rec->entity->fields[fi].name : NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Quote VALUE for a message: at most 60 bytes, never a secret. */
+static void quote_value(const struct field *f, const char *v, size_t len, char *buf, size_t size)
+{
+	if (f->flags & F_SECRET) {
+		snprintf(buf, size, "[redacted]");
+		return;
+	}
+	if (len > 60) {
+		size_t cut = 57;
+		while (cut > 0 && ((unsigned char)v[cut] & 0xC0) == 0x80)
+			cut--;
+		snprintf(buf, size, "'%.*s...'", (int)cut, v);
+		return;
+	}
+	snprintf(buf, size, "'%.*s'", (int)len, v);
+}
+
+int entity_check_cells(const struct record *rec, struct diag_list *diags)
+{
+	const struct entity *e = rec->entity;
+	int problems = 0;
+
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		const char *v = rec->value[i];
+		enum diag_code code;
+		const char *why = NULL;
+		char shown[80];
+
+		if (!v)
+			continue;
+		if (rec->len[i] == 0) {
+			if (f->flags & F_REQUIRED) {
+				entity_report(diags, rec, (int)i, DIAG_REQUIRED, "must not be empty");
+				problems++;
+			}
+			continue;
+		}
+		if (entity_check_value(f, v, rec->len[i], &code, &why) == 0)
+			continue;
+		if (code == DIAG_BAD_UTF8) {
+			entity_report(diags, rec, (int)i, code, "not valid UTF-8");
+		} else if (code == DIAG_TOO_LONG) {
+			entity_report(diags, rec, (int)i, code, "longer than %u characters",
+				      f->max_len);
+		} else {
+			quote_value(f, v, rec->len[i], shown, sizeof(shown));
+			entity_report(diags, rec, (int)i, code, "%s %s", why, shown);
+		}
+		problems++;
+	}
+	return problems;
+}

@@ -1,0 +1,145 @@
+/*
+ * entity.h - the four entities as data: one table of field descriptors each.
+ *
+ * A field's name is written once, here; the CSV header check, the XML
+ * element mapping, the XSD text, the SQL statements and the validation loop
+ * are all driven by these tables. This layer knows the field rules of DESIGN
+ * section 1 and nothing about files or databases.
+ */
+#ifndef ACCTBATCH_ENTITY_H
+#define ACCTBATCH_ENTITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+
+#define FIELD_MAX 20 /* most fields any entity has */
+
+enum entity_id { ENTITY_ACCOUNTS, ENTITY_LOGINS, ENTITY_CONTACTS, ENTITY_INVOICES, ENTITY_COUNT };
+
+enum field_type {
+	FT_TEXT,     /* free text; length limits in characters (code points) */
+	FT_CODE,     /* identifier made of character classes (ids, phone) */
+	FT_EMAIL,    /* a mailbox mail can be sent to (email.h) */
+	FT_COUNTRY,  /* ISO 3166-1 alpha-2 from iso-codes */
+	FT_CURRENCY, /* ISO 4217 alpha-3 from iso-codes */
+	FT_DATE,     /* YYYY-MM-DD, a real calendar date */
+	FT_TIME,     /* YYYY-MM-DDTHH:MM:SSZ */
+	FT_BOOL,     /* true/false/1/0/yes/no, any case; stored 1/0 */
+	FT_AMOUNT,   /* decimal >= 0; stored as integer minor units */
+	FT_ENUM,     /* one of field.values */
+	FT_TOKENS,   /* space-separated [a-z0-9_]{1,40} tokens */
+	FT_SECRET,   /* plaintext password; never stored, shown as [redacted] */
+	FT_HASH,     /* Argon2id, bcrypt or yescrypt hash string */
+};
+
+#define F_REQUIRED 0x01u /* must be given (non-empty) when a record is created */
+#define F_KEY 0x02u      /* part of the natural key */
+#define F_SECRET 0x04u   /* value never shown; messages say [redacted] */
+#define F_INPUT 0x08u    /* input only, no database column (password, password_confirm) */
+#define F_TOOL 0x10u     /* kept by the tool; may be given on insert only (created_at) */
+#define F_REF 0x20u      /* names an account: accounts.account_id must exist */
+#define F_NOEXPORT 0x40u /* exported only on request (password_hash) */
+
+/* One field of an entity. */
+struct field {
+	const char *name;          /* CSV header, XML element and SQL column */
+	enum field_type type;      /* how a value is checked and stored */
+	unsigned flags;            /* F_* bits */
+	unsigned min_len;          /* minimum characters when given, 0 = none */
+	unsigned max_len;          /* maximum characters, 0 = no limit */
+	const char *first_chars;   /* FT_CODE: class of the first character, e.g. "A-Za-z0-9" */
+	const char *rest_chars;    /* FT_CODE: class of the other characters */
+	const char *const *values; /* FT_ENUM: NULL-terminated; values[0] is the default */
+	const char *default_value; /* stored when a new record leaves the field out */
+	const char *doc;           /* one-line description for docs and the XSD */
+};
+
+/* One entity: a name, its record element and its fields in schema order. */
+struct entity {
+	enum entity_id id;
+	const char *plural;          /* root element, table and file name: "accounts" */
+	const char *singular;        /* record element: "account" */
+	const struct field *fields;  /* schema order */
+	size_t nfields;              /* entries in fields */
+	int key[2];                  /* indexes of the key fields; key[1] == -1 if one */
+	int account_field;           /* index of account_id (ref or key) */
+	int email_field;             /* index of the email field */
+};
+
+/* entity_get: the table for ID. */
+const struct entity *entity_get(enum entity_id id);
+
+/* entity_by_name: the entity whose plural or singular is NAME, or NULL. */
+const struct entity *entity_by_name(const char *name);
+
+/* entity_field_index: index of the field called NAME (LEN bytes), or -1. */
+int entity_field_index(const struct entity *e, const char *name, size_t len);
+
+/*
+ * A record as read from a file: raw cell text per field. value[i] == NULL
+ * means the field was not given at all (column or element left out); ""
+ * means given empty. The strings are owned by whoever filled the record.
+ */
+struct record {
+	const struct entity *entity; /* what the record is */
+	const char *value[FIELD_MAX]; /* raw UTF-8 text, NUL-terminated, or NULL */
+	size_t len[FIELD_MAX];        /* byte lengths of value[] */
+	const char *file;             /* input name for diagnostics */
+	long line;                    /* line where the record starts */
+	long column;                  /* column (XML) or 0 */
+	long number;                  /* 1-based record number in its file */
+	long field_line[FIELD_MAX];   /* line of each field's element (XML), 0 = use line */
+	long field_column[FIELD_MAX]; /* column of each field's element (XML), 0 = none */
+};
+
+/* The context a cell check reports into. */
+struct check_ctx {
+	const struct record *rec; /* the record being checked (location) */
+	struct diag_list *diags;  /* where problems go */
+};
+
+/*
+ * entity_check_cells: check every given, non-empty value of REC against its
+ * field's type, length and pattern, and report an empty value of a required
+ * field. Cross-field rules are not checked here. Returns the number of
+ * problems added to DIAGS.
+ */
+int entity_check_cells(const struct record *rec, struct diag_list *diags);
+
+/*
+ * entity_check_value: check one non-empty VALUE (LEN bytes) of field F.
+ * Returns 0 when valid, else the diag code and sets *WHY to a static phrase.
+ */
+int entity_check_value(const struct field *f, const char *value, size_t len, enum diag_code *code,
+		       const char **why);
+
+/*
+ * entity_report: add a diagnostic about field F (index FI, -1 for none) of
+ * REC to DIAGS; a secret field's value never reaches the message because
+ * callers pass only the formatted message. Returns -1 for "return error()".
+ */
+int entity_report(struct diag_list *diags, const struct record *rec, int fi, enum diag_code code,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* parse_bool: 1 or 0 for a valid boolean spelling, -1 otherwise. */
+int parse_bool(const char *s, size_t len);
+
+/*
+ * parse_amount: parse a decimal ">= 0" with at most DIGITS fraction digits
+ * into minor units (*OUT). Returns 0, or -1 with *WHY set.
+ */
+int parse_amount(const char *s, size_t len, int digits, int64_t *out, const char **why);
+
+/* format_amount: write MINOR units with DIGITS fraction digits into BUF (>= 32 bytes). */
+void format_amount(int64_t minor, int digits, char *buf, size_t size);
+
+/* utf8_length: code points in S (LEN bytes), or -1 if S is not valid UTF-8. */
+long utf8_length(const char *s, size_t len);
+
+/* email_normalize: lower-case ASCII copy of S (malloc'd), the comparison form. */
+char *email_normalize(const char *s, size_t len);
+
+#endif

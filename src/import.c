@@ -1,0 +1,1180 @@
+/*
+ * import.c - the import pipeline (see import.h).
+ *
+ * One run: inputs are read one after another in dependency order; each
+ * record the reader hands over has had its cells checked; here it gets its
+ * key, the duplicate check, the reference check, the mode's decision
+ * (insert, update, unchanged, delete) and the rules that need several
+ * fields or the stored row; then it is written to the store inside the
+ * batch's transaction. The batch commits only when the options allow it.
+ *
+ * --on-error skip-account runs the batch twice: the first pass (rolled
+ * back, passwords not hashed) finds the accounts with a rejected record;
+ * the second drops every record of those accounts.
+ */
+#include "import.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "csvio.h"
+#include "isocodes.h"
+#include "keyset.h"
+#include "rejects.h"
+#include "secret.h"
+#include "source.h"
+#include "xmlio.h"
+
+/* A stand-in hash for passes that are rolled back: never committed. */
+static const char placeholder_hash[] = "$argon2id$v=19$m=8,t=1,p=1$cGxhY2Vob2xkZXI$cGxhY2Vob2xkZXI";
+
+/* ---------------------------------------------------------------- inputs */
+
+static int input_rank(const struct input *in)
+{
+	switch (in->e->id) {
+	case ENTITY_ACCOUNTS:
+		return 0;
+	case ENTITY_LOGINS:
+	case ENTITY_CONTACTS:
+		return 1;
+	default:
+		return 2;
+	}
+}
+
+static bool reverse_order;
+
+static int compare_inputs(const void *a, const void *b)
+{
+	const struct input *x = a, *y = b;
+	int d = input_rank(x) - input_rank(y);
+
+	if (reverse_order)
+		d = -d;
+	if (d == 0)
+		d = x->e->id - y->e->id;
+	return d != 0 ? d : (x < y ? -1 : x > y);
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static const struct entity *entity_from_name(const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		const struct entity *e = entity_get(id);
+		size_t n = strlen(e->plural);
+		if (strncasecmp(base, e->plural, n) == 0 &&
+		    (base[n] == '.' || base[n] == '-' || base[n] == '_'))
+			return e;
+	}
+	return NULL;
+}
+
+static int add_input(struct input_list *list, const char *path, const char *name)
+{
+	struct input *n = realloc(list->items, (list->count + 1) * sizeof(*n));
+
+	if (!n)
+		return -1;
+	list->items = n;
+	memset(&n[list->count], 0, sizeof(*n));
+	n[list->count].path = strdup(path);
+	n[list->count].name = strdup(name);
+	if (!n[list->count].path || !n[list->count].name) {
+		free(n[list->count].path);
+		free(n[list->count].name);
+		return -1;
+	}
+	list->count++;
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the .csv and .xml files of directory DIR, sorted by name. */
+static enum resolve_status add_directory(struct input_list *list, const char *dir,
+					 struct diag_list *diags)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	enum resolve_status st = RESOLVE_OK;
+
+	if (!d) {
+		diag_add(diags, DIAG_SCHEMA, dir, 0, 0, 0, NULL, "cannot read directory: %s",
+			 strerror(errno));
+		return RESOLVE_IO;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char **nn;
+		if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".csv") || ends_with(de->d_name, ".xml")))
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn)
+			break;
+		names = nn;
+		if (asprintf(&names[n], "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", de->d_name) < 0)
+			break;
+		n++;
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		if (st == RESOLVE_OK && add_input(list, names[i], names[i]) != 0)
+			st = RESOLVE_IO;
+		free(names[i]);
+	}
+	free(names);
+	if (n == 0) {
+		diag_add(diags, DIAG_SCHEMA, dir, 0, 0, 0, NULL,
+			 "directory holds no .csv or .xml files");
+		return RESOLVE_MISSING;
+	}
+	return st;
+}
+
+enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
+				   enum input_format force_format, bool reverse,
+				   struct input_list *list, struct diag_list *diags)
+{
+	enum resolve_status st = RESOLVE_OK;
+
+	memset(list, 0, sizeof(*list));
+	for (int i = 0; i < nargs; i++) {
+		struct stat sb;
+		if (strcmp(args[i], "-") == 0) {
+			if (!force_entity || force_format == FORMAT_UNKNOWN) {
+				diag_add(diags, DIAG_SCHEMA, "<stdin>", 0, 0, 0, NULL,
+					 "reading standard input needs --format and --entity");
+				return RESOLVE_USAGE;
+			}
+			if (add_input(list, "-", "<stdin>") != 0)
+				return RESOLVE_IO;
+			continue;
+		}
+		if (stat(args[i], &sb) != 0) {
+			diag_add(diags, DIAG_SCHEMA, args[i], 0, 0, 0, NULL, "cannot open: %s",
+				 strerror(errno));
+			st = RESOLVE_MISSING;
+			continue;
+		}
+		if (S_ISDIR(sb.st_mode)) {
+			enum resolve_status ds = add_directory(list, args[i], diags);
+			if (ds != RESOLVE_OK)
+				st = ds;
+		} else if (add_input(list, args[i], args[i]) != 0) {
+			return RESOLVE_IO;
+		}
+	}
+	if (st != RESOLVE_OK)
+		return st;
+	for (size_t i = 0; i < list->count; i++) {
+		struct input *in = &list->items[i];
+		struct source src;
+		const char *data;
+		size_t len = 0, k = 0;
+
+		in->format = force_format;
+		in->e = force_entity;
+		if (in->format == FORMAT_UNKNOWN)
+			in->format = ends_with(in->path, ".xml") ? FORMAT_XML
+				     : ends_with(in->path, ".csv") ? FORMAT_CSV : FORMAT_UNKNOWN;
+		if (in->e && in->format != FORMAT_UNKNOWN)
+			continue;
+		if (source_open_file(&src, in->path, in->name) != 0) {
+			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot open: %s",
+				 strerror(errno));
+			return errno == ENOENT ? RESOLVE_MISSING : RESOLVE_IO;
+		}
+		if (source_peek(&src, 4096, &data, &len) != 0) {
+			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot read: %s",
+				 strerror(src.error));
+			source_close(&src);
+			return RESOLVE_IO;
+		}
+		if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+			k = 3;
+		while (k < len && strchr(" \t\r\n", data[k]))
+			k++;
+		if (in->format == FORMAT_UNKNOWN)
+			in->format = k < len && data[k] == '<' ? FORMAT_XML : FORMAT_CSV;
+		if (!in->e)
+			in->e = in->format == FORMAT_XML ? xml_detect_entity(data, len)
+							 : csv_detect_entity(data, len);
+		if (!in->e)
+			in->e = entity_from_name(in->path);
+		source_close(&src);
+		if (!in->e) {
+			diag_add(diags, DIAG_SCHEMA, in->name, 1, 0, 0, NULL,
+				 "cannot tell which entity the file holds; name it with --entity");
+			st = RESOLVE_UNKNOWN;
+		}
+	}
+	reverse_order = reverse;
+	if (st == RESOLVE_OK)
+		qsort(list->items, list->count, sizeof(*list->items), compare_inputs);
+	return st;
+}
+
+void input_list_release(struct input_list *list)
+{
+	for (size_t i = 0; i < list->count; i++) {
+		free(list->items[i].path);
+		free(list->items[i].name);
+	}
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+}
+
+/* ------------------------------------------------------------------- run */
+
+/* All state of one pass over the inputs. */
+struct run {
+	struct store *store;                 /* NULL when only validating */
+	const struct import_opts *opts;      /* the command line */
+	struct import_result *res;           /* counts and diagnostics */
+	struct input *input;                 /* file being read */
+	size_t input_index;                  /* its index in the list */
+	bool final_pass;                     /* effects of this pass may be kept */
+	bool hash;                           /* compute real password hashes */
+	struct keyset seen[ENTITY_COUNT];    /* keys met in this batch */
+	struct keyset *bad_accounts;         /* accounts with a rejected record */
+	struct keyset sync_seen;             /* sync: accounts named in this file */
+	char **sync_accounts;                /* sync: those accounts, in order */
+	size_t nsync;                        /* entries in sync_accounts */
+	size_t diag_mark;                    /* diagnostics before this record */
+	long rejected;                       /* records rejected in this pass */
+	char *last_account;                  /* last account found to exist */
+	struct rejects_file *rejects;        /* per entity, or NULL */
+	int fatal;                           /* exit status of a fatal error, 0 if none */
+	long records;                        /* records read in this pass */
+	struct source *src;                  /* source being read, for progress */
+	uint64_t done_bytes;                 /* bytes of the inputs finished in this pass */
+	uint64_t total_bytes;                /* bytes of all inputs, 0 if unknown */
+};
+
+__attribute__((format(printf, 3, 4))) static void set_fatal(struct run *r, int status,
+							     const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->fatal)
+		return;
+	r->fatal = status;
+	va_start(ap, fmt);
+	vsnprintf(r->res->message, sizeof(r->res->message), fmt, ap);
+	va_end(ap);
+}
+
+static int store_fatal(struct run *r, enum store_status st)
+{
+	set_fatal(r, st == STORE_BUSY ? 75 : 74, "%s", store_errmsg(r->store));
+	return -1;
+}
+
+static const char *account_of(const struct record *rec)
+{
+	int fi = rec->entity->account_field;
+	return fi >= 0 && rec->value[fi] && rec->len[fi] ? rec->value[fi] : NULL;
+}
+
+/* Record REC as rejected with the diagnostics added since the mark. */
+static int reject(struct run *r, const struct record *rec)
+{
+	const char *acct = account_of(rec);
+	size_t first = r->diag_mark;
+
+	r->res->counts[rec->entity->id].rejected++;
+	r->rejected++;
+	if (acct && r->bad_accounts && keyset_add(r->bad_accounts, acct, strlen(acct), 0, NULL) < 0)
+		set_fatal(r, 74, "%s", "out of memory");
+	if (r->final_pass && r->rejects) {
+		struct rejects_file *rf = &r->rejects[rec->entity->id];
+		if (rf->e && rejects_add(rf, rec, &r->res->diags.items[first],
+					 r->res->diags.count - first) != 0)
+			set_fatal(r, 74, "cannot write the rejects file: %s", strerror(errno));
+	}
+	if (r->opts->max_errors > 0 && r->rejected >= r->opts->max_errors) {
+		r->res->stopped_max_errors = true;
+		return -1;
+	}
+	return 0;
+}
+
+/* The key of REC as one string: fields joined by US, emails normalised. */
+static char *record_key(const struct record *rec, size_t *len)
+{
+	const struct entity *e = rec->entity;
+	char *out = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&out, &size);
+
+	if (!mem)
+		return NULL;
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		int fi = e->key[k];
+		if (k)
+			putc('\x1f', mem);
+		for (size_t i = 0; i < rec->len[fi]; i++) {
+			char c = rec->value[fi][i];
+			putc(fi == e->email_field && c >= 'A' && c <= 'Z' ? c + 32 : c, mem);
+		}
+	}
+	if (fclose(mem) != 0) {
+		free(out);
+		return NULL;
+	}
+	*len = size;
+	return out;
+}
+
+/* Whether account ID exists (in the store, including this batch). */
+static int account_exists(struct run *r, const char *id)
+{
+	int found;
+
+	if (!r->store)
+		return 1;
+	if (r->last_account && strcmp(r->last_account, id) == 0)
+		return 1;
+	found = store_account_exists(r->store, id);
+	if (found == 1) {
+		free(r->last_account);
+		r->last_account = strdup(id);
+	}
+	return found;
+}
+
+/* Canonical stored text of a non-empty cell (booleans 1/0, tokens single-spaced). */
+static int canon_cell(const struct field *f, const char *v, size_t len, struct row *row, int i)
+{
+	if (f->type == FT_BOOL)
+		return row_set(row, i, parse_bool(v, len) ? "1" : "0", 1);
+	if (f->type == FT_TOKENS) {
+		char *buf = malloc(len + 1);
+		size_t o = 0;
+		int rc;
+		if (!buf)
+			return -1;
+		for (size_t p = 0; p < len; p++) {
+			if (v[p] == ' ' && (o == 0 || buf[o - 1] == ' '))
+				continue;
+			buf[o++] = v[p];
+		}
+		while (o && buf[o - 1] == ' ')
+			o--;
+		rc = o ? row_set(row, i, buf, o) : (free(row->v[i]), row->v[i] = NULL, 0);
+		free(buf);
+		return rc;
+	}
+	return row_set(row, i, v, len);
+}
+
+/* The stored value for a field given empty: its default, or NULL. */
+static int canon_empty(const struct field *f, struct row *row, int i)
+{
+	if (f->default_value) {
+		const char *d = f->type == FT_BOOL ? (parse_bool(f->default_value, strlen(f->default_value)) ? "1" : "0")
+						   : f->default_value;
+		return row_set(row, i, d, strlen(d));
+	}
+	free(row->v[i]);
+	row->v[i] = NULL;
+	return 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Login password rules; sets the hash in EFF. Returns problems found. */
+static int check_password(struct run *r, const struct record *rec, bool found,
+			  const struct row *old, struct row *eff)
+{
+	const struct entity *e = rec->entity;
+	int pw = entity_field_index(e, "password", 8);
+	int pc = entity_field_index(e, "password_confirm", 16);
+	int ph = entity_field_index(e, "password_hash", 13);
+	bool has_pw = rec->value[pw] && rec->len[pw];
+	bool has_pc = rec->value[pc] && rec->len[pc];
+	bool has_ph = rec->value[ph] && rec->len[ph];
+	char hash[SECRET_HASH_MAX];
+	long chars;
+
+	if (has_pw && has_ph)
+		return entity_report(&r->res->diags, rec, ph, DIAG_BAD_FORMAT,
+				     "give either a password or a password_hash, not both");
+	if (has_pw || has_pc) {
+		if (!has_pw || !has_pc || rec->len[pw] != rec->len[pc] ||
+		    sodium_memcmp(rec->value[pw], rec->value[pc], rec->len[pw]) != 0)
+			return entity_report(&r->res->diags, rec, pc, DIAG_PASSWORD_MISMATCH,
+					     "password and password_confirm differ");
+		chars = utf8_length(rec->value[pw], rec->len[pw]);
+		if (chars < 10 || chars > 128)
+			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
+					     "password must be 10 to 128 characters, not %ld", chars);
+		if (eff->v[e->email_field] && strlen(eff->v[e->email_field]) == rec->len[pw] &&
+		    strncasecmp(eff->v[e->email_field], rec->value[pw], rec->len[pw]) == 0)
+			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
+					     "password must not be the email address");
+		if (found && old->v[ph] && secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
+			return row_set(eff, ph, old->v[ph], strlen(old->v[ph])) ? -1 : 0;
+		if (!r->hash)
+			return row_set(eff, ph, placeholder_hash, strlen(placeholder_hash)) ? -1 : 0;
+		if (secret_hash(rec->value[pw], rec->len[pw], hash) != 0) {
+			set_fatal(r, 74, "%s", "out of memory while hashing a password");
+			return -1;
+		}
+		row_set(eff, ph, hash, strlen(hash));
+		sodium_memzero(hash, sizeof(hash));
+		return 0;
+	}
+	if (has_ph)
+		return row_set(eff, ph, rec->value[ph], rec->len[ph]) ? -1 : 0;
+	if (!found)
+		return entity_report(&r->res->diags, rec, pw, DIAG_REQUIRED,
+				     "a new login needs a password (or a password_hash)");
+	return 0;
+}
+
+/* Rules over several fields of the effective row. Returns problems found. */
+static int check_row(struct run *r, const struct record *rec, bool found, const struct row *old,
+		     struct row *eff)
+{
+	const struct entity *e = rec->entity;
+	struct diag_list *diags = &r->res->diags;
+	int problems = 0;
+
+	if (e->id == ENTITY_LOGINS) {
+		int a = entity_field_index(e, "activate_licenses", 17);
+		problems += check_password(r, rec, found, old, eff) != 0;
+		if (!same(eff->v[a], "1") && !same(eff->v[a + 1], "1") && !same(eff->v[a + 2], "1"))
+			problems += -entity_report(diags, rec, -1, DIAG_NO_ACCESS,
+						   "a login needs at least one access type "
+						   "(activate_licenses, make_purchases, view_pay_invoices)");
+	}
+	if (e->id == ENTITY_INVOICES) {
+		int issued = entity_field_index(e, "issued_on", 9), due = issued + 1;
+		int cur = entity_field_index(e, "currency", 8), tot = cur + 1;
+		if (eff->v[issued] && eff->v[due] && strcmp(eff->v[due], eff->v[issued]) < 0)
+			problems += -entity_report(diags, rec, due, DIAG_DUE_BEFORE_ISSUE,
+						   "due date %s is before the issue date %s",
+						   eff->v[due], eff->v[issued]);
+		if (eff->v[cur] && rec->value[tot] && rec->len[tot]) {
+			int64_t minor;
+			const char *why;
+			char buf[32];
+			if (parse_amount(rec->value[tot], rec->len[tot],
+					 iso_currency_digits(eff->v[cur]), &minor, &why) != 0) {
+				problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT, "%s (%s) '%.*s'",
+							   why, eff->v[cur], (int)rec->len[tot],
+							   rec->value[tot]);
+			} else {
+				snprintf(buf, sizeof(buf), "%lld", (long long)minor);
+				row_set(eff, tot, buf, strlen(buf));
+			}
+		} else if (found && eff->v[cur] && old->v[cur] && strcmp(eff->v[cur], old->v[cur]) != 0 &&
+			   iso_currency_digits(eff->v[cur]) != iso_currency_digits(old->v[cur])) {
+			problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT,
+						   "total must be given when the currency changes "
+						   "from %s to %s", old->v[cur], eff->v[cur]);
+		}
+	}
+	return problems;
+}
+
+/* Build the row to store: the old row (or defaults) overlaid with the given cells. */
+static int build_row(struct run *r, const struct record *rec, bool found, const struct row *old,
+		     struct row *eff)
+{
+	const struct entity *e = rec->entity;
+	int problems = 0;
+
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		const char *v = rec->value[i];
+
+		if (!field_stored(f) || f->type == FT_HASH)
+			continue;
+		if (found && old->v[i] && row_set(eff, (int)i, old->v[i], strlen(old->v[i])) != 0)
+			return -1;
+		if (f->flags & F_TOOL) {
+			/* created_at/updated_at may be given for a new record only */
+			if (!found && v && rec->len[i] && row_set(eff, (int)i, v, rec->len[i]) != 0)
+				return -1;
+			continue;
+		}
+		if (f->type == FT_AMOUNT)
+			continue; /* converted with the currency in check_row */
+		if (v && rec->len[i]) {
+			if (canon_cell(f, v, rec->len[i], eff, (int)i) != 0)
+				return -1;
+		} else if (v || !found) {
+			if (canon_empty(f, eff, (int)i) != 0)
+				return -1;
+		}
+		if (!found && (f->flags & F_REQUIRED) && !eff->v[i] && !(v && rec->len[i] == 0)) {
+			entity_report(&r->res->diags, rec, (int)i, DIAG_REQUIRED,
+				      "required to create %s", e->singular);
+			problems++;
+		}
+	}
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (f->type == FT_AMOUNT && !found && !(rec->value[i] && rec->len[i]) &&
+		    !(rec->value[i] && rec->len[i] == 0)) {
+			entity_report(&r->res->diags, rec, (int)i, DIAG_REQUIRED,
+				      "required to create %s", e->singular);
+			problems++;
+		}
+		if (f->type == FT_HASH && found && old->v[i])
+			row_set(eff, (int)i, old->v[i], strlen(old->v[i]));
+	}
+	return problems;
+}
+
+/* Whether EFF differs from OLD in any stored field but the tool's times. */
+static bool row_changed(const struct entity *e, const struct row *old, const struct row *eff)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (field_stored(&e->fields[i]) && !(e->fields[i].flags & F_TOOL) &&
+		    !same(old->v[i], eff->v[i]))
+			return true;
+	return false;
+}
+
+static int sync_note_account(struct run *r, const char *acct)
+{
+	char **n;
+	int added = keyset_add(&r->sync_seen, acct, strlen(acct), 0, NULL);
+
+	if (added <= 0)
+		return added;
+	n = realloc(r->sync_accounts, (r->nsync + 1) * sizeof(*n));
+	if (!n)
+		return -1;
+	r->sync_accounts = n;
+	n[r->nsync] = strdup(acct);
+	if (!n[r->nsync])
+		return -1;
+	r->nsync++;
+	return 0;
+}
+
+static int delete_record(struct run *r, const struct record *rec, const struct row *key, bool found)
+{
+	const struct entity *e = rec->entity;
+	enum store_status st;
+
+	if (!found) {
+		entity_report(&r->res->diags, rec, e->key[0], DIAG_NOT_FOUND, "no %s with this key",
+			      e->singular);
+		return reject(r, rec);
+	}
+	if (e->id == ENTITY_ACCOUNTS && r->store) {
+		long logins = 0, contacts = 0, invoices = 0;
+		if ((st = store_account_usage(r->store, key->v[0], &logins, &contacts, &invoices)) != STORE_OK)
+			return store_fatal(r, st);
+		if (invoices > 0) {
+			entity_report(&r->res->diags, rec, 0, DIAG_HAS_INVOICES,
+				      "account has %ld invoice%s and can only be closed "
+				      "(status closed), never deleted",
+				      invoices, invoices == 1 ? "" : "s");
+			return reject(r, rec);
+		}
+		if ((logins || contacts) && !r->opts->cascade) {
+			entity_report(&r->res->diags, rec, 0, DIAG_HAS_DEPENDENTS,
+				      "account has %ld login%s and %ld contact%s; "
+				      "use --cascade to delete them too",
+				      logins, logins == 1 ? "" : "s", contacts, contacts == 1 ? "" : "s");
+			return reject(r, rec);
+		}
+		if ((logins || contacts) && (st = store_delete_children(r->store, key->v[0])) != STORE_OK)
+			return store_fatal(r, st);
+	}
+	if (r->store && (st = store_delete(r->store, e, key)) != STORE_OK)
+		return store_fatal(r, st);
+	return 0;
+}
+
+static int on_header(void *ctx, const struct record *present)
+{
+	struct run *r = ctx;
+	const struct entity *e = present->entity;
+	enum import_mode mode = r->opts->mode;
+	int missing = 0;
+
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		bool key = f->flags & F_KEY;
+		bool needed = key || (mode == MODE_INSERT && (f->flags & F_REQUIRED));
+		if (!needed || present->value[i])
+			continue;
+		diag_add(&r->res->diags, DIAG_MISSING_COLUMN, present->file, present->line, 0, 0,
+			 f->name, "the header has no '%s' column%s", f->name,
+			 key ? ", which is part of the key" : ", required when inserting");
+		missing++;
+	}
+	if (e->id == ENTITY_LOGINS && mode == MODE_INSERT &&
+	    !present->value[entity_field_index(e, "password", 8)] &&
+	    !present->value[entity_field_index(e, "password_hash", 13)]) {
+		diag_add(&r->res->diags, DIAG_MISSING_COLUMN, present->file, present->line, 0, 0,
+			 "password", "the header needs a 'password' or a 'password_hash' column");
+		missing++;
+	}
+	r->diag_mark = r->res->diags.count;
+	if (missing) {
+		r->fatal = r->fatal ? r->fatal : 65;
+		return -1;
+	}
+	return 0;
+}
+
+static int on_record(void *ctx, struct record *rec, int bad)
+{
+	struct run *r = ctx;
+	const struct entity *e = rec->entity;
+	enum import_mode mode = r->opts->mode;
+	struct row key = {{0}}, old = {{0}}, eff = {{0}};
+	char *keystr = NULL;
+	size_t keylen = 0;
+	const char *acct;
+	int found = 0, rc = 0, problems = 0;
+	long prev;
+	enum store_status st;
+
+	r->records++;
+	if (r->opts->progress && r->records % 1000 == 0)
+		r->opts->progress(r->opts->progress_ctx, r->records,
+				  r->done_bytes + r->src->consumed, r->total_bytes);
+	if (bad) {
+		rc = reject(r, rec);
+		goto out;
+	}
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		int fi = e->key[k];
+		if (!rec->value[fi] || !rec->len[fi]) {
+			if (!rec->value[fi])
+				entity_report(&r->res->diags, rec, fi, DIAG_REQUIRED,
+					      "part of the key; every record needs it");
+			problems++;
+		} else if (row_set(&key, fi, rec->value[fi], rec->len[fi]) != 0) {
+			set_fatal(r, 74, "%s", "out of memory");
+			rc = -1;
+			goto out;
+		}
+	}
+	if (problems) {
+		rc = reject(r, rec);
+		goto out;
+	}
+	keystr = record_key(rec, &keylen);
+	if (!keystr) {
+		set_fatal(r, 74, "%s", "out of memory");
+		rc = -1;
+		goto out;
+	}
+	prev = 0;
+	switch (keyset_add(&r->seen[e->id], keystr, keylen,
+			   ((long)r->input_index << 40) | rec->line, &prev)) {
+	case 0: {
+		struct input *first = r->input - r->input_index + (prev >> 40);
+		entity_report(&r->res->diags, rec, e->key[0], DIAG_DUPLICATE_IN_FILE,
+			      "same key as the record at %s:%ld", first->name, prev & ((1L << 40) - 1));
+		rc = reject(r, rec);
+		goto out;
+	}
+	case -1:
+		set_fatal(r, 74, "%s", "out of memory");
+		rc = -1;
+		goto out;
+	}
+	acct = account_of(rec);
+	if (r->final_pass && r->opts->on_error == ON_ERROR_SKIP_ACCOUNT && acct &&
+	    keyset_has(r->bad_accounts, acct, strlen(acct))) {
+		entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
+			      "left out: another record of account '%s' was rejected", acct);
+		rc = reject(r, rec);
+		goto out;
+	}
+	if (r->store) {
+		found = store_find(r->store, e, &key, &old);
+		if (found < 0) {
+			rc = store_fatal(r, (enum store_status)found);
+			goto out;
+		}
+	}
+	if (mode == MODE_DELETE) {
+		rc = delete_record(r, rec, &key, found == 1);
+		goto out;
+	}
+	if (mode == MODE_INSERT && found) {
+		entity_report(&r->res->diags, rec, e->key[0], DIAG_EXISTS, "%s already exists",
+			      e->singular);
+		rc = reject(r, rec);
+		goto out;
+	}
+	if (mode == MODE_UPDATE && !found && r->store) {
+		entity_report(&r->res->diags, rec, e->key[0], DIAG_NOT_FOUND, "no %s with this key",
+			      e->singular);
+		rc = reject(r, rec);
+		goto out;
+	}
+	problems = build_row(r, rec, found, &old, &eff);
+	if (problems < 0) {
+		set_fatal(r, 74, "%s", "out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < e->nfields && problems == 0; i++) {
+		int ex;
+		if (!(e->fields[i].flags & F_REF) || !eff.v[i])
+			continue;
+		ex = account_exists(r, eff.v[i]);
+		if (ex < 0) {
+			rc = store_fatal(r, (enum store_status)ex);
+			goto out;
+		}
+		if (ex == 0) {
+			entity_report(&r->res->diags, rec, (int)i, DIAG_NO_ACCOUNT,
+				      "account '%s' exists neither in the database nor earlier in "
+				      "this batch",
+				      eff.v[i]);
+			problems++;
+		}
+	}
+	if (problems == 0)
+		problems = check_row(r, rec, found, &old, &eff);
+	if (r->fatal) {
+		rc = -1;
+		goto out;
+	}
+	if (problems) {
+		rc = reject(r, rec);
+		goto out;
+	}
+	if (mode == MODE_SYNC && (e->id == ENTITY_LOGINS || e->id == ENTITY_CONTACTS) &&
+	    sync_note_account(r, eff.v[e->account_field]) < 0) {
+		set_fatal(r, 74, "%s", "out of memory");
+		rc = -1;
+		goto out;
+	}
+	if (found && !row_changed(e, &old, &eff)) {
+		r->res->counts[e->id].unchanged++;
+		goto out;
+	}
+	{
+		int up = entity_field_index(e, "updated_at", 10);
+		int cr = up - 1;
+		if (!found && !eff.v[cr])
+			row_set(&eff, cr, r->opts->now, strlen(r->opts->now));
+		if (found || !eff.v[up])
+			row_set(&eff, up, r->opts->now, strlen(r->opts->now));
+	}
+	if (!r->store) {
+		r->res->counts[e->id].inserted += !found;
+		goto out;
+	}
+	st = found ? store_update(r->store, e, &eff) : store_insert(r->store, e, &eff);
+	if (st != STORE_OK)
+		rc = store_fatal(r, st);
+out:
+	r->diag_mark = r->res->diags.count;
+	free(keystr);
+	row_release(&key);
+	row_release(&old);
+	row_release(&eff);
+	return rc;
+}
+
+/* sync: delete the rows of each account named in the file that the file left out. */
+struct sync_ctx {
+	struct run *r;
+	const struct entity *e;
+	struct row *doomed; /* keys to delete */
+	size_t n;
+};
+
+static int collect_unseen(void *ctx, const struct row *row)
+{
+	struct sync_ctx *sc = ctx;
+	struct record rec;
+	char *k;
+	size_t len;
+	bool seen;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.entity = sc->e;
+	for (int i = 0; i < 2 && sc->e->key[i] >= 0; i++) {
+		int fi = sc->e->key[i];
+		rec.value[fi] = row->v[fi];
+		rec.len[fi] = strlen(row->v[fi]);
+	}
+	k = record_key(&rec, &len);
+	if (!k)
+		return -1;
+	seen = keyset_has(&sc->r->seen[sc->e->id], k, len);
+	free(k);
+	if (!seen) {
+		struct row *n = realloc(sc->doomed, (sc->n + 1) * sizeof(*n));
+		if (!n)
+			return -1;
+		sc->doomed = n;
+		memset(&n[sc->n], 0, sizeof(*n));
+		for (int i = 0; i < 2 && sc->e->key[i] >= 0; i++) {
+			int fi = sc->e->key[i];
+			row_set(&n[sc->n], fi, row->v[fi], strlen(row->v[fi]));
+		}
+		sc->n++;
+	}
+	return 0;
+}
+
+static int sync_file(struct run *r, const struct entity *e)
+{
+	int rc = 0;
+
+	for (size_t a = 0; a < r->nsync && rc == 0; a++) {
+		struct sync_ctx sc = {r, e, NULL, 0};
+		const char *acct = r->sync_accounts[a];
+		enum store_status st;
+
+		if (r->bad_accounts && keyset_has(r->bad_accounts, acct, strlen(acct)))
+			continue; /* never remove rows of an account whose records were rejected */
+		st = store_each_key(r->store, e, acct, collect_unseen, &sc);
+		if (st != STORE_OK)
+			rc = store_fatal(r, st);
+		for (size_t i = 0; i < sc.n; i++) {
+			if (rc == 0 && (st = store_delete(r->store, e, &sc.doomed[i])) != STORE_OK)
+				rc = store_fatal(r, st);
+			row_release(&sc.doomed[i]);
+		}
+		free(sc.doomed);
+	}
+	for (size_t a = 0; a < r->nsync; a++)
+		free(r->sync_accounts[a]);
+	free(r->sync_accounts);
+	r->sync_accounts = NULL;
+	r->nsync = 0;
+	keyset_release(&r->sync_seen);
+	return rc;
+}
+
+/* Read every input once. Returns 0, or -1 when the pass had to stop. */
+static int run_pass(struct run *r, struct input_list *inputs)
+{
+	for (size_t i = 0; i < inputs->count; i++) {
+		struct input *in = &inputs->items[i];
+		struct reader_ops ops = {on_header, on_record, r};
+		struct source src;
+		enum read_status rs;
+
+		r->input = in;
+		r->input_index = i;
+		r->res->present[in->e->id] = true;
+		if (source_open_file(&src, in->path, in->name) != 0) {
+			set_fatal(r, errno == ENOENT ? 66 : 74, "cannot open '%s': %s", in->name,
+				  strerror(errno));
+			return -1;
+		}
+		r->diag_mark = r->res->diags.count;
+		r->src = &src;
+		rs = in->format == FORMAT_XML ? xml_read_records(&src, in->e, &ops, &r->res->diags)
+					      : csv_read_records(&src, in->e, &ops, &r->res->diags);
+		if (rs == READ_OK && source_finish_digest(&src, in->sha256) != 0)
+			rs = READ_IO_ERROR;
+		if (rs == READ_IO_ERROR) {
+			snprintf(r->res->message, sizeof(r->res->message), "cannot read '%s': %s",
+				 in->name, strerror(src.error));
+			r->fatal = 74;
+		} else if (rs == READ_NO_MEMORY) {
+			set_fatal(r, 74, "%s", "out of memory");
+		}
+		r->done_bytes += src.consumed;
+		if (r->opts->progress)
+			r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes,
+					  r->total_bytes);
+		source_close(&src);
+		if (rs == READ_BROKEN) /* the file's own problems are in the diagnostics */
+			r->res->exit_status = 65;
+		if (r->fatal || rs == READ_STOPPED)
+			return -1;
+		if (r->opts->mode == MODE_SYNC && r->store &&
+		    (in->e->id == ENTITY_LOGINS || in->e->id == ENTITY_CONTACTS) &&
+		    sync_file(r, in->e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void run_release(struct run *r)
+{
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		keyset_release(&r->seen[e]);
+	keyset_release(&r->sync_seen);
+	for (size_t a = 0; a < r->nsync; a++)
+		free(r->sync_accounts[a]);
+	free(r->sync_accounts);
+	free(r->last_account);
+	memset(r->seen, 0, sizeof(r->seen));
+	r->sync_accounts = NULL;
+	r->nsync = 0;
+	r->last_account = NULL;
+}
+
+const char *import_outcome_name(enum import_outcome o)
+{
+	switch (o) {
+	case OUTCOME_COMMITTED:
+		return "committed";
+	case OUTCOME_DRY_RUN:
+		return "dry_run";
+	case OUTCOME_VALIDATED:
+		return "validated";
+	default:
+		return "rolled_back";
+	}
+}
+
+/* The batch's inputs as JSON: [{"file": ..., "sha256": ..., "entity": ...}]. */
+static char *inputs_json(const struct input_list *inputs)
+{
+	json_t *arr = json_array();
+	char *text;
+
+	for (size_t i = 0; i < inputs->count; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "file", inputs->items[i].name,
+						     "entity", inputs->items[i].e->plural, "sha256",
+						     inputs->items[i].sha256));
+	text = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return text;
+}
+
+static char *counts_json(const struct import_result *res)
+{
+	json_t *obj = json_object();
+	char *text;
+
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		const struct entity_counts *c = &res->counts[e];
+		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
+			continue;
+		json_object_set_new(obj, entity_get(e)->plural,
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted",
+					      (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
+					      "unchanged", (json_int_t)c->unchanged, "deleted",
+					      (json_int_t)c->deleted, "rejected", (json_int_t)c->rejected));
+	}
+	text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	return text;
+}
+
+/* Open the rejects file of each entity in the batch. */
+static int open_rejects(struct run *r, struct input_list *inputs, struct rejects_file *rf)
+{
+	unsigned columns[ENTITY_COUNT] = {0};
+	int entities = 0;
+	const char *path = r->opts->rejects_path;
+
+	for (size_t i = 0; i < inputs->count; i++) {
+		const struct entity *e = inputs->items[i].e;
+		if (!columns[e->id])
+			entities++;
+		for (size_t f = 0; f < e->nfields; f++)
+			if (!(e->fields[f].flags & F_TOOL))
+				columns[e->id] |= 1u << f;
+	}
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		char *name = NULL;
+		const char *dot, *slash;
+		if (!columns[id])
+			continue;
+		if (entities == 1) {
+			name = strdup(path);
+		} else {
+			dot = strrchr(path, '.');
+			slash = strrchr(path, '/');
+			if (!dot || (slash && dot < slash))
+				dot = path + strlen(path);
+			if (asprintf(&name, "%.*s.%s%s", (int)(dot - path), path, entity_get(id)->plural,
+				     dot) < 0)
+				name = NULL;
+		}
+		if (!name || rejects_open(&rf[id], name, entity_get(id), columns[id]) != 0) {
+			snprintf(r->res->message, sizeof(r->res->message),
+				 "cannot create the rejects file '%s': %s", name ? name : path,
+				 strerror(errno));
+			free(name);
+			return -1;
+		}
+		free(name);
+	}
+	return 0;
+}
+
+int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
+	       struct import_result *res)
+{
+	struct run r;
+	struct keyset bad = {0};
+	struct rejects_file rf[ENTITY_COUNT];
+	bool two_pass = opts->on_error == ON_ERROR_SKIP_ACCOUNT;
+	bool commit = false, in_batch = false;
+	char *inputs_text = NULL, *counts_text = NULL;
+	long journal[ENTITY_COUNT][3];
+	enum store_status st;
+
+	memset(res, 0, sizeof(*res));
+	memset(rf, 0, sizeof(rf));
+	memset(&r, 0, sizeof(r));
+	r.store = store;
+	r.opts = opts;
+	r.res = res;
+	r.bad_accounts = &bad;
+
+	if (opts->rejects_path && open_rejects(&r, inputs, rf) != 0) {
+		res->exit_status = 73;
+		goto out;
+	}
+	for (int pass = two_pass ? 0 : 1; pass <= 1; pass++) {
+		r.final_pass = pass == 1;
+		r.hash = r.final_pass && !opts->dry_run && store != NULL;
+		r.rejects = r.final_pass && opts->rejects_path ? rf : NULL;
+		r.rejected = 0;
+		r.records = 0;
+		r.done_bytes = 0;
+		r.total_bytes = 0;
+		for (size_t i = 0; i < inputs->count; i++) {
+			struct stat sb;
+			if (stat(inputs->items[i].path, &sb) == 0 && S_ISREG(sb.st_mode))
+				r.total_bytes += (uint64_t)sb.st_size;
+		}
+		if (pass == 1 && two_pass) {
+			/* second pass of skip-account: afresh, with the bad accounts known */
+			diag_list_release(&res->diags);
+			memset(res->counts, 0, sizeof(res->counts));
+			res->exit_status = 0;
+			run_release(&r);
+		}
+		if (store) {
+			st = store_begin_batch(store, "import", opts->command, opts->now, &res->batch);
+			if (st != STORE_OK) {
+				res->exit_status = st == STORE_BUSY ? 75 : 74;
+				snprintf(res->message, sizeof(res->message), "%s", store_errmsg(store));
+				goto out;
+			}
+			in_batch = true;
+		}
+		run_pass(&r, inputs);
+		res->records = r.records;
+		if (r.fatal || res->stopped_max_errors || res->exit_status == 65)
+			break;
+		if (!r.final_pass && store) {
+			store_rollback(store);
+			in_batch = false;
+		}
+	}
+	if (r.fatal) {
+		res->exit_status = r.fatal;
+		goto out;
+	}
+	if (store && in_batch) {
+		if ((st = store_batch_counts(store, res->batch, journal)) != STORE_OK) {
+			res->exit_status = st == STORE_BUSY ? 75 : 74;
+			snprintf(res->message, sizeof(res->message), "%s", store_errmsg(store));
+			goto out;
+		}
+		for (int e = 0; e < ENTITY_COUNT; e++) {
+			res->counts[e].inserted = journal[e][0];
+			res->counts[e].updated = journal[e][1];
+			res->counts[e].deleted = journal[e][2];
+		}
+	}
+	if (res->stopped_max_errors || res->exit_status == 65)
+		commit = false;
+	else if (r.rejected > 0 && opts->on_error == ON_ERROR_ABORT)
+		commit = false;
+	else
+		commit = !opts->dry_run && store != NULL;
+
+	if (r.rejected > 0 && !commit && !opts->dry_run && store)
+		res->exit_status = 65;
+	else if (r.rejected > 0)
+		res->exit_status = res->exit_status ? res->exit_status : 1;
+
+	res->outcome = !store ? OUTCOME_VALIDATED
+		       : opts->dry_run && !res->stopped_max_errors && res->exit_status != 65
+			       ? OUTCOME_DRY_RUN
+			       : commit ? OUTCOME_COMMITTED : OUTCOME_ROLLED_BACK;
+	if (opts->dry_run && res->exit_status == 65 && r.rejected > 0 && !res->stopped_max_errors)
+		res->outcome = OUTCOME_DRY_RUN;
+
+	if (opts->rejects_path) {
+		for (int e = 0; e < ENTITY_COUNT; e++) {
+			if (!rf[e].e)
+				continue;
+			if (rejects_commit(&rf[e]) != 0) {
+				res->exit_status = 74;
+				snprintf(res->message, sizeof(res->message),
+					 "cannot write the rejects file: %s", strerror(errno));
+				commit = false;
+				res->outcome = store ? OUTCOME_ROLLED_BACK : res->outcome;
+			}
+		}
+	}
+	if (store && in_batch) {
+		inputs_text = inputs_json(inputs);
+		counts_text = counts_json(res);
+		st = store_end_batch(store, res->batch, inputs_text ? inputs_text : "[]",
+				     counts_text ? counts_text : "{}", opts->now, commit);
+		in_batch = false;
+		if (st != STORE_OK) {
+			res->exit_status = st == STORE_BUSY ? 75 : 74;
+			res->outcome = OUTCOME_ROLLED_BACK;
+			snprintf(res->message, sizeof(res->message), "%s", store_errmsg(store));
+		}
+	}
+out:
+	if (r.fatal && !res->exit_status)
+		res->exit_status = r.fatal;
+	if (res->exit_status >= 64 && store)
+		res->outcome = opts->dry_run && res->exit_status == 65 ? OUTCOME_DRY_RUN
+								       : OUTCOME_ROLLED_BACK;
+	if (in_batch && store)
+		store_rollback(store);
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		if (rf[e].e)
+			rejects_abort(&rf[e]);
+	free(inputs_text);
+	free(counts_text);
+	run_release(&r);
+	keyset_release(&bad);
+	return res->exit_status;
+}
+
+void import_result_release(struct import_result *res)
+{
+	diag_list_release(&res->diags);
+}

@@ -1,0 +1,31 @@
+/*
+ * keyset.h - a set of byte-string keys with one long value each: the index of
+ * keys seen in a batch (for duplicate_in_file, sync and skip-account). The
+ * only structure of acctbatch whose memory grows with the number of rows.
+ */
+#ifndef ACCTBATCH_KEYSET_H
+#define ACCTBATCH_KEYSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct keyset {
+	struct keyset_slot *slots; /* open addressing, power-of-two size */
+	size_t cap;                /* slots allocated */
+	size_t count;              /* keys held */
+};
+
+/*
+ * keyset_add: insert KEY (LEN bytes) with VALUE. Returns 1 if added, 0 if it
+ * was present (*OLD, when not NULL, gets the stored value), -1 when out of
+ * memory.
+ */
+int keyset_add(struct keyset *set, const char *key, size_t len, long value, long *old);
+
+/* keyset_has: whether KEY is in the set. */
+bool keyset_has(const struct keyset *set, const char *key, size_t len);
+
+/* keyset_release: free everything; the set is empty and reusable. Safe twice. */
+void keyset_release(struct keyset *set);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * main.c - global options, the command table and the shared output sink.
+ *
+ * acctbatch [--db PATH] [--quiet|--verbose] [--no-progress] COMMAND [ARGS]
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "secret.h"
+#include "xmlio.h"
+
+#ifndef ACCTBATCH_VERSION
+#define ACCTBATCH_VERSION "0.1.0"
+#endif
+
+/* Whether a command needs the store is its own business; the table only names. */
+static const struct command {
+	const char *name;                              /* as typed */
+	int (*fn)(int argc, char **argv, struct app *app); /* entry point */
+	const char *synopsis;                          /* one line for usage() */
+} commands[] = {
+	{"init", cmd_init, "create or upgrade the database"},
+	{"validate", cmd_validate, "check files against the schemas; touches no database"},
+	{"import", cmd_import, "apply files to the database"},
+	{"schema", cmd_schema, "print an entity's XSD"},
+};
+
+int app_error(const struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "acctbatch: %s%s", app && app->cmd ? app->cmd : "",
+		app && app->cmd ? ": " : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+void app_note(const struct app *app, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (app->quiet)
+		return;
+	fprintf(stderr, "acctbatch: %s: ", app->cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+const char *app_now(void)
+{
+	static char buf[32];
+	const char *fixed = getenv("ACCTBATCH_NOW");
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (fixed && strlen(fixed) == 20)
+		return fixed;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return buf;
+}
+
+static int usage(int status)
+{
+	FILE *out = status ? stderr : stdout;
+
+	fprintf(out, "usage: acctbatch [--db PATH] [--quiet|--verbose] [--no-progress] "
+		     "COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].synopsis);
+	fprintf(out, "\nSee 'man acctbatch' (docs/acctbatch.1).\n");
+	return status;
+}
+
+/* The command line as one string, for the batches table. */
+static char *join_args(int argc, char **argv)
+{
+	size_t n = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	s = malloc(n);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"verbose", no_argument, NULL, 'v'},
+		{"no-progress", no_argument, NULL, 'P'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct app app;
+	const char *busy;
+	bool no_progress = false;
+	int c, status;
+
+	memset(&app, 0, sizeof(app));
+	app.db_path = getenv("ACCTBATCH_DB");
+	if (!app.db_path || !*app.db_path)
+		app.db_path = "./acctbatch.db";
+	busy = getenv("ACCTBATCH_BUSY_TIMEOUT_MS");
+	app.busy_ms = busy && *busy ? atoi(busy) : 10000;
+	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			app.db_path = optarg;
+			break;
+		case 'q':
+			app.quiet = true;
+			break;
+		case 'v':
+			app.verbose = true;
+			break;
+		case 'P':
+			no_progress = true;
+			break;
+		case 'V':
+			printf("acctbatch %s\n", ACCTBATCH_VERSION);
+			return EXIT_DONE;
+		case 'h':
+			return usage(EXIT_DONE);
+		default:
+			return usage(EXIT_USAGE);
+		}
+	}
+	if (app.quiet && app.verbose) {
+		app_error(NULL, "--quiet and --verbose exclude each other");
+		return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return usage(EXIT_USAGE);
+	app.progress = !no_progress && !app.quiet && isatty(STDERR_FILENO);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		if (secret_init() != 0) {
+			app_error(NULL, "cannot initialise libsodium");
+			return EXIT_IOERR;
+		}
+		xml_init();
+		app.cmd = commands[i].name;
+		app.command_line = join_args(argc, argv);
+		status = commands[i].fn(argc - optind, argv + optind, &app);
+		free(app.command_line);
+		xml_cleanup();
+		return status;
+	}
+	app_error(NULL, "unknown command '%s'", argv[optind]);
+	return usage(EXIT_USAGE);
+}

@@ -1,0 +1,94 @@
+/*
+ * report.c - diagnostics, summary table and JSON report of a run.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "outfile.h"
+
+void report_diags(const struct app *app, const struct diag_list *diags)
+{
+	for (size_t i = 0; i < diags->count; i++)
+		diag_print(stderr, app->cmd, &diags->items[i]);
+}
+
+void report_summary(FILE *out, const struct import_result *res, bool validate_only)
+{
+	if (validate_only) {
+		long records = 0, rejected = 0;
+		for (int e = 0; e < ENTITY_COUNT; e++)
+			rejected += res->counts[e].rejected;
+		records = res->records;
+		fprintf(out, "%ld record%s checked, %ld rejected, %zu problem%s\n", records,
+			records == 1 ? "" : "s", rejected, res->diags.count,
+			res->diags.count == 1 ? "" : "s");
+		return;
+	}
+	fprintf(out, "%-10s %9s %9s %9s %9s %9s\n", "", "inserted", "updated", "unchanged",
+		"deleted", "rejected");
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		const struct entity_counts *c = &res->counts[e];
+		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
+			continue;
+		fprintf(out, "%-10s %9ld %9ld %9ld %9ld %9ld\n", entity_get(e)->plural, c->inserted,
+			c->updated, c->unchanged, c->deleted, c->rejected);
+	}
+	fprintf(out, "batch %lld %s\n", (long long)res->batch,
+		res->outcome == OUTCOME_DRY_RUN	     ? "dry run: nothing written"
+		: res->outcome == OUTCOME_COMMITTED ? "committed"
+						    : "rolled back: nothing written");
+}
+
+static json_t *nullable_int(long v)
+{
+	return v > 0 ? json_integer(v) : json_null();
+}
+
+int report_json_write(const char *path, const struct import_result *res)
+{
+	json_t *root = json_object(), *ents = json_object(), *errs = json_array();
+	struct outfile of;
+	int rc = -1, e;
+
+	for (e = 0; e < ENTITY_COUNT; e++) {
+		const struct entity_counts *c = &res->counts[e];
+		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
+			continue;
+		json_object_set_new(ents, entity_get(e)->plural,
+				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted",
+					      (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
+					      "unchanged", (json_int_t)c->unchanged, "deleted",
+					      (json_int_t)c->deleted, "rejected", (json_int_t)c->rejected));
+	}
+	for (size_t i = 0; i < res->diags.count; i++) {
+		const struct diag *d = &res->diags.items[i];
+		json_array_append_new(
+			errs, json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "file",
+					d->file ? json_string(d->file) : json_null(), "line",
+					nullable_int(d->line), "column", nullable_int(d->column),
+					"record", nullable_int(d->record), "field",
+					d->field ? json_string(d->field) : json_null(), "code",
+					diag_code_name(d->code), "message", d->message));
+	}
+	json_object_set_new(root, "batch", res->batch ? json_integer(res->batch) : json_null());
+	json_object_set_new(root, "outcome", json_string(import_outcome_name(res->outcome)));
+	json_object_set_new(root, "entities", ents);
+	json_object_set_new(root, "errors", errs);
+	json_object_set_new(root, "exit_status", json_integer(res->exit_status));
+	if (outfile_open(&of, path) != 0)
+		goto out;
+	if (json_dumpf(root, of.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+	    fputc('\n', of.fp) == EOF) {
+		int err = errno;
+		outfile_abort(&of);
+		errno = err;
+		goto out;
+	}
+	rc = outfile_commit(&of);
+out:
+	json_decref(root);
+	return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * report.h - what an import or validate run tells its user: the diagnostics
+ * (stderr, one line each), the summary table (stdout) and the JSON report
+ * (--report FILE, via jansson). The JSON members are an interface: add,
+ * never rename.
+ */
+#ifndef ACCTBATCH_REPORT_H
+#define ACCTBATCH_REPORT_H
+
+#include <stdio.h>
+
+#include "app.h"
+#include "import.h"
+
+/* report_diags: print every diagnostic of RES to stderr. */
+void report_diags(const struct app *app, const struct diag_list *diags);
+
+/* report_summary: print the per-entity table and the outcome to OUT. */
+void report_summary(FILE *out, const struct import_result *res, bool validate_only);
+
+/*
+ * report_json_write: write the JSON report of RES to PATH ("-" = stdout)
+ * atomically, mode 0600. Returns 0, or -1 with errno set.
+ */
+int report_json_write(const char *path, const struct import_result *res);
+
+#endif

@@ -1,0 +1,778 @@
+/*
+ * store.c - the SQLite implementation of store.h.
+ *
+ * Every statement is prepared once per run and bound with parameters; no
+ * SQL text is ever built from data. Entity statements are built from the
+ * field tables (column names only). The schema is created by numbered
+ * migrations recorded in PRAGMA user_version; triggers write the journal so
+ * that no code path can change an entity row without a journal entry.
+ */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum stmt_kind { ST_FIND, ST_INSERT, ST_UPDATE, ST_DELETE, ST_EACH_KEY, ST_KIND_COUNT };
+
+struct store {
+	sqlite3 *db;                                      /* the connection */
+	char errmsg[512];                                 /* last error */
+	sqlite3_stmt *stmt[ENTITY_COUNT][ST_KIND_COUNT];  /* per entity, lazily prepared */
+	sqlite3_stmt *account_exists;                     /* SELECT 1 FROM accounts */
+	sqlite3_stmt *usage;                              /* dependents of an account */
+	bool in_tx;                                       /* a transaction is open */
+};
+
+/* Migration 1: the four entities, batches, the journal and its triggers. */
+static const char migration_1[] =
+	"CREATE TABLE accounts(\n"
+	"  account_id TEXT PRIMARY KEY NOT NULL,\n"
+	"  name TEXT NOT NULL,\n"
+	"  email TEXT NOT NULL,\n"
+	"  full_name TEXT,\n"
+	"  phone TEXT,\n"
+	"  street TEXT,\n"
+	"  city TEXT,\n"
+	"  region TEXT,\n"
+	"  postal_code TEXT,\n"
+	"  country TEXT NOT NULL,\n"
+	"  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','suspended','closed')),\n"
+	"  subscriptions TEXT,\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  updated_at TEXT NOT NULL\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE TABLE logins(\n"
+	"  email_norm TEXT PRIMARY KEY NOT NULL,\n"
+	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),\n"
+	"  email TEXT NOT NULL,\n"
+	"  full_name TEXT NOT NULL,\n"
+	"  password_hash TEXT NOT NULL,\n"
+	"  activate_licenses INTEGER NOT NULL CHECK (activate_licenses IN (0,1)),\n"
+	"  make_purchases INTEGER NOT NULL CHECK (make_purchases IN (0,1)),\n"
+	"  view_pay_invoices INTEGER NOT NULL CHECK (view_pay_invoices IN (0,1)),\n"
+	"  invoice_created_alerts INTEGER NOT NULL CHECK (invoice_created_alerts IN (0,1)),\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  updated_at TEXT NOT NULL,\n"
+	"  CHECK (activate_licenses + make_purchases + view_pay_invoices > 0)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE INDEX logins_account ON logins(account_id);\n"
+	"CREATE TABLE contacts(\n"
+	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),\n"
+	"  email_norm TEXT NOT NULL,\n"
+	"  first_name TEXT NOT NULL,\n"
+	"  last_name TEXT NOT NULL,\n"
+	"  email TEXT NOT NULL,\n"
+	"  country TEXT NOT NULL,\n"
+	"  standard_invoices INTEGER NOT NULL CHECK (standard_invoices IN (0,1)),\n"
+	"  summary_invoices INTEGER NOT NULL CHECK (summary_invoices IN (0,1)),\n"
+	"  important_notices INTEGER NOT NULL CHECK (important_notices IN (0,1)),\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  updated_at TEXT NOT NULL,\n"
+	"  PRIMARY KEY (account_id, email_norm)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE TABLE invoices(\n"
+	"  invoice_number TEXT PRIMARY KEY NOT NULL,\n"
+	"  account_id TEXT NOT NULL REFERENCES accounts(account_id),\n"
+	"  kind TEXT NOT NULL CHECK (kind IN ('standard','summary')),\n"
+	"  issued_on TEXT NOT NULL,\n"
+	"  due_on TEXT NOT NULL CHECK (due_on >= issued_on),\n"
+	"  currency TEXT NOT NULL,\n"
+	"  total INTEGER NOT NULL CHECK (total >= 0),\n"
+	"  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','paid','void')),\n"
+	"  description TEXT,\n"
+	"  created_at TEXT NOT NULL,\n"
+	"  updated_at TEXT NOT NULL\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE INDEX invoices_account ON invoices(account_id);\n"
+	"CREATE INDEX invoices_issued ON invoices(issued_on);\n"
+	"CREATE TABLE batches(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  kind TEXT NOT NULL,\n"
+	"  started_at TEXT NOT NULL,\n"
+	"  ended_at TEXT,\n"
+	"  command TEXT NOT NULL,\n"
+	"  inputs TEXT NOT NULL DEFAULT '[]',\n"
+	"  counts TEXT NOT NULL DEFAULT '{}',\n"
+	"  outcome TEXT NOT NULL DEFAULT 'running',\n"
+	"  reverts INTEGER REFERENCES batches(id)\n"
+	") STRICT;\n"
+	"CREATE TABLE batch_context(\n"
+	"  one INTEGER PRIMARY KEY CHECK (one = 1),\n"
+	"  batch_id INTEGER NOT NULL\n"
+	") STRICT;\n"
+	"CREATE TABLE journal(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  batch_id INTEGER REFERENCES batches(id),\n"
+	"  entity TEXT NOT NULL,\n"
+	"  key TEXT NOT NULL,\n"
+	"  account_id TEXT NOT NULL,\n"
+	"  op TEXT NOT NULL CHECK (op IN ('insert','update','delete')),\n"
+	"  before TEXT,\n"
+	"  after TEXT\n"
+	") STRICT;\n"
+	"CREATE INDEX journal_batch ON journal(batch_id);\n";
+
+/* Row images of each table for the triggers, as json_object() argument lists. */
+static const char *const images[ENTITY_COUNT] = {
+	"'account_id',R.account_id,'name',R.name,'email',R.email,'full_name',R.full_name,"
+	"'phone',R.phone,'street',R.street,'city',R.city,'region',R.region,"
+	"'postal_code',R.postal_code,'country',R.country,'status',R.status,"
+	"'subscriptions',R.subscriptions,'created_at',R.created_at,'updated_at',R.updated_at",
+	"'account_id',R.account_id,'email',R.email,'full_name',R.full_name,"
+	"'password_hash',R.password_hash,'activate_licenses',R.activate_licenses,"
+	"'make_purchases',R.make_purchases,'view_pay_invoices',R.view_pay_invoices,"
+	"'invoice_created_alerts',R.invoice_created_alerts,'created_at',R.created_at,"
+	"'updated_at',R.updated_at",
+	"'account_id',R.account_id,'first_name',R.first_name,'last_name',R.last_name,"
+	"'email',R.email,'country',R.country,'standard_invoices',R.standard_invoices,"
+	"'summary_invoices',R.summary_invoices,'important_notices',R.important_notices,"
+	"'created_at',R.created_at,'updated_at',R.updated_at",
+	"'invoice_number',R.invoice_number,'account_id',R.account_id,'kind',R.kind,"
+	"'issued_on',R.issued_on,'due_on',R.due_on,'currency',R.currency,'total',R.total,"
+	"'status',R.status,'description',R.description,'created_at',R.created_at,"
+	"'updated_at',R.updated_at",
+};
+
+/* The journal key of each table: the natural key as stored. */
+static const char *const journal_keys[ENTITY_COUNT] = {
+	"R.account_id",
+	"R.email_norm",
+	"json_array(R.account_id, R.email_norm)",
+	"R.invoice_number",
+};
+
+static int set_error(struct store *s, const char *what)
+{
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
+		 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	return STORE_ERROR;
+}
+
+static enum store_status status_of(struct store *s, int rc, const char *what)
+{
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+		snprintf(s->errmsg, sizeof(s->errmsg),
+			 "database is locked by another run; try again later");
+		return STORE_BUSY;
+	}
+	set_error(s, what);
+	return STORE_ERROR;
+}
+
+/* Replace "R." in TEMPLATE with PREFIX ("NEW." or "OLD.") into OUT. */
+static void expand(char *out, size_t size, const char *template, const char *prefix)
+{
+	size_t o = 0;
+
+	for (const char *p = template; *p && o + 8 < size; p++) {
+		if (p[0] == 'R' && p[1] == '.' && (p == template || strchr(",( ", p[-1]))) {
+			o += (size_t)snprintf(out + o, size - o, "%s", prefix);
+			p++;
+			continue;
+		}
+		out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+static int create_triggers(struct store *s)
+{
+	static const char *const ops[3] = {"INSERT", "UPDATE", "DELETE"};
+	char sql[8192], img_new[2048], img_old[2048], key[256], acct[64];
+
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		const char *table = entity_get(e)->plural;
+		expand(img_new, sizeof(img_new), images[e], "NEW.");
+		expand(img_old, sizeof(img_old), images[e], "OLD.");
+		for (int op = 0; op < 3; op++) {
+			const char *row = op == 2 ? "OLD." : "NEW.";
+			expand(key, sizeof(key), journal_keys[e], row);
+			snprintf(acct, sizeof(acct), "%saccount_id", row);
+			snprintf(sql, sizeof(sql),
+				 "CREATE TRIGGER %s_journal_%s AFTER %s ON %s BEGIN "
+				 "INSERT INTO journal(batch_id, entity, key, account_id, op, before, "
+				 "after) VALUES ((SELECT batch_id FROM batch_context WHERE one = 1), "
+				 "'%s', %s, %s, '%s', %s%s%s, %s%s%s); END;",
+				 table, ops[op], ops[op], table, table, key, acct,
+				 op == 0 ? "insert" : op == 1 ? "update" : "delete",
+				 op == 0 ? "" : "json_object(", op == 0 ? "NULL" : img_old,
+				 op == 0 ? "" : ")", op == 2 ? "" : "json_object(",
+				 op == 2 ? "NULL" : img_new, op == 2 ? "" : ")");
+			if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+				return set_error(s, "cannot create journal trigger");
+		}
+	}
+	return 0;
+}
+
+static enum store_status migrate(struct store *s)
+{
+	int version = store_schema_version(s);
+	int rc;
+
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(s->errmsg, sizeof(s->errmsg),
+			 "database schema version %d is newer than this acctbatch (%d)", version,
+			 STORE_SCHEMA_VERSION);
+		return STORE_ERROR;
+	}
+	if (version == STORE_SCHEMA_VERSION)
+		return STORE_OK;
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot begin migration");
+	version = store_schema_version(s); /* another run may have migrated meanwhile */
+	if (version < 1) {
+		if (sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK ||
+		    create_triggers(s) != 0) {
+			set_error(s, "cannot create the database schema");
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return STORE_ERROR;
+		}
+	}
+	if (sqlite3_exec(s->db, "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	    (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
+		enum store_status st = status_of(s, rc, "cannot commit migration");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return st;
+	}
+	return STORE_OK;
+}
+
+int store_schema_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+enum store_status store_open(const char *path, int busy_ms, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc;
+
+	*out = s;
+	if (!s)
+		return STORE_ERROR;
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "cannot open database '%s': %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		return STORE_CANTOPEN;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, busy_ms);
+	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL)) != SQLITE_OK)
+		return status_of(s, rc, "cannot enable foreign keys");
+	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum store_status st = status_of(s, rc, "cannot open database");
+		if (st == STORE_ERROR)
+			snprintf(s->errmsg, sizeof(s->errmsg), "cannot open database '%s': %s", path,
+				 sqlite3_errmsg(s->db));
+		return st == STORE_ERROR ? STORE_CANTOPEN : st;
+	}
+	return migrate(s);
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		for (int k = 0; k < ST_KIND_COUNT; k++)
+			sqlite3_finalize(s->stmt[e][k]);
+	sqlite3_finalize(s->account_exists);
+	sqlite3_finalize(s->usage);
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *store_errmsg(const struct store *s)
+{
+	return s ? s->errmsg : "out of memory";
+}
+
+bool field_stored(const struct field *f)
+{
+	return !(f->flags & F_INPUT);
+}
+
+static bool is_integer_field(const struct field *f)
+{
+	return f->type == FT_BOOL || f->type == FT_AMOUNT;
+}
+
+/* Whether entity E keys on a normalised email (logins, contacts). */
+static bool has_email_key(const struct entity *e)
+{
+	return e->email_field >= 0 &&
+	       (e->key[0] == e->email_field || e->key[1] == e->email_field);
+}
+
+static void append(char *buf, size_t size, size_t *len, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*len + n < size) {
+		memcpy(buf + *len, s, n + 1);
+		*len += n;
+	}
+}
+
+/* "a = ? AND b = ?" for the key columns, numbering from FIRST. */
+static void key_where(const struct entity *e, char *buf, size_t size, size_t *len, int first)
+{
+	char part[96];
+
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		const char *col = e->key[k] == e->email_field ? "email_norm" : e->fields[e->key[k]].name;
+		snprintf(part, sizeof(part), "%s%s = ?%d", k ? " AND " : "", col, first + k);
+		append(buf, size, len, part);
+	}
+}
+
+static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_kind kind)
+{
+	char sql[2048], part[96];
+	size_t len = 0;
+	int n = 0;
+
+	if (s->stmt[e->id][kind])
+		return s->stmt[e->id][kind];
+	sql[0] = '\0';
+	switch (kind) {
+	case ST_FIND:
+	case ST_EACH_KEY:
+		append(sql, sizeof(sql), &len, "SELECT ");
+		for (size_t i = 0; i < e->nfields; i++) {
+			if (!field_stored(&e->fields[i]))
+				continue;
+			append(sql, sizeof(sql), &len, n++ ? ", " : "");
+			append(sql, sizeof(sql), &len, e->fields[i].name);
+		}
+		append(sql, sizeof(sql), &len, " FROM ");
+		append(sql, sizeof(sql), &len, e->plural);
+		if (kind == ST_FIND) {
+			append(sql, sizeof(sql), &len, " WHERE ");
+			key_where(e, sql, sizeof(sql), &len, 1);
+		} else {
+			append(sql, sizeof(sql), &len, " WHERE account_id = ?1");
+		}
+		break;
+	case ST_INSERT:
+		append(sql, sizeof(sql), &len, "INSERT INTO ");
+		append(sql, sizeof(sql), &len, e->plural);
+		append(sql, sizeof(sql), &len, "(");
+		for (size_t i = 0; i < e->nfields; i++) {
+			if (!field_stored(&e->fields[i]))
+				continue;
+			append(sql, sizeof(sql), &len, n++ ? ", " : "");
+			append(sql, sizeof(sql), &len, e->fields[i].name);
+		}
+		if (has_email_key(e))
+			append(sql, sizeof(sql), &len, ", email_norm");
+		append(sql, sizeof(sql), &len, ") VALUES (");
+		for (int i = 0; i < n + (has_email_key(e) ? 1 : 0); i++) {
+			snprintf(part, sizeof(part), "%s?%d", i ? ", " : "", i + 1);
+			append(sql, sizeof(sql), &len, part);
+		}
+		append(sql, sizeof(sql), &len, ")");
+		break;
+	case ST_UPDATE:
+		append(sql, sizeof(sql), &len, "UPDATE ");
+		append(sql, sizeof(sql), &len, e->plural);
+		append(sql, sizeof(sql), &len, " SET ");
+		for (size_t i = 0; i < e->nfields; i++) {
+			if (!field_stored(&e->fields[i]))
+				continue;
+			snprintf(part, sizeof(part), "%s%s = ?%d", n ? ", " : "", e->fields[i].name,
+				 n + 1);
+			n++;
+			append(sql, sizeof(sql), &len, part);
+		}
+		append(sql, sizeof(sql), &len, " WHERE ");
+		key_where(e, sql, sizeof(sql), &len, n + 1);
+		break;
+	case ST_DELETE:
+		append(sql, sizeof(sql), &len, "DELETE FROM ");
+		append(sql, sizeof(sql), &len, e->plural);
+		append(sql, sizeof(sql), &len, " WHERE ");
+		key_where(e, sql, sizeof(sql), &len, 1);
+		break;
+	case ST_KIND_COUNT:
+		return NULL;
+	}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[e->id][kind],
+			       NULL) != SQLITE_OK) {
+		set_error(s, "cannot prepare statement");
+		return NULL;
+	}
+	return s->stmt[e->id][kind];
+}
+
+static int bind_value(sqlite3_stmt *st, int idx, const struct field *f, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, idx);
+	if (is_integer_field(f))
+		return sqlite3_bind_int64(st, idx, strtoll(v, NULL, 10));
+	return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+}
+
+/* Bind the key values of KEY from parameter FIRST on. */
+static int bind_key(sqlite3_stmt *st, const struct entity *e, const struct row *key, int first)
+{
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		int fi = e->key[k];
+		const char *v = key->v[fi];
+		int rc;
+
+		if (!v)
+			return SQLITE_MISUSE;
+		if (fi == e->email_field) {
+			char *norm = email_normalize(v, strlen(v));
+			if (!norm)
+				return SQLITE_NOMEM;
+			rc = sqlite3_bind_text(st, first + k, norm, -1, free);
+		} else {
+			rc = sqlite3_bind_text(st, first + k, v, -1, SQLITE_TRANSIENT);
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+static int read_row(sqlite3_stmt *st, const struct entity *e, struct row *out)
+{
+	int col = 0;
+
+	row_release(out);
+	for (size_t i = 0; i < e->nfields; i++) {
+		const unsigned char *t;
+		if (!field_stored(&e->fields[i]))
+			continue;
+		t = sqlite3_column_text(st, col);
+		if (t && row_set(out, (int)i, (const char *)t,
+				 (size_t)sqlite3_column_bytes(st, col)) != 0)
+			return -1;
+		col++;
+	}
+	return 0;
+}
+
+int store_find(struct store *s, const struct entity *e, const struct row *key, struct row *out)
+{
+	sqlite3_stmt *st = prepare(s, e, ST_FIND);
+	int rc, found = 0;
+
+	if (!st)
+		return STORE_ERROR;
+	if ((rc = bind_key(st, e, key, 1)) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return status_of(s, rc, "cannot look up row");
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		found = read_row(st, e, out) == 0 ? 1 : STORE_ERROR;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot look up row");
+	return found;
+}
+
+static enum store_status run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, what);
+	return STORE_OK;
+}
+
+enum store_status store_insert(struct store *s, const struct entity *e, const struct row *r)
+{
+	sqlite3_stmt *st = prepare(s, e, ST_INSERT);
+	int n = 0, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_ERROR;
+	for (size_t i = 0; i < e->nfields && rc == SQLITE_OK; i++)
+		if (field_stored(&e->fields[i]))
+			rc = bind_value(st, ++n, &e->fields[i], r->v[i]);
+	if (rc == SQLITE_OK && has_email_key(e)) {
+		const char *em = r->v[e->email_field];
+		char *norm = em ? email_normalize(em, strlen(em)) : NULL;
+		rc = norm ? sqlite3_bind_text(st, n + 1, norm, -1, free) : SQLITE_NOMEM;
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return status_of(s, rc, "cannot insert row");
+	}
+	return run(s, st, "cannot insert row");
+}
+
+enum store_status store_update(struct store *s, const struct entity *e, const struct row *r)
+{
+	sqlite3_stmt *st = prepare(s, e, ST_UPDATE);
+	int n = 0, rc = SQLITE_OK;
+
+	if (!st)
+		return STORE_ERROR;
+	for (size_t i = 0; i < e->nfields && rc == SQLITE_OK; i++)
+		if (field_stored(&e->fields[i]))
+			rc = bind_value(st, ++n, &e->fields[i], r->v[i]);
+	if (rc == SQLITE_OK)
+		rc = bind_key(st, e, r, n + 1);
+	if (rc != SQLITE_OK) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return status_of(s, rc, "cannot update row");
+	}
+	return run(s, st, "cannot update row");
+}
+
+enum store_status store_delete(struct store *s, const struct entity *e, const struct row *key)
+{
+	sqlite3_stmt *st = prepare(s, e, ST_DELETE);
+	int rc;
+
+	if (!st)
+		return STORE_ERROR;
+	if ((rc = bind_key(st, e, key, 1)) != SQLITE_OK) {
+		sqlite3_reset(st);
+		return status_of(s, rc, "cannot delete row");
+	}
+	return run(s, st, "cannot delete row");
+}
+
+int store_account_exists(struct store *s, const char *id)
+{
+	int rc, found;
+
+	if (!s->account_exists &&
+	    sqlite3_prepare_v3(s->db, "SELECT 1 FROM accounts WHERE account_id = ?1", -1,
+			       SQLITE_PREPARE_PERSISTENT, &s->account_exists, NULL) != SQLITE_OK)
+		return set_error(s, "cannot prepare statement");
+	sqlite3_bind_text(s->account_exists, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->account_exists);
+	found = rc == SQLITE_ROW;
+	sqlite3_reset(s->account_exists);
+	sqlite3_clear_bindings(s->account_exists);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot look up account");
+	return found;
+}
+
+enum store_status store_account_usage(struct store *s, const char *id, long *logins,
+				      long *contacts, long *invoices)
+{
+	int rc;
+
+	if (!s->usage &&
+	    sqlite3_prepare_v3(s->db,
+			       "SELECT (SELECT count(*) FROM logins WHERE account_id = ?1),"
+			       " (SELECT count(*) FROM contacts WHERE account_id = ?1),"
+			       " (SELECT count(*) FROM invoices WHERE account_id = ?1)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &s->usage, NULL) != SQLITE_OK)
+		return set_error(s, "cannot prepare statement");
+	sqlite3_bind_text(s->usage, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s->usage);
+	if (rc == SQLITE_ROW) {
+		*logins = sqlite3_column_int64(s->usage, 0);
+		*contacts = sqlite3_column_int64(s->usage, 1);
+		*invoices = sqlite3_column_int64(s->usage, 2);
+	}
+	sqlite3_reset(s->usage);
+	sqlite3_clear_bindings(s->usage);
+	return rc == SQLITE_ROW ? STORE_OK : status_of(s, rc, "cannot count account rows");
+}
+
+enum store_status store_delete_children(struct store *s, const char *id)
+{
+	static const char *const sql[] = {"DELETE FROM logins WHERE account_id = ?1",
+					  "DELETE FROM contacts WHERE account_id = ?1"};
+
+	for (size_t i = 0; i < 2; i++) {
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return status_of(s, rc, "cannot delete dependent rows");
+	}
+	return STORE_OK;
+}
+
+enum store_status store_each_key(struct store *s, const struct entity *e, const char *id,
+				 int (*fn)(void *ctx, const struct row *key), void *ctx)
+{
+	sqlite3_stmt *st = prepare(s, e, ST_EACH_KEY);
+	struct row r = {{0}};
+	int rc;
+
+	if (!st)
+		return STORE_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_row(st, e, &r) != 0 || fn(ctx, &r) != 0) {
+			rc = SQLITE_ABORT;
+			break;
+		}
+	}
+	row_release(&r);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot list rows");
+	return STORE_OK;
+}
+
+enum store_status store_begin_batch(struct store *s, const char *kind, const char *command,
+				    const char *now, int64_t *batch)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot begin transaction");
+	s->in_tx = true;
+	rc = sqlite3_prepare_v2(s->db,
+				"INSERT INTO batches(kind, started_at, command) VALUES (?1, ?2, ?3)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, command, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot record batch");
+	*batch = sqlite3_last_insert_rowid(s->db);
+	st = NULL;
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO batch_context(one, batch_id) VALUES (1, ?1)",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, *batch);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot record batch");
+	return STORE_OK;
+}
+
+void store_rollback(struct store *s)
+{
+	if (s && s->in_tx) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_tx = false;
+	}
+}
+
+enum store_status store_end_batch(struct store *s, int64_t batch, const char *inputs,
+				  const char *counts, const char *now, bool commit)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (!commit) {
+		store_rollback(s);
+		return STORE_OK;
+	}
+	rc = sqlite3_prepare_v2(s->db,
+				"UPDATE batches SET inputs = ?2, counts = ?3, ended_at = ?4, "
+				"outcome = 'committed' WHERE id = ?1",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, batch);
+		sqlite3_bind_text(st, 2, inputs, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, counts, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_exec(s->db, "DELETE FROM batch_context", NULL, NULL, NULL) == SQLITE_OK
+			     ? SQLITE_DONE
+			     : SQLITE_ERROR;
+	if (rc != SQLITE_DONE) {
+		enum store_status r = status_of(s, rc, "cannot finish batch");
+		store_rollback(s);
+		return r;
+	}
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum store_status r = status_of(s, rc, "cannot commit");
+		store_rollback(s);
+		return r;
+	}
+	s->in_tx = false;
+	return STORE_OK;
+}
+
+enum store_status store_batch_counts(struct store *s, int64_t batch, long counts[][3])
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT entity, op, count(*) FROM journal WHERE batch_id = ?1 "
+				    "GROUP BY entity, op",
+				    -1, &st, NULL);
+
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		counts[e][0] = counts[e][1] = counts[e][2] = 0;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, batch);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const struct entity *e =
+				entity_by_name((const char *)sqlite3_column_text(st, 0));
+			const char *op = (const char *)sqlite3_column_text(st, 1);
+			int k = strcmp(op, "insert") == 0 ? 0 : strcmp(op, "update") == 0 ? 1 : 2;
+			if (e)
+				counts[e->id][k] = sqlite3_column_int64(st, 2);
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot count journal");
+}
+
+void row_release(struct row *r)
+{
+	for (int i = 0; i < FIELD_MAX; i++) {
+		free(r->v[i]);
+		r->v[i] = NULL;
+	}
+}
+
+int row_set(struct row *r, int i, const char *s, size_t len)
+{
+	char *c = malloc(len + 1);
+
+	if (!c)
+		return -1;
+	memcpy(c, s, len);
+	c[len] = '\0';
+	free(r->v[i]);
+	r->v[i] = c;
+	return 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * store.h - the database: SQLite behind one narrow interface.
+ *
+ * Owns: every SQL statement, the schema and its migrations, the journal
+ * triggers, transactions and batches. Callers see rows of canonical strings
+ * (struct row) and never SQL text, so another backend (PostgreSQL via libpq)
+ * can implement this interface later. Never prints; failures are returned
+ * with a message in store_errmsg().
+ */
+#ifndef ACCTBATCH_STORE_H
+#define ACCTBATCH_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "entity.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Results of store calls. */
+enum store_status {
+	STORE_OK = 0,
+	STORE_ERROR = -1, /* I/O or database error: exit 74 */
+	STORE_BUSY = -2,  /* locked by another run past the timeout: exit 75 */
+	STORE_CANTOPEN = -3, /* the file cannot be created or opened: exit 74 */
+};
+
+/*
+ * A row in canonical form: one NUL-terminated string per field of the
+ * entity (NULL = not set / SQL NULL). Booleans are "1"/"0", amounts are
+ * integer minor units, emails as given. Strings are owned by the row.
+ */
+struct row {
+	char *v[FIELD_MAX]; /* owned strings or NULL */
+};
+
+struct store;
+
+/*
+ * store_open: open (creating if needed) the database at PATH, set WAL,
+ * foreign keys and the busy timeout (BUSY_MS), and migrate it to
+ * STORE_SCHEMA_VERSION. Returns STORE_OK with *OUT set, or an error with
+ * *OUT set to a store that only answers store_errmsg (close it).
+ */
+enum store_status store_open(const char *path, int busy_ms, struct store **out);
+
+/* store_close: finalise statements and close; accepts NULL. */
+void store_close(struct store *s);
+
+/* store_errmsg: the last error, for the message printed at the top. */
+const char *store_errmsg(const struct store *s);
+
+/* store_schema_version: PRAGMA user_version after open. */
+int store_schema_version(struct store *s);
+
+/*
+ * store_begin_batch: start the write transaction (BEGIN IMMEDIATE, waiting
+ * up to the busy timeout) and a batch row of KIND ("import", "revert") with
+ * COMMAND and the time NOW; *BATCH is its id. Every entity change until
+ * store_end_batch is journaled under it.
+ */
+enum store_status store_begin_batch(struct store *s, const char *kind, const char *command,
+				    const char *now, int64_t *batch);
+
+/*
+ * store_end_batch: write the batch's INPUTS and COUNTS (JSON texts), end
+ * time and outcome, and commit when COMMIT, else roll everything back
+ * (nothing of the batch remains).
+ */
+enum store_status store_end_batch(struct store *s, int64_t batch, const char *inputs,
+				  const char *counts, const char *now, bool commit);
+
+/* store_rollback: roll back an open transaction, if any. */
+void store_rollback(struct store *s);
+
+/*
+ * store_find: load the stored row of entity E whose key fields equal those
+ * in KEY into OUT (row_release first). Returns 1 found, 0 not found, or a
+ * negative enum store_status.
+ */
+int store_find(struct store *s, const struct entity *e, const struct row *key, struct row *out);
+
+/* store_insert / store_update / store_delete: write one row. */
+enum store_status store_insert(struct store *s, const struct entity *e, const struct row *r);
+enum store_status store_update(struct store *s, const struct entity *e, const struct row *r);
+enum store_status store_delete(struct store *s, const struct entity *e, const struct row *key);
+
+/* store_account_exists: 1 if account ID exists, 0 if not, negative on error. */
+int store_account_exists(struct store *s, const char *id);
+
+/*
+ * store_account_usage: how many logins, contacts and invoices account ID has.
+ * Returns STORE_OK or an error.
+ */
+enum store_status store_account_usage(struct store *s, const char *id, long *logins,
+				      long *contacts, long *invoices);
+
+/* store_delete_children: delete every login and contact of account ID (journaled). */
+enum store_status store_delete_children(struct store *s, const char *id);
+
+/*
+ * store_each_key: call FN(CTX, KEY) for each row of entity E (logins or
+ * contacts) of account ID, KEY holding the key fields. FN returns 0 to go on.
+ */
+enum store_status store_each_key(struct store *s, const struct entity *e, const char *id,
+				 int (*fn)(void *ctx, const struct row *key), void *ctx);
+
+/*
+ * store_batch_counts: per entity and operation, the journal entries of
+ * BATCH: counts[entity][0..2] = inserted, updated, deleted.
+ */
+enum store_status store_batch_counts(struct store *s, int64_t batch, long counts[][3]);
+
+/* row_release: free the strings; the row is empty afterwards. Safe twice. */
+void row_release(struct row *r);
+
+/* row_set: replace field I of R with a copy of S (LEN bytes); -1 when out of memory. */
+int row_set(struct row *r, int i, const char *s, size_t len);
+
+/* field_stored: whether field F has a database column. */
+bool field_stored(const struct field *f);
+
+#endif

@@ -1,0 +1,472 @@
+/*
+ * xmlio.c - streaming, hardened XML reading with libxml2's xmlTextReader and
+ * validation against the generated XSD.
+ *
+ * Owns: XML syntax, the element-to-field mapping, XSD validation, XML
+ * safety. Must not: check field values itself (entity.c does, for CSV and
+ * XML alike) or touch the database.
+ */
+#include "xmlio.h"
+
+#include <errno.h>
+#include <libxml/parser.h>
+#include <libxml/xmlreader.h>
+#include <libxml/xmlschemas.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsd.h"
+
+#define MAX_FIELD_BYTES (1u << 20) /* one element's text may not exceed 1 MiB */
+
+/* Every external entity, DTD or schema import is refused: nothing is fetched or opened. */
+static xmlParserInputPtr refuse_entity(const char *url, const char *id, xmlParserCtxtPtr ctxt)
+{
+	(void)id;
+	(void)ctxt;
+	(void)url;
+	return NULL;
+}
+
+/* libxml2 allocations wipe what they free: element text may hold a password. */
+static void *wipe_malloc(size_t n)
+{
+	size_t *h = malloc(n + sizeof(size_t));
+	if (!h)
+		return NULL;
+	*h = n;
+	return h + 1;
+}
+
+static void wipe_free(void *p)
+{
+	if (p) {
+		size_t *h = (size_t *)p - 1;
+		sodium_memzero(p, *h);
+		free(h);
+	}
+}
+
+static void *wipe_realloc(void *p, size_t n)
+{
+	void *q;
+	size_t old;
+
+	if (!p)
+		return wipe_malloc(n);
+	old = ((size_t *)p)[-1];
+	q = wipe_malloc(n);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p);
+	return q;
+}
+
+static char *wipe_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = wipe_malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static xmlSchemaPtr schemas[ENTITY_COUNT];
+
+/* libxml2's generic messages are not ours to print: structured handlers report. */
+static void silent(void *ctx, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)fmt;
+}
+
+void xml_init(void)
+{
+	xmlMemSetup(wipe_free, wipe_malloc, wipe_realloc, wipe_strdup);
+	xmlInitParser();
+	xmlSetExternalEntityLoader(refuse_entity);
+	xmlSetGenericErrorFunc(NULL, silent);
+}
+
+void xml_cleanup(void)
+{
+	for (int i = 0; i < ENTITY_COUNT; i++) {
+		if (schemas[i])
+			xmlSchemaFree(schemas[i]);
+		schemas[i] = NULL;
+	}
+	xmlCleanupParser();
+}
+
+static void ignore_error(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+/* The parsed schema of E, built once from the generated text. */
+static xmlSchemaPtr schema_for(const struct entity *e)
+{
+	xmlSchemaParserCtxtPtr pc;
+	char *text;
+	size_t len;
+
+	if (schemas[e->id])
+		return schemas[e->id];
+	text = xsd_text(e, &len);
+	if (!text)
+		return NULL;
+	pc = xmlSchemaNewMemParserCtxt(text, (int)len);
+	if (pc) {
+		xmlSchemaSetParserStructuredErrors(pc, ignore_error, NULL);
+		schemas[e->id] = xmlSchemaParse(pc);
+		xmlSchemaFreeParserCtxt(pc);
+	}
+	free(text);
+	return schemas[e->id];
+}
+
+/* State of one XML read. */
+struct xml_state {
+	struct source *src;           /* input */
+	const struct entity *e;       /* what the records are */
+	const struct reader_ops *ops; /* the caller */
+	struct diag_list *diags;      /* where problems go */
+	struct diag_list pending;     /* schema errors of the current record */
+	bool in_record;               /* between a record's start and end tags */
+	long records;                 /* records seen */
+	bool fatal;                   /* a syntax error ended the document */
+	bool secret;                  /* wipe text buffers */
+	char *text;                   /* current field's text */
+	size_t text_len, text_cap;    /* bytes used / allocated */
+	char *values;                 /* the record's field texts, NUL-separated */
+	size_t values_len, values_cap;
+	size_t off[FIELD_MAX];        /* offset of each given field in values */
+	size_t vlen[FIELD_MAX];       /* bytes of each given field */
+	bool given[FIELD_MAX];        /* field element seen */
+	long fline[FIELD_MAX];        /* line of each field element */
+	long fcol[FIELD_MAX];         /* column of each field element */
+	long rline, rcol;             /* where the record element starts */
+};
+
+static void on_xml_error(void *ctx, xmlErrorPtr err)
+{
+	struct xml_state *st = ctx;
+	const char *msg = err->message ? err->message : "malformed XML";
+	size_t n = strlen(msg);
+	const char *field = NULL;
+
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	if (err->domain == XML_FROM_SCHEMASV && st->in_record) {
+		xmlNodePtr node = err->node;
+		if (node && node->type == XML_ELEMENT_NODE && entity_field_index(st->e,
+		    (const char *)node->name, strlen((const char *)node->name)) >= 0)
+			field = (const char *)node->name;
+		diag_add(&st->pending, DIAG_SCHEMA, st->src->name, err->line, err->int2, st->records,
+			 field, "%.*s", (int)n, msg);
+		return;
+	}
+	if (err->domain == XML_FROM_SCHEMASV) {
+		diag_add(st->diags, DIAG_SCHEMA, st->src->name, err->line, err->int2, 0, NULL, "%.*s",
+			 (int)n, msg);
+		return;
+	}
+	if (err->level < XML_ERR_ERROR)
+		return;
+	st->fatal = true;
+	diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, err->line, err->int2, 0, NULL, "%.*s",
+		 (int)n, msg);
+}
+
+static int read_io(void *ctx, char *buf, int len)
+{
+	struct source *src = ctx;
+	size_t got;
+
+	if (source_read(src, buf, (size_t)len, &got) != 0)
+		return -1;
+	return (int)got;
+}
+
+static int close_io(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap;
+	char *nb;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 1024;
+	while (ncap < need)
+		ncap *= 2;
+	nb = wipe_malloc(ncap);
+	if (!nb)
+		return -1;
+	if (*buf) {
+		memcpy(nb, *buf, *cap);
+		wipe_free(*buf);
+	}
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
+/* Store the finished text of field FI (tokens join with a space). */
+static int keep_field(struct xml_state *st, int fi, long line, long col)
+{
+	bool again = st->given[fi];
+
+	if (again && st->e->fields[fi].type != FT_TOKENS)
+		return 0; /* the schema reports the repetition */
+	if (grow(&st->values, &st->values_cap, st->values_len + st->text_len + 2) != 0)
+		return -1;
+	if (again && st->values_len > 0 && st->off[fi] + st->vlen[fi] + 1 == st->values_len) {
+		/* the previous token is the last value: extend it */
+		st->values[st->values_len - 1] = ' ';
+		memcpy(st->values + st->values_len, st->text, st->text_len);
+		st->values_len += st->text_len;
+		st->values[st->values_len++] = '\0';
+		st->vlen[fi] += 1 + st->text_len;
+		return 0;
+	}
+	if (again) {
+		/* tokens split by other elements: the schema reports the order */
+		return 0;
+	}
+	st->off[fi] = st->values_len;
+	st->vlen[fi] = st->text_len;
+	memcpy(st->values + st->values_len, st->text, st->text_len);
+	st->values_len += st->text_len;
+	st->values[st->values_len++] = '\0';
+	st->given[fi] = true;
+	st->fline[fi] = line;
+	st->fcol[fi] = col;
+	return 0;
+}
+
+static int deliver(struct xml_state *st)
+{
+	struct record rec;
+	int bad;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.entity = st->e;
+	rec.file = st->src->name;
+	rec.line = st->rline;
+	rec.column = st->rcol;
+	rec.number = st->records;
+	for (size_t i = 0; i < st->e->nfields; i++) {
+		if (!st->given[i])
+			continue;
+		rec.value[i] = st->values + st->off[i];
+		rec.len[i] = st->vlen[i];
+		rec.field_line[i] = st->fline[i];
+		rec.field_column[i] = st->fcol[i];
+	}
+	bad = entity_check_cells(&rec, st->diags);
+	if (bad == 0 && st->pending.count > 0) {
+		/* the C rules found nothing: the schema's own findings stand */
+		for (size_t i = 0; i < st->pending.count; i++) {
+			struct diag *d = &st->pending.items[i];
+			diag_add(st->diags, d->code, d->file, d->line, d->column, d->record, d->field,
+				 "%s", d->message);
+		}
+		bad = (int)st->pending.count;
+	}
+	diag_list_truncate(&st->pending, 0);
+	if (st->ops->on_record(st->ops->ctx, &rec, bad) != 0)
+		return -1;
+	if (st->secret && st->values)
+		sodium_memzero(st->values, st->values_len);
+	st->values_len = 0;
+	memset(st->given, 0, sizeof(st->given));
+	return 0;
+}
+
+static const char *subscription_element = "subscription";
+
+enum read_status xml_read_records(struct source *src, const struct entity *e,
+				  const struct reader_ops *ops, struct diag_list *diags)
+{
+	struct xml_state st;
+	xmlTextReaderPtr r = NULL;
+	xmlSchemaPtr schema;
+	enum read_status result = READ_OK;
+	int ret, field = -1;
+	long fline = 0, fcol = 0;
+	bool seen_root = false;
+
+	memset(&st, 0, sizeof(st));
+	st.src = src;
+	st.e = e;
+	st.ops = ops;
+	st.diags = diags;
+	for (size_t i = 0; i < e->nfields; i++)
+		if (e->fields[i].flags & F_SECRET)
+			st.secret = true;
+	schema = schema_for(e);
+	if (!schema) {
+		diag_add(diags, DIAG_SCHEMA, src->name, 0, 0, 0, NULL,
+			 "internal error: the %s schema does not compile", e->plural);
+		result = READ_BROKEN;
+		goto out;
+	}
+	r = xmlReaderForIO(read_io, close_io, src, src->name, NULL,
+			   XML_PARSE_NONET | XML_PARSE_NONET | XML_PARSE_NOCDATA);
+	if (!r) {
+		result = READ_NO_MEMORY;
+		goto out;
+	}
+	xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, &st);
+	if (xmlTextReaderSetSchema(r, schema) != 0) {
+		result = READ_NO_MEMORY;
+		goto out;
+	}
+	while ((ret = xmlTextReaderRead(r)) == 1) {
+		int type = xmlTextReaderNodeType(r);
+		int depth = xmlTextReaderDepth(r);
+		xmlNodePtr node = xmlTextReaderCurrentNode(r);
+		long line = node ? (long)xmlGetLineNo(node) : 0;
+
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
+		    type == XML_READER_TYPE_ENTITY) {
+			diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
+				 "document type declarations and entities are not allowed");
+			result = READ_BROKEN;
+			goto out;
+		}
+		if (type == XML_READER_TYPE_ELEMENT) {
+			const char *name = (const char *)xmlTextReaderConstLocalName(r);
+			bool empty = xmlTextReaderIsEmptyElement(r);
+			long col = xmlTextReaderGetParserColumnNumber(r);
+
+			if (depth == 0) {
+				seen_root = true;
+				if (strcmp(name, e->plural) != 0) {
+					diag_add(diags, DIAG_SCHEMA, src->name, line, 0, 0, NULL,
+						 "root element is <%s>, expected <%s>", name,
+						 e->plural);
+					result = READ_BROKEN;
+					goto out;
+				}
+			} else if (depth == 1) {
+				st.records++;
+				st.in_record = true;
+				st.rline = line;
+				st.rcol = col;
+				st.values_len = 0;
+				memset(st.given, 0, sizeof(st.given));
+				if (empty) {
+					st.in_record = false;
+					if (deliver(&st) != 0) {
+						result = READ_STOPPED;
+						goto out;
+					}
+				}
+			} else if (depth == 2) {
+				field = strcmp(name, subscription_element) == 0
+						? entity_field_index(e, "subscriptions", 13)
+						: entity_field_index(e, name, strlen(name));
+				if (field >= 0 && e->fields[field].type == FT_TOKENS &&
+				    strcmp(name, subscription_element) != 0)
+					field = -1;
+				st.text_len = 0;
+				fline = line;
+				fcol = col;
+				if (empty && field >= 0 && keep_field(&st, field, fline, fcol) != 0) {
+					result = READ_NO_MEMORY;
+					goto out;
+				}
+				if (empty)
+					field = -1;
+			}
+		} else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
+			    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
+			   depth == 3 && field >= 0) {
+			const char *v = (const char *)xmlTextReaderConstValue(r);
+			size_t n = v ? strlen(v) : 0;
+			if (st.text_len + n > MAX_FIELD_BYTES) {
+				diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, st.records,
+					 e->fields[field].name, "element text longer than 1 MiB");
+				result = READ_BROKEN;
+				goto out;
+			}
+			if (grow(&st.text, &st.text_cap, st.text_len + n + 1) != 0) {
+				result = READ_NO_MEMORY;
+				goto out;
+			}
+			memcpy(st.text + st.text_len, v, n);
+			st.text_len += n;
+		} else if (type == XML_READER_TYPE_END_ELEMENT) {
+			if (depth == 2 && field >= 0) {
+				if (keep_field(&st, field, fline, fcol) != 0) {
+					result = READ_NO_MEMORY;
+					goto out;
+				}
+				if (st.secret && st.text)
+					sodium_memzero(st.text, st.text_len);
+				field = -1;
+			} else if (depth == 1 && st.in_record) {
+				st.in_record = false;
+				if (deliver(&st) != 0) {
+					result = READ_STOPPED;
+					goto out;
+				}
+			}
+		}
+	}
+	if (ret < 0 || st.fatal) {
+		if (src->error) {
+			result = READ_IO_ERROR;
+			goto out;
+		}
+		if (!st.fatal)
+			diag_add(diags, DIAG_XML_SYNTAX, src->name, 0, 0, 0, NULL,
+				 "malformed XML document");
+		result = READ_BROKEN;
+	} else if (!seen_root) {
+		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL, "document has no root element");
+		result = READ_BROKEN;
+	}
+out:
+	if (r)
+		xmlFreeTextReader(r);
+	wipe_free(st.text);
+	wipe_free(st.values);
+	diag_list_release(&st.pending);
+	return result;
+}
+
+const struct entity *xml_detect_entity(const char *data, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *lt = memchr(data + i, '<', len - i);
+		size_t j, start;
+		char name[32];
+
+		if (!lt)
+			return NULL;
+		i = (size_t)(lt - data) + 1;
+		if (i < len && (data[i] == '?' || data[i] == '!'))
+			continue;
+		start = i;
+		j = i;
+		while (j < len && j - start < sizeof(name) - 1 &&
+		       ((data[j] >= 'a' && data[j] <= 'z') || data[j] == '_'))
+			j++;
+		memcpy(name, data + start, j - start);
+		name[j - start] = '\0';
+		return entity_by_name(name);
+	}
+	return NULL;
+}

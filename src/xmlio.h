@@ -1,0 +1,37 @@
+/*
+ * xmlio.h - XML in (streaming, validated against the entity's XSD) with
+ * libxml2, hardened: no network, no DTD loading, no entities, no external
+ * references; a document with a DOCTYPE is refused.
+ *
+ * Records are read with xmlTextReader; each record element's children give
+ * the field values; a field element left out is a field not given. XSD
+ * violations are reported with line and column; the field values of a
+ * record are still handed on so that the one set of C field rules decides
+ * the verdict and the code (DESIGN section 2).
+ */
+#ifndef ACCTBATCH_XMLIO_H
+#define ACCTBATCH_XMLIO_H
+
+#include "reader.h"
+
+/* xml_init: process-wide libxml2 set-up (refuse every external entity). Call once. */
+void xml_init(void);
+
+/* xml_cleanup: release libxml2's global state at exit. */
+void xml_cleanup(void);
+
+/*
+ * xml_read_records: read SRC as XML records of entity E, validating against
+ * the entity's schema (built from entity.c), calling OPS. Returns an enum
+ * read_status; file-level problems go to DIAGS.
+ */
+enum read_status xml_read_records(struct source *src, const struct entity *e,
+				  const struct reader_ops *ops, struct diag_list *diags);
+
+/*
+ * xml_detect_entity: the entity named by the root element in DATA (LEN
+ * bytes, the start of a document), or NULL.
+ */
+const struct entity *xml_detect_entity(const char *data, size_t len);
+
+#endif
