@@ -104,7 +104,7 @@ unit: $(BUILD)/acctbatch $(TEST_BINS)
 
 e2e: $(BUILD)/acctbatch
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) CONFORMANCE_DIR=$(abspath $(CONFORMANCE_DIR)) \
-		sh tests/e2e.sh
+		bash tests/e2e.sh
 
 check:
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }

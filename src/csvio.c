@@ -216,6 +216,7 @@ static void end_row(int term, void *ctx)
 			rec.value[fi] = v + skip;
 			rec.len[fi] = len - skip;
 		}
+		bad += entity_check_cells(&rec, st->diags);
 	}
 	if (st->ops->on_record(st->ops->ctx, &rec, bad) != 0)
 		st->status = READ_STOPPED;
@@ -404,7 +405,9 @@ enum read_status csv_read_records(struct source *src, const struct entity *e,
 	}
 	if (ncarry && feed_line(&st, &parser, carry, ncarry) != 0)
 		goto stopped;
-	if (csv_fini(&parser, add_cell, end_row, &st) != 0) {
+	if ((parser.pstate == LIBCSV_FIELD_BEGUN && parser.quoted) ||
+	    csv_fini(&parser, add_cell, end_row, &st) != 0) {
+		/* libcsv reports an open quote at the end only in strict mode */
 		diag_add(diags, DIAG_CSV_SYNTAX, src->name, st.field_open ? st.field_line : st.line,
 			 0, 0, NULL, "quoted field is not closed: a closing '\"' is missing");
 		result = READ_BROKEN;

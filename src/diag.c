@@ -106,8 +106,6 @@ void diag_print(FILE *out, const char *cmd, const struct diag *d)
 			fprintf(out, ":%ld", d->column);
 		fputs(": ", out);
 	}
-	if (d->record > 0)
-		fprintf(out, "record %ld: ", d->record);
 	if (d->field)
 		fprintf(out, "field '%s': ", d->field);
 	fprintf(out, "%s [%s]\n", d->message, diag_code_name(d->code));

@@ -86,7 +86,8 @@ struct diag *diag_vadd(struct diag_list *list, enum diag_code code, const char *
 
 /*
  * diag_print: write D to OUT as one line:
- * "acctbatch: CMD: FILE:LINE[:COL]: [record N: ][field 'F': ]MESSAGE [CODE]".
+ * "acctbatch: CMD: FILE:LINE[:COL]: [field 'F': ]MESSAGE [CODE]". The record
+ * number is in the JSON report.
  */
 void diag_print(FILE *out, const char *cmd, const struct diag *d);
 

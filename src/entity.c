@@ -582,6 +582,10 @@ int entity_check_cells(const struct record *rec, struct diag_list *diags)
 		} else if (code == DIAG_TOO_LONG) {
 			entity_report(diags, rec, (int)i, code, "longer than %u characters",
 				      f->max_len);
+		} else if (code == DIAG_BAD_EMAIL) {
+			quote_value(f, v, rec->len[i], shown, sizeof(shown));
+			entity_report(diags, rec, (int)i, code, "not an email address %s (%s)", shown,
+				      why);
 		} else {
 			quote_value(f, v, rec->len[i], shown, sizeof(shown));
 			entity_report(diags, rec, (int)i, code, "%s %s", why, shown);

@@ -1112,24 +1112,19 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 			res->counts[e].deleted = journal[e][2];
 		}
 	}
-	if (res->stopped_max_errors || res->exit_status == 65)
-		commit = false;
-	else if (r.rejected > 0 && opts->on_error == ON_ERROR_ABORT)
-		commit = false;
-	else
-		commit = !opts->dry_run && store != NULL;
-
-	if (r.rejected > 0 && !commit && !opts->dry_run && store)
-		res->exit_status = 65;
-	else if (r.rejected > 0)
-		res->exit_status = res->exit_status ? res->exit_status : 1;
-
+	{
+		/* what a real run would do; a dry run reports the same status */
+		bool acceptable = !res->stopped_max_errors && res->exit_status != 65 &&
+				  !(r.rejected > 0 && opts->on_error == ON_ERROR_ABORT);
+		commit = acceptable && !opts->dry_run && store != NULL;
+		if (!acceptable)
+			res->exit_status = 65;
+		else if (r.rejected > 0)
+			res->exit_status = 1;
+	}
 	res->outcome = !store ? OUTCOME_VALIDATED
-		       : opts->dry_run && !res->stopped_max_errors && res->exit_status != 65
-			       ? OUTCOME_DRY_RUN
-			       : commit ? OUTCOME_COMMITTED : OUTCOME_ROLLED_BACK;
-	if (opts->dry_run && res->exit_status == 65 && r.rejected > 0 && !res->stopped_max_errors)
-		res->outcome = OUTCOME_DRY_RUN;
+		       : opts->dry_run ? OUTCOME_DRY_RUN
+		       : commit ? OUTCOME_COMMITTED : OUTCOME_ROLLED_BACK;
 
 	if (opts->rejects_path) {
 		for (int e = 0; e < ENTITY_COUNT; e++) {

@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 struct fd_handle {
-	int fd;        /* owned unless it is standard input */
-	bool owned;    /* close fd on release */
+	int fd;            /* owned unless it is standard input */
+	bool owned;        /* close fd on release */
+	long long fail_at; /* test hook: fail with EIO after this many bytes, -1 never */
+	long long done;    /* bytes read so far */
 };
 
 static int fd_read(void *h, char *buf, size_t size, size_t *got)
@@ -21,12 +23,20 @@ static int fd_read(void *h, char *buf, size_t size, size_t *got)
 	struct fd_handle *fh = h;
 	ssize_t n;
 
+	if (fh->fail_at >= 0 && fh->done + (long long)size > fh->fail_at) {
+		if (fh->done >= fh->fail_at) {
+			errno = EIO;
+			return -1;
+		}
+		size = (size_t)(fh->fail_at - fh->done);
+	}
 	do
 		n = read(fh->fd, buf, size);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
 	*got = (size_t)n;
+	fh->done += n;
 	return 0;
 }
 
@@ -89,6 +99,10 @@ int source_open_file(struct source *src, const char *path, const char *name)
 		return -1;
 	}
 	fh->fd = fd;
+	fh->done = 0;
+	/* ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read fail after N bytes:
+	 * the test suite's way to cause an I/O error in the middle of an input */
+	fh->fail_at = getenv("ACCTBATCH_TEST_FAIL_READ_AT") ? atoll(getenv("ACCTBATCH_TEST_FAIL_READ_AT")) : -1;
 	return source_open_custom(src, name ? name : (strcmp(path, "-") == 0 ? "<stdin>" : path),
 				  fd_read, fh, fd_close, size);
 }

@@ -293,6 +293,77 @@ static int deliver(struct xml_state *st)
 
 static const char *subscription_element = "subscription";
 
+/*
+ * Look at the prolog before libxml2 does: a DOCTYPE (which is where entity
+ * declarations and external subsets live) is refused outright, as is a
+ * root element of another entity. Returns 0 to go on, or -1 with a
+ * diagnostic added.
+ */
+static int check_prolog(struct source *src, const struct entity *e, struct diag_list *diags)
+{
+	const char *d;
+	size_t len, i = 0;
+	long line = 1;
+
+	if (source_peek(src, SOURCE_PEEK_MAX, &d, &len) != 0)
+		return 0; /* the read error surfaces through the parser */
+	if (len >= 2 && ((unsigned char)d[0] == 0xFE || (unsigned char)d[0] == 0xFF ||
+			 d[0] == '\0' || d[1] == '\0')) {
+		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL,
+			 "document is not UTF-8 (UTF-16 or other encodings are not accepted)");
+		return -1;
+	}
+	if (len >= 3 && memcmp(d, "\xEF\xBB\xBF", 3) == 0)
+		i = 3;
+	while (i < len) {
+		const char *end;
+		if (d[i] == '\n') {
+			line++;
+			i++;
+		} else if (d[i] == ' ' || d[i] == '\t' || d[i] == '\r') {
+			i++;
+		} else if (len - i >= 2 && memcmp(d + i, "<?", 2) == 0) {
+			end = memmem(d + i, len - i, "?>", 2);
+			if (!end)
+				break;
+			for (const char *p = d + i; p < end; p++)
+				line += *p == '\n';
+			i = (size_t)(end - d) + 2;
+		} else if (len - i >= 4 && memcmp(d + i, "<!--", 4) == 0) {
+			end = memmem(d + i, len - i, "-->", 3);
+			if (!end)
+				break;
+			for (const char *p = d + i; p < end; p++)
+				line += *p == '\n';
+			i = (size_t)(end - d) + 3;
+		} else if (len - i >= 2 && memcmp(d + i, "<!", 2) == 0) {
+			diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
+				 "document type declarations and entities are not allowed");
+			return -1;
+		} else if (d[i] == '<') {
+			size_t j = i + 1, n;
+			while (j < len && !strchr(" \t\r\n/>", d[j]))
+				j++;
+			n = j - i - 1;
+			if (j < len && (n != strlen(e->plural) || memcmp(d + i + 1, e->plural, n) != 0)) {
+				diag_add(diags, DIAG_SCHEMA, src->name, line, 0, 0, NULL,
+					 "root element is <%.*s>, expected <%s>", (int)(n > 40 ? 40 : n),
+					 d + i + 1, e->plural);
+				return -1;
+			}
+			return 0;
+		} else {
+			return 0; /* not markup: the parser reports it */
+		}
+	}
+	if (len == SOURCE_PEEK_MAX) {
+		diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
+			 "no root element in the first %d bytes", SOURCE_PEEK_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 enum read_status xml_read_records(struct source *src, const struct entity *e,
 				  const struct reader_ops *ops, struct diag_list *diags)
 {
@@ -319,8 +390,12 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		result = READ_BROKEN;
 		goto out;
 	}
+	if (check_prolog(src, e, diags) != 0) {
+		result = READ_BROKEN;
+		goto out;
+	}
 	r = xmlReaderForIO(read_io, close_io, src, src->name, NULL,
-			   XML_PARSE_NONET | XML_PARSE_NONET | XML_PARSE_NOCDATA);
+			   XML_PARSE_NONET | XML_PARSE_NOCDATA);
 	if (!r) {
 		result = READ_NO_MEMORY;
 		goto out;

@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# e2e.sh - end-to-end tests of the built binary: outputs, exit statuses and
+# database contents. Run by 'make e2e' (and 'make check') with ACCTBATCH set
+# to the binary and CONFORMANCE_DIR to the shared conformance data.
+set -u
+: "${ACCTBATCH:?set ACCTBATCH to the acctbatch binary}"
+: "${CONFORMANCE_DIR:=../shared/conformance}"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SAMPLES=$ROOT/samples
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+export ACCTBATCH_TEST_WEAK_HASH=1 # fast Argon2id parameters: tests only
+export ACCTBATCH_NOW=2026-11-26T14:07:06Z
+unset ACCTBATCH_DB
+passed=0
+failed=0
+name=""
+
+ab() { "$ACCTBATCH" --no-progress "$@"; }
+
+begin() { name=$1; }
+ok() { passed=$((passed + 1)); echo "ok - $name"; }
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL - $name: $*"
+}
+
+# run STATUS CMD...: run CMD capturing stdout/stderr in $WORK/out, $WORK/err
+run() {
+	local want=$1
+	shift
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	status=$?
+	if [ "$status" != "$want" ]; then
+		fail "exit status $status, expected $want; stderr: $(head -c 600 "$WORK/err")"
+		return 1
+	fi
+	return 0
+}
+
+# expect_err TEXT: stderr contains TEXT
+has_err() { grep -qF -- "$1" "$WORK/err"; }
+has_out() { grep -qF -- "$1" "$WORK/out"; }
+q() { sqlite3 "$DB" "$1"; }
+dump() { sqlite3 "$1" .dump; }
+
+fresh() {
+	DB=$WORK/$1.db
+	rm -f "$DB" "$DB-wal" "$DB-shm"
+}
+
+# ---------------------------------------------------------------- samples
+begin "onboarding CSV imports into a fresh database"
+fresh csv
+if run 0 ab --db "$DB" import "$SAMPLES/onboarding/csv"; then
+	if has_out "accounts          32         0         0         0         0" &&
+		has_out "logins            72         0         0         0         0" &&
+		has_out "contacts          61         0         0         0         0" &&
+		has_out "invoices          88         0         0         0         0" &&
+		has_out "batch 1 committed" &&
+		[ "$(q 'select count(*) from accounts')" = 32 ] &&
+		[ "$(q 'select count(*) from journal where batch_id = 1')" = 253 ]; then ok; else fail "summary or counts: $(cat "$WORK/out")"; fi
+fi
+
+begin "re-importing the same files changes nothing and counts unchanged"
+if run 0 ab --db "$DB" import "$SAMPLES/onboarding/csv"; then
+	if has_out "logins             0         0        72         0         0" &&
+		[ "$(q 'select count(*) from journal where batch_id = 2')" = 0 ]; then ok; else fail "$(cat "$WORK/out")"; fi
+fi
+
+begin "onboarding XML gives the same database content as CSV"
+CSVDB=$DB
+fresh xml
+if run 0 ab --db "$DB" import "$SAMPLES/onboarding/xml"; then
+	same=1
+	for t in "accounts" "contacts" "invoices" "logins"; do
+		cols=$(sqlite3 "$DB" "select group_concat(name) from pragma_table_info('$t') where name not in ('password_hash','created_at','updated_at')")
+		if [ "$(sqlite3 "$DB" "select $cols from $t order by 1,2")" != "$(sqlite3 "$CSVDB" "select $cols from $t order by 1,2")" ]; then
+			same=0
+			fail "table $t differs"
+		fi
+	done
+	[ $same = 1 ] && ok
+fi
+
+begin "amounts are stored as integer minor units per currency"
+if [ "$(q "select typeof(total) from invoices group by 1")" = integer ] &&
+	[ "$(q "select total from invoices where currency = 'KWD' and total = 1250375")" = 1250375 ] &&
+	[ "$(q "select count(*) from invoices where currency = 'JPY'")" -gt 0 ]; then ok; else fail "totals"; fi
+
+# ---------------------------------------------------------------- passwords
+begin "plaintext passwords appear nowhere: database, WAL, journal, stderr, report, rejects"
+fresh pw
+cat >"$WORK/acc.csv" <<'CSV'
+account_id,name,email,country
+PW-1,Pw Test,holder@pw.example,DE
+CSV
+cat >"$WORK/logins.csv" <<'CSV'
+account_id,email,full_name,password,password_confirm,activate_licenses
+PW-1,one@pw.example,One,Sekrit-Plaintext-One,Sekrit-Plaintext-One,true
+PW-1,two@pw.example,Two,Sekrit-Plaintext-Two,Sekrit-Plaintext-TwX,true
+PW-1,three@pw.example,Three,short-Sekrit,short-Sekrit,false
+CSV
+run 1 ab --db "$DB" import --on-error skip --report "$WORK/pw.json" --rejects "$WORK/pw-rej.csv" "$WORK/acc.csv" "$WORK/logins.csv"
+leak=""
+for f in "$DB" "$DB-wal" "$WORK/err" "$WORK/out" "$WORK/pw.json" "$WORK/pw-rej.accounts.csv" "$WORK/pw-rej.logins.csv"; do
+	[ -f "$f" ] || continue
+	if grep -aq "Sekrit" "$f"; then leak="$leak $f"; fi
+done
+if [ -z "$leak" ] && [ "$(q "select count(*) from logins")" = 1 ] &&
+	q "select password_hash from logins" | grep -q '^\$argon2id\$' &&
+	has_err "[password_mismatch]" && has_err "[no_access]"; then ok; else fail "leak in:$leak"; fi
+
+begin "password_hash accepts Argon2id, bcrypt and yescrypt strings"
+cat >"$WORK/hash.csv" <<'CSV'
+account_id,email,full_name,password_hash,make_purchases
+PW-1,h1@pw.example,H1,"$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHRzYWx0$Vd9AqFvBz6B9xM2w5z5q5g",true
+PW-1,h2@pw.example,H2,$2y$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,true
+PW-1,h3@pw.example,H3,$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7,true
+PW-1,h4@pw.example,H4,$1$saltsalt$hash,true
+CSV
+if run 1 ab --db "$DB" import --on-error skip "$WORK/hash.csv"; then
+	if has_err "hash.csv:5: field 'password_hash'" && [ "$(q "select count(*) from logins where email like 'h_@pw.example'")" = 3 ]; then ok; else fail "$(cat "$WORK/err")"; fi
+fi
+
+# ---------------------------------------------------------------- all or nothing
+begin "every failure kind leaves the database exactly as it was"
+fresh aon
+run 0 ab --db "$DB" import "$SAMPLES/onboarding/csv"
+dump "$DB" >"$WORK/before.sql"
+all=1
+check_same() {
+	dump "$DB" >"$WORK/after.sql"
+	if ! cmp -s "$WORK/before.sql" "$WORK/after.sql"; then all=0; fail "database changed after $1"; fi
+}
+printf 'account_id,email,first_name,last_name,country\nNL-0001,new@x.example,A,B,DE\nNL-0001,bad@,A,B,DE\n' >"$WORK/c1.csv"
+run 65 ab --db "$DB" import "$WORK/c1.csv" && check_same "a rejected record (abort)"
+run 65 ab --db "$DB" import --on-error skip --max-errors 1 "$WORK/c1.csv" && check_same "--max-errors"
+run 65 ab --db "$DB" import --dry-run "$WORK/c1.csv" && check_same "--dry-run with errors"
+printf 'account_id,email,first_name,last_name,country\nNL-0001,z@x.example,A,B,DE\nNL-0001,"open,A,B,DE\n' >"$WORK/c2.csv"
+run 65 ab --db "$DB" import --on-error skip "$WORK/c2.csv" && check_same "a CSV syntax error"
+ACCTBATCH_TEST_FAIL_READ_AT=6000 run 74 ab --db "$DB" import "$SAMPLES/onboarding/xml" && check_same "an I/O error in the middle of the input"
+run 73 ab --db "$DB" import --on-error skip --rejects /nonexistent/dir/r.csv "$WORK/c1.csv" && check_same "an unwritable rejects file"
+run 66 ab --db "$DB" import "$WORK/missing.csv" && check_same "a missing input file"
+printf '<?xml version="1.0"?>\n<contacts><contact><account_id>NL-0001</account_id>\n' >"$WORK/trunc.xml"
+run 65 ab --db "$DB" import --on-error skip "$WORK/trunc.xml" && check_same "truncated XML"
+[ $all = 1 ] && ok
+
+begin "a second concurrent import waits, then exits 75 and changes nothing"
+( sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batches(kind, started_at, command) VALUES ('lock','x','x'); SELECT 1; " ".shell sleep 3" "ROLLBACK;" >/dev/null 2>&1 ) &
+lockpid=$!
+sleep 0.5
+ACCTBATCH_BUSY_TIMEOUT_MS=500 run 75 ab --db "$DB" import "$WORK/c1.csv"
+status75=$status
+wait $lockpid
+if [ "$status75" = 75 ] && has_err "locked" && { dump "$DB" >"$WORK/after.sql"; cmp -s "$WORK/before.sql" "$WORK/after.sql"; }; then ok; else fail "status $status75: $(cat "$WORK/err")"; fi
+
+# ---------------------------------------------------------------- modes
+begin "--dry-run prints the plan and writes nothing"
+printf 'account_id,email,first_name,last_name,country,standard_invoices\nNL-0001,new@x.example,A,B,DE,yes\nNL-0002,accounts@smithjones.example,Acc,Team,GB,false\n' >"$WORK/c3.csv"
+if run 0 ab --db "$DB" import --dry-run "$WORK/c3.csv"; then
+	dump "$DB" >"$WORK/after.sql"
+	if has_out "dry run: nothing written" && has_out "contacts           1" && cmp -s "$WORK/before.sql" "$WORK/after.sql"; then ok; else fail "$(cat "$WORK/out")"; fi
+fi
+
+begin "--mode insert refuses an existing key with 'exists'"
+printf 'account_id,name,email,country\nNL-0001,X,x@x.example,DE\n' >"$WORK/a1.csv"
+run 65 ab --db "$DB" import --mode insert "$WORK/a1.csv" && has_err "a1.csv:2: field 'account_id': account already exists [exists]" && ok || fail "$(cat "$WORK/err")"
+
+begin "--mode update refuses an unknown key with 'not_found' and changes only given columns"
+printf 'account_id,city\nNL-0001,Bergen\n' >"$WORK/a2.csv"
+printf 'account_id,city\nZZ-404,Bergen\n' >"$WORK/a3.csv"
+before_name=$(q "select name||email||country from accounts where account_id='NL-0001'")
+run 65 ab --db "$DB" import --mode update "$WORK/a3.csv" && has_err "[not_found]" &&
+	run 0 ab --db "$DB" import --mode update "$WORK/a2.csv" &&
+	[ "$(q "select city from accounts where account_id='NL-0001'")" = Bergen ] &&
+	[ "$(q "select name||email||country from accounts where account_id='NL-0001'")" = "$before_name" ] &&
+	[ "$(q "select updated_at from accounts where account_id='NL-0001'")" = "$ACCTBATCH_NOW" ] && ok || fail "$(cat "$WORK/err")"
+
+begin "an upsert that changes nothing does not touch updated_at"
+q "update accounts set updated_at='2000-01-01T00:00:00Z' where account_id='NL-0002'"
+printf 'account_id,city\nNL-0002,%s\n' "$(q "select city from accounts where account_id='NL-0002'")" >"$WORK/a4.csv"
+run 0 ab --db "$DB" import "$WORK/a4.csv" && has_out "accounts           0         0         1" &&
+	[ "$(q "select updated_at from accounts where account_id='NL-0002'")" = 2000-01-01T00:00:00Z ] && ok || fail "$(cat "$WORK/out")"
+
+begin "an empty cell clears an optional field"
+printf 'account_id,region\nNL-0001,\n' >"$WORK/a5.csv"
+run 0 ab --db "$DB" import "$WORK/a5.csv" && [ "$(q "select region is null from accounts where account_id='NL-0001'")" = 1 ] && ok || fail "$(cat "$WORK/err")"
+
+begin "deleting an account with invoices is refused with has_invoices"
+printf 'account_id\nNL-0001\n' >"$WORK/d1.csv"
+run 65 ab --db "$DB" import --mode delete "$WORK/d1.csv" && has_err "[has_invoices]" && ok || fail "$(cat "$WORK/err")"
+
+begin "deleting an account with logins needs --cascade, which deletes them too"
+acct=$(q "select account_id from accounts a where not exists (select 1 from invoices i where i.account_id=a.account_id) limit 1")
+printf 'account_id\n%s\n' "$acct" >"$WORK/d2.csv"
+run 65 ab --db "$DB" import --mode delete "$WORK/d2.csv" && has_err "[has_dependents]" &&
+	run 0 ab --db "$DB" import --mode delete --cascade "$WORK/d2.csv" &&
+	[ "$(q "select count(*) from accounts where account_id='$acct'")" = 0 ] &&
+	[ "$(q "select count(*) from logins where account_id='$acct'")" = 0 ] && ok || fail "$(cat "$WORK/err")"
+
+begin "--mode sync makes an account's contacts exactly those in the file"
+printf 'account_id,first_name,last_name,email,country\nNL-0001,Only,One,only@x.example,NO\n' >"$WORK/s1.csv"
+others=$(q "select count(*) from contacts where account_id <> 'NL-0001'")
+run 0 ab --db "$DB" import --mode sync "$WORK/s1.csv" &&
+	[ "$(q "select group_concat(email) from contacts where account_id='NL-0001'")" = only@x.example ] &&
+	[ "$(q "select count(*) from contacts where account_id <> 'NL-0001'")" = "$others" ] && ok || fail "$(cat "$WORK/err") $(cat "$WORK/out")"
+
+# ---------------------------------------------------------------- references and duplicates
+begin "a record whose account exists neither in the database nor earlier in the batch is no_account"
+fresh ref
+printf 'account_id,email,first_name,last_name,country\nNOPE,a@x.example,A,B,DE\n' >"$WORK/r1.csv"
+run 65 ab --db "$DB" import "$WORK/r1.csv" && has_err "r1.csv:2: field 'account_id': account 'NOPE' exists neither" && ok || fail "$(cat "$WORK/err")"
+
+begin "a duplicate key in one batch is duplicate_in_file, naming the first occurrence"
+printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\nA-2,B,b@x.example,DE\na-1x,C,c@x.example,DE\nA-1,D,d@x.example,DE\n' >"$WORK/dup.csv"
+run 65 ab --db "$DB" import "$WORK/dup.csv" && has_err "dup.csv:5: field 'account_id': same key as the record at $WORK/dup.csv:2 [duplicate_in_file]" && ok || fail "$(cat "$WORK/err")"
+
+begin "login emails are unique case-insensitively"
+printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\n' >"$WORK/a6.csv"
+printf 'account_id,email,full_name,password_hash,view_pay_invoices\nA-1,Bob@X.example,Bob,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\nA-1,bob@x.EXAMPLE,Bob2,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\n' >"$WORK/l6.csv"
+run 65 ab --db "$DB" import "$WORK/a6.csv" "$WORK/l6.csv" && has_err "l6.csv:3: field 'email': same key" && ok || fail "$(cat "$WORK/err")"
+
+# ---------------------------------------------------------------- on-error
+begin "--on-error skip applies the valid records and exits 1"
+fresh skip
+printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\nA-2,B,b@,DE\nA-3,C,c@x.example,DE\n' >"$WORK/k1.csv"
+run 1 ab --db "$DB" import --on-error skip "$WORK/k1.csv" && [ "$(q "select group_concat(account_id) from accounts")" = "A-1,A-3" ] && ok || fail "$(cat "$WORK/err")"
+
+begin "--on-error skip-account drops every record of an account with a rejected record"
+fresh skipacct
+printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\nA-2,B,b@x.example,DE\n' >"$WORK/k2a.csv"
+printf 'account_id,first_name,last_name,email,country\nA-1,X,Y,x@x.example,DE\nA-2,X,Y,x@x.example,DE\nA-2,Q,R,q@x.example,QQ\n' >"$WORK/k2c.csv"
+run 1 ab --db "$DB" import --on-error skip-account --rejects "$WORK/k2r.csv" "$WORK/k2a.csv" "$WORK/k2c.csv" &&
+	[ "$(q "select group_concat(account_id) from accounts")" = "A-1" ] &&
+	[ "$(q "select count(*) from contacts")" = 1 ] && has_err "[account_rejected]" &&
+	grep -q "^A-2,B,b@x.example" "$WORK/k2r.accounts.csv" && ok || fail "$(cat "$WORK/err")"
+
+begin "a rejects file can be fixed and re-imported as it is"
+fresh rej
+run 0 ab --db "$DB" import "$WORK/k2a.csv"
+printf 'account_id,first_name,last_name,email,country\nA-1,X,Y,x@x.example,DE\nA-2,Q,R,q@x.example,QQ\n' >"$WORK/k3.csv"
+run 1 ab --db "$DB" import --on-error skip --rejects "$WORK/k3r.csv" "$WORK/k3.csv"
+sed -i 's/,QQ,/,NL,/' "$WORK/k3r.csv"
+run 0 ab --db "$DB" import "$WORK/k3r.csv" && [ "$(q "select country from contacts where email='q@x.example'")" = NL ] && ok || fail "$(cat "$WORK/err") $(cat "$WORK/k3r.csv")"
+
+begin "--report writes the JSON summary"
+if grep -q '"outcome": "committed"' "$WORK/pw.json" && grep -q '"code": "password_mismatch"' "$WORK/pw.json" && grep -q '"rejected": 2' "$WORK/pw.json"; then ok; else fail "$(cat "$WORK/pw.json")"; fi
+
+# ---------------------------------------------------------------- validate, schema
+begin "validate exits 0 for clean samples and touches no database"
+cd "$WORK" && run 0 ab validate "$SAMPLES/onboarding/csv" && run 0 ab validate "$SAMPLES/onboarding/xml" && [ ! -e "$WORK/acctbatch.db" ] && ok || fail "$(cat "$WORK/err")"
+cd "$ROOT"
+
+begin "validate reports every problem with its location and exits 1"
+run 1 ab validate "$WORK/k1.csv" "$WORK/c1.csv" && has_err "acctbatch: validate: $WORK/k1.csv:3: field 'email': not an email address 'b@' (domain is empty) [bad_email]" && ok || fail "$(cat "$WORK/err")"
+
+begin "schema prints each entity's XSD, equal to schemas/"
+all=1
+for e in accounts logins contacts invoices; do
+	ab schema "$e" | cmp -s - "$ROOT/schemas/$e.xsd" || { all=0; fail "schema $e differs"; }
+done
+[ $all = 1 ] && ok
+
+begin "XML samples validate with xmllint against the checked-in schemas"
+all=1
+for e in accounts logins contacts invoices; do
+	xmllint --noout --schema "$ROOT/schemas/$e.xsd" "$SAMPLES/onboarding/xml/$e.xml" 2>"$WORK/err" || { all=0; fail "$e: $(cat "$WORK/err")"; }
+done
+[ $all = 1 ] && ok
+
+# ---------------------------------------------------------------- XML safety
+begin "hostile XML (entities, DTDs, external references) is refused and nothing written"
+fresh hostile
+run 0 ab --db "$DB" init
+dump "$DB" >"$WORK/before.sql"
+X=$CONFORMANCE_DIR/xml-hardening/defusedxml/xmltestdata
+sed "s|/PATH/TO|$X|" "$X/external_file.xml" >"$WORK/external_file.xml"
+all=1
+for f in "$X/xmlbomb.xml" "$X/quadratic.xml" "$X/external.xml" "$WORK/external_file.xml" "$X/cyclic.xml" "$X/xmlbomb2.xml" "$X/dtd.xml"; do
+	if ! run 65 ab --db "$DB" import --entity accounts "$f" || ! has_err "document type declarations and entities are not allowed [xml_syntax]"; then
+		all=0
+		fail "$f: $(cat "$WORK/err")"
+	fi
+done
+dump "$DB" >"$WORK/after.sql"
+cmp -s "$WORK/before.sql" "$WORK/after.sql" || { all=0; fail "database changed"; }
+[ $all = 1 ] && ok
+
+# ---------------------------------------------------------------- progress
+begin "the progress line appears on a terminal only, never with --no-progress"
+fresh prog
+awk 'BEGIN { print "account_id,name,email,country"; for (i = 0; i < 150000; i++) printf "P-%d,Name %d,p%d@x.example,DE\n", i, i, i }' >"$WORK/big.csv"
+if command -v script >/dev/null; then
+	script -qec "$ACCTBATCH --db $DB import --dry-run $WORK/big.csv" /dev/null >"$WORK/tty" 2>&1
+	"$ACCTBATCH" --db "$DB" import --dry-run "$WORK/big.csv" 2>"$WORK/notty" >/dev/null
+	script -qec "$ACCTBATCH --no-progress --db $DB import --dry-run $WORK/big.csv" /dev/null >"$WORK/tty2" 2>&1
+	if grep -q "records/s" "$WORK/tty" && ! grep -q "records/s" "$WORK/notty" && ! grep -q "records/s" "$WORK/tty2"; then ok; else fail "progress: $(cat -v "$WORK/tty" | head -5)"; fi
+else
+	fail "script(1) is missing (util-linux)"
+fi
+
+# ---------------------------------------------------------------- usage
+begin "bad usage exits 64"
+run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok
+
+echo
+echo "e2e: $passed passed, $failed failed"
+[ "$failed" = 0 ]
