@@ -56,6 +56,7 @@ CMD_SRCS = \
 TESTS = \
 	test_csvio \
 	test_email \
+	test_import \
 	test_entity \
 	test_store \
 	test_xmlio \

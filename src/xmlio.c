@@ -9,6 +9,7 @@
 #include "xmlio.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
@@ -134,7 +135,8 @@ struct xml_state {
 	const struct entity *e;       /* what the records are */
 	const struct reader_ops *ops; /* the caller */
 	struct diag_list *diags;      /* where problems go */
-	struct diag_list pending;     /* schema errors of the current record */
+	struct diag_list pending;     /* schema errors not yet tied to a record */
+	long file_errors;             /* schema problems outside any record */
 	bool in_record;               /* between a record's start and end tags */
 	long records;                 /* records seen */
 	bool fatal;                   /* a syntax error ended the document */
@@ -149,6 +151,7 @@ struct xml_state {
 	long fline[FIELD_MAX];        /* line of each field element */
 	long fcol[FIELD_MAX];         /* column of each field element */
 	long rline, rcol;             /* where the record element starts */
+	long rmax;                    /* last line of a node seen in the record */
 };
 
 static void on_xml_error(void *ctx, xmlErrorPtr err)
@@ -160,18 +163,16 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		n--;
-	if (err->domain == XML_FROM_SCHEMASV && st->in_record) {
-		xmlNodePtr node = err->node;
-		if (node && node->type == XML_ELEMENT_NODE && entity_field_index(st->e,
-		    (const char *)node->name, strlen((const char *)node->name)) >= 0)
-			field = (const char *)node->name;
-		diag_add(&st->pending, DIAG_SCHEMA, st->src->name, err->line, err->int2, st->records,
-			 field, "%.*s", (int)n, msg);
-		return;
-	}
 	if (err->domain == XML_FROM_SCHEMASV) {
-		diag_add(st->diags, DIAG_SCHEMA, st->src->name, err->line, err->int2, 0, NULL, "%.*s",
-			 (int)n, msg);
+		/* the reader may validate ahead of the node the loop is at: the
+		 * error is tied to its record by line when the record is delivered */
+		xmlNodePtr node = err->node;
+		if (node && node->type == XML_ELEMENT_NODE &&
+		    entity_field_index(st->e, (const char *)node->name,
+				       strlen((const char *)node->name)) >= 0)
+			field = (const char *)node->name;
+		diag_add(&st->pending, DIAG_SCHEMA, st->src->name, err->line, err->int2, 0, field,
+			 "%.*s", (int)n, msg);
 		return;
 	}
 	if (err->level < XML_ERR_ERROR)
@@ -252,9 +253,37 @@ static int keep_field(struct xml_state *st, int fi, long line, long col)
 	return 0;
 }
 
+/* Move pending schema errors up to line LAST out: those from line FIRST on
+ * into RECORD_DIAGS, earlier ones to the file's diagnostics. */
+static void take_pending(struct xml_state *st, long first, long last, struct diag_list *record_diags)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < st->pending.count; i++) {
+		struct diag *d = &st->pending.items[i];
+		if (d->line > last) {
+			st->pending.items[keep++] = *d;
+			continue;
+		}
+		if (d->line >= first && record_diags) {
+			diag_add(record_diags, d->code, d->file, d->line, d->column, st->records, d->field,
+				 "%s", d->message);
+		} else {
+			diag_add(st->diags, d->code, d->file, d->line, d->column, 0, d->field, "%s",
+				 d->message);
+			st->file_errors++;
+		}
+		free(d->file);
+		free(d->field);
+		free(d->message);
+	}
+	st->pending.count = keep;
+}
+
 static int deliver(struct xml_state *st)
 {
 	struct record rec;
+	struct diag_list mine = {0};
 	int bad;
 
 	memset(&rec, 0, sizeof(rec));
@@ -271,17 +300,18 @@ static int deliver(struct xml_state *st)
 		rec.field_line[i] = st->fline[i];
 		rec.field_column[i] = st->fcol[i];
 	}
+	take_pending(st, st->rline, st->rmax, &mine);
 	bad = entity_check_cells(&rec, st->diags);
-	if (bad == 0 && st->pending.count > 0) {
+	if (bad == 0 && mine.count > 0) {
 		/* the C rules found nothing: the schema's own findings stand */
-		for (size_t i = 0; i < st->pending.count; i++) {
-			struct diag *d = &st->pending.items[i];
+		for (size_t i = 0; i < mine.count; i++) {
+			struct diag *d = &mine.items[i];
 			diag_add(st->diags, d->code, d->file, d->line, d->column, d->record, d->field,
 				 "%s", d->message);
 		}
-		bad = (int)st->pending.count;
+		bad = (int)mine.count;
 	}
-	diag_list_truncate(&st->pending, 0);
+	diag_list_release(&mine);
 	if (st->ops->on_record(st->ops->ctx, &rec, bad) != 0)
 		return -1;
 	if (st->secret && st->values)
@@ -411,6 +441,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		xmlNodePtr node = xmlTextReaderCurrentNode(r);
 		long line = node ? (long)xmlGetLineNo(node) : 0;
 
+		if (st.in_record && line > st.rmax)
+			st.rmax = line;
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
 		    type == XML_READER_TYPE_ENTITY) {
 			diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
@@ -436,6 +468,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 				st.records++;
 				st.in_record = true;
 				st.rline = line;
+				st.rmax = line;
 				st.rcol = col;
 				st.values_len = 0;
 				memset(st.given, 0, sizeof(st.given));
@@ -498,6 +531,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 			}
 		}
 	}
+	take_pending(&st, 0, LONG_MAX, NULL);
 	if (ret < 0 || st.fatal) {
 		if (src->error) {
 			result = READ_IO_ERROR;
@@ -510,6 +544,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	} else if (!seen_root) {
 		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL, "document has no root element");
 		result = READ_BROKEN;
+	} else if (st.file_errors > 0) {
+		result = READ_BROKEN; /* the document's structure is wrong outside records */
 	}
 out:
 	if (r)

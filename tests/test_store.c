@@ -1,0 +1,288 @@
+/*
+ * test_store.c - the SQLite store: schema and migration, the tables in step
+ * with the entity tables, row round trips, the journal triggers, batches and
+ * rollback. Uses a fresh database file per test (a second connection reads
+ * what the store wrote).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+struct fixture {
+	char path[64];       /* database file */
+	struct store *store; /* open store */
+	sqlite3 *peek;       /* second connection for assertions */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	int fd;
+
+	assert_non_null(f);
+	snprintf(f->path, sizeof(f->path), "/tmp/test_store_XXXXXX");
+	fd = mkstemp(f->path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(f->path);
+	assert_int_equal(store_open(f->path, 1000, &f->store), STORE_OK);
+	assert_int_equal(sqlite3_open(f->path, &f->peek), SQLITE_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char wal[80];
+
+	store_close(f->store);
+	sqlite3_close(f->peek);
+	unlink(f->path);
+	snprintf(wal, sizeof(wal), "%s-wal", f->path);
+	unlink(wal);
+	snprintf(wal, sizeof(wal), "%s-shm", f->path);
+	unlink(wal);
+	free(f);
+	return 0;
+}
+
+/* The single text value of SQL on the second connection ("" for none). */
+static char *scalar(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *out;
+
+	assert_int_equal(sqlite3_prepare_v2(f->peek, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		out = strdup((const char *)sqlite3_column_text(st, 0));
+	else
+		out = strdup("");
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void assert_scalar(struct fixture *f, const char *sql, const char *want)
+{
+	char *got = scalar(f, sql);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void set(struct row *r, const struct entity *e, const char *field, const char *v)
+{
+	int i = entity_field_index(e, field, strlen(field));
+	assert_true(i >= 0);
+	assert_int_equal(row_set(r, i, v, strlen(v)), 0);
+}
+
+static void account_row(struct row *r, const char *id)
+{
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+
+	memset(r, 0, sizeof(*r));
+	set(r, e, "account_id", id);
+	set(r, e, "name", "Name");
+	set(r, e, "email", "Holder@Example.org");
+	set(r, e, "country", "DE");
+	set(r, e, "status", "active");
+	set(r, e, "created_at", "2026-01-01T00:00:00Z");
+	set(r, e, "updated_at", "2026-01-01T00:00:00Z");
+}
+
+static void test_a_new_database_is_at_schema_version_1_in_wal_mode(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
+	assert_scalar(f, "PRAGMA journal_mode", "wal");
+	assert_scalar(f, "SELECT group_concat(name) FROM sqlite_schema WHERE type='table' AND sql LIKE '%STRICT%' ORDER BY name",
+		      "accounts,logins,contacts,invoices,batches,batch_context,journal");
+}
+
+static void test_table_columns_match_the_entity_tables(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		const struct entity *e = entity_get(id);
+		char want[1024] = "", sql[256];
+		for (size_t i = 0; i < e->nfields; i++) {
+			if (!field_stored(&e->fields[i]))
+				continue;
+			strcat(want, want[0] ? "," : "");
+			strcat(want, e->fields[i].name);
+		}
+		if (id == ENTITY_LOGINS || id == ENTITY_CONTACTS)
+			strcat(want, ",email_norm");
+		snprintf(sql, sizeof(sql),
+			 "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('%s') "
+			 "ORDER BY name = 'email_norm', cid)", e->plural);
+		/* the same set: compare sorted lists */
+		char *got = scalar(f, sql);
+		char sorted_sql[512];
+		snprintf(sorted_sql, sizeof(sorted_sql),
+			 "WITH RECURSIVE split(w, rest) AS (SELECT '', '%s' || ',' UNION ALL "
+			 "SELECT substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1) "
+			 "FROM split WHERE rest <> '') SELECT group_concat(w) FROM (SELECT w FROM split "
+			 "WHERE w <> '' ORDER BY w)", want);
+		char *want_sorted = scalar(f, sorted_sql);
+		snprintf(sorted_sql, sizeof(sorted_sql),
+			 "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('%s') ORDER BY name)",
+			 e->plural);
+		char *got_sorted = scalar(f, sorted_sql);
+		assert_string_equal(got_sorted, want_sorted);
+		free(got);
+		free(want_sorted);
+		free(got_sorted);
+	}
+}
+
+static void test_every_change_is_journaled_with_before_and_after_images(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r, found = {{0}};
+	int64_t batch;
+
+	account_row(&r, "A-1");
+	assert_int_equal(store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch), STORE_OK);
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	set(&r, e, "name", "Renamed");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_find(f->store, e, &r, &found), 1);
+	assert_string_equal(found.v[1], "Renamed");
+	assert_int_equal(store_delete(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_find(f->store, e, &r, &found), 0);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true), STORE_OK);
+	assert_scalar(f, "SELECT group_concat(op) FROM journal WHERE batch_id = 1 ORDER BY id",
+		      "insert,update,delete");
+	assert_scalar(f, "SELECT json_extract(before, '$.name') || '>' || json_extract(after, '$.name') FROM journal WHERE op = 'update'",
+		      "Name>Renamed");
+	assert_scalar(f, "SELECT key || ' ' || account_id FROM journal WHERE op = 'delete' AND after IS NULL",
+		      "A-1 A-1");
+	assert_scalar(f, "SELECT outcome || ' ' || ended_at FROM batches WHERE id = 1",
+		      "committed 2026-11-26T00:00:01Z");
+	assert_scalar(f, "SELECT count(*) FROM batch_context", "0");
+	row_release(&r);
+	row_release(&found);
+	row_release(&found);
+}
+
+static void test_a_rolled_back_batch_leaves_nothing_behind(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+	long counts[ENTITY_COUNT][3];
+
+	account_row(&r, "A-2");
+	assert_int_equal(store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch), STORE_OK);
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_batch_counts(f->store, batch, counts), STORE_OK);
+	assert_int_equal(counts[ENTITY_ACCOUNTS][0], 1);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "x", false), STORE_OK);
+	assert_scalar(f, "SELECT count(*) FROM accounts", "0");
+	assert_scalar(f, "SELECT count(*) FROM journal", "0");
+	assert_scalar(f, "SELECT count(*) FROM batches", "0");
+	row_release(&r);
+}
+
+static void test_contacts_key_on_the_lower_cased_email(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *a = entity_get(ENTITY_ACCOUNTS), *c = entity_get(ENTITY_CONTACTS);
+	struct row acct, r = {{0}}, key = {{0}}, found = {{0}};
+	int64_t batch;
+	long logins, contacts, invoices;
+
+	account_row(&acct, "A-3");
+	set(&r, c, "account_id", "A-3");
+	set(&r, c, "first_name", "F");
+	set(&r, c, "last_name", "L");
+	set(&r, c, "email", "Anna.Lind@Example.ORG");
+	set(&r, c, "country", "SE");
+	set(&r, c, "standard_invoices", "1");
+	set(&r, c, "summary_invoices", "0");
+	set(&r, c, "important_notices", "0");
+	set(&r, c, "created_at", "x");
+	set(&r, c, "updated_at", "x");
+	set(&key, c, "account_id", "A-3");
+	set(&key, c, "email", "anna.lind@example.org");
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	assert_int_equal(store_insert(f->store, a, &acct), STORE_OK);
+	assert_int_equal(store_insert(f->store, c, &r), STORE_OK);
+	assert_int_equal(store_find(f->store, c, &key, &found), 1);
+	assert_string_equal(found.v[3], "Anna.Lind@Example.ORG");
+	assert_int_equal(store_account_usage(f->store, "A-3", &logins, &contacts, &invoices), STORE_OK);
+	assert_int_equal(contacts, 1);
+	assert_int_equal(logins + invoices, 0);
+	assert_int_equal(store_account_exists(f->store, "A-3"), 1);
+	assert_int_equal(store_account_exists(f->store, "a-3"), 0);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	assert_scalar(f, "SELECT key FROM journal WHERE entity = 'contacts'", "[\"A-3\",\"anna.lind@example.org\"]");
+	row_release(&acct);
+	row_release(&r);
+	row_release(&key);
+	row_release(&found);
+}
+
+static void test_a_contact_of_a_missing_account_violates_the_foreign_key(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *c = entity_get(ENTITY_CONTACTS);
+	struct row r = {{0}};
+	int64_t batch;
+
+	set(&r, c, "account_id", "NOPE");
+	set(&r, c, "first_name", "F");
+	set(&r, c, "last_name", "L");
+	set(&r, c, "email", "a@b.example");
+	set(&r, c, "country", "SE");
+	set(&r, c, "standard_invoices", "1");
+	set(&r, c, "summary_invoices", "0");
+	set(&r, c, "important_notices", "0");
+	set(&r, c, "created_at", "x");
+	set(&r, c, "updated_at", "x");
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	assert_int_equal(store_insert(f->store, c, &r), STORE_ERROR);
+	assert_non_null(strstr(store_errmsg(f->store), "FOREIGN KEY"));
+	store_rollback(f->store);
+	row_release(&r);
+}
+
+static void test_a_database_from_a_newer_acctbatch_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+
+	assert_int_equal(sqlite3_exec(f->peek, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_open(f->path, 100, &other), STORE_ERROR);
+	assert_non_null(strstr(store_errmsg(other), "newer"));
+	store_close(other);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_a_new_database_is_at_schema_version_1_in_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_columns_match_the_entity_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_change_is_journaled_with_before_and_after_images, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_contact_of_a_missing_account_violates_the_foreign_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_database_from_a_newer_acctbatch_is_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
