@@ -7,8 +7,10 @@
  * libcsv is fed one line at a time so that every record knows the line it
  * starts on and an open quoted field knows the line where it began. The
  * parser runs without CSV_STRICT (a stray quote inside an unquoted field is
- * kept as text, as RFC 4180 readers commonly do) but with CSV_STRICT_FINI,
- * so a quote left open at the end of the file is an error.
+ * kept as text, as RFC 4180 readers commonly do); libcsv reports a quote
+ * left open at the end of the file only in strict mode, so the reader checks
+ * the parser state itself. libcsv trims spaces and tabs around unquoted
+ * fields, so the writer quotes a cell that begins or ends with either.
  */
 #include "csvio.h"
 
@@ -139,10 +141,6 @@ static int take_header(struct csv_state *st)
 		size_t len = st->cells[i].len;
 		int fi;
 
-		if (i == 0 && len >= 3 && memcmp(name, "\xEF\xBB\xBF", 3) == 0) {
-			name += 3;
-			len -= 3;
-		}
 		st->colmap[i] = -1;
 		if (utf8_length(name, len) < 0) {
 			diag_add(st->diags, DIAG_BAD_UTF8, st->src->name, st->row_line, 0, 0, NULL,
@@ -268,8 +266,8 @@ int csv_write_cell(FILE *out, const char *s, size_t len, bool guard)
 	for (size_t i = 0; i < len && !quote; i++)
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n')
 			quote = true;
-	if (len && (s[0] == ' ' || s[len - 1] == ' '))
-		quote = true;
+	if (len && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t'))
+		quote = true; /* libcsv would trim them from an unquoted cell */
 	if (!quote)
 		return fwrite(s, 1, len, out) == len ? 0 : -1;
 	if (putc('"', out) == EOF)
@@ -289,11 +287,18 @@ int csv_write_cell(FILE *out, const char *s, size_t len, bool guard)
 static int feed_line(struct csv_state *st, struct csv_parser *p, const char *s, size_t n)
 {
 	const char *nul = memchr(s, '\0', n);
+	size_t cells_before = st->ncells;
+	long rows_before = st->records + st->have_header;
 
 	if (nul) {
 		diag_add(st->diags, DIAG_CSV_SYNTAX, st->src->name, st->line, 0, 0, NULL,
 			 "NUL byte at byte %zu of the line; the file is not text", (size_t)(nul - s) + 1);
 		return -1;
+	}
+	if (st->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+		/* the BOM goes before libcsv sees it, so a quoted first name stays quoted */
+		s += 3;
+		n -= 3;
 	}
 	if (p->pstate == LIBCSV_ROW_NOT_BEGUN)
 		st->row_line = st->line;
@@ -308,7 +313,9 @@ static int feed_line(struct csv_state *st, struct csv_parser *p, const char *s, 
 	if (st->status != READ_OK)
 		return -1;
 	if (p->pstate == LIBCSV_FIELD_BEGUN && p->quoted) {
-		if (!st->field_open)
+		/* the open field began on an earlier line only if no cell ended since */
+		if (!st->field_open || st->ncells != cells_before ||
+		    st->records + st->have_header != rows_before)
 			st->field_line = st->line;
 		st->field_open = true;
 		if (p->entry_pos > MAX_FIELD_BYTES) {
@@ -464,6 +471,11 @@ const struct entity *csv_detect_entity(const char *data, size_t len)
 			nlen = j - i;
 			if (nlen && name[nlen - 1] == '\r')
 				nlen--;
+			/* spaces around a name, as the reader trims them (libcsv) */
+			while (nlen && (name[0] == ' ' || name[0] == '\t'))
+				name++, nlen--;
+			while (nlen && (name[nlen - 1] == ' ' || name[nlen - 1] == '\t'))
+				nlen--;
 			if (nlen >= 2 && name[0] == '"' && name[nlen - 1] == '"') {
 				name++;
 				nlen -= 2;
@@ -482,8 +494,9 @@ const struct entity *csv_detect_entity(const char *data, size_t len)
 			size_t kl = strlen(kn);
 			bool found = false;
 			for (const char *p = data; p + kl <= data + n; p++)
-				if (memcmp(p, kn, kl) == 0 && (p == data || p[-1] == ',' || p[-1] == '"') &&
-				    (p + kl == data + n || p[kl] == ',' || p[kl] == '"' || p[kl] == '\r'))
+				if (memcmp(p, kn, kl) == 0 &&
+				    (p == data || memchr(",\" \t", p[-1], 4)) &&
+				    (p + kl == data + n || memchr(",\"\r \t", p[kl], 5)))
 					found = true;
 			if (!found)
 				all = false;

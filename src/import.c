@@ -270,6 +270,7 @@ struct run {
 	struct source *src;                  /* source being read, for progress */
 	uint64_t done_bytes;                 /* bytes of the inputs finished in this pass */
 	uint64_t total_bytes;                /* bytes of all inputs, 0 if unknown */
+	struct row key, old, eff;            /* per-record rows, buffers reused */
 };
 
 __attribute__((format(printf, 3, 4))) static void set_fatal(struct run *r, int status,
@@ -320,31 +321,26 @@ static int reject(struct run *r, const struct record *rec)
 	return 0;
 }
 
-/* The key of REC as one string: fields joined by US, emails normalised. */
-static char *record_key(const struct record *rec, size_t *len)
+/* The key of REC as one string in BUF: fields joined by US, emails
+ * normalised. Returns its length, or -1 when it does not fit. */
+static long record_key(const struct record *rec, char *buf, size_t size)
 {
 	const struct entity *e = rec->entity;
-	char *out = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&out, &size);
+	size_t n = 0;
 
-	if (!mem)
-		return NULL;
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
 		int fi = e->key[k];
+		if (n + rec->len[fi] + 1 >= size)
+			return -1;
 		if (k)
-			putc('\x1f', mem);
+			buf[n++] = '\x1f';
 		for (size_t i = 0; i < rec->len[fi]; i++) {
 			char c = rec->value[fi][i];
-			putc(fi == e->email_field && c >= 'A' && c <= 'Z' ? c + 32 : c, mem);
+			buf[n++] = fi == e->email_field && c >= 'A' && c <= 'Z' ? c + 32 : c;
 		}
 	}
-	if (fclose(mem) != 0) {
-		free(out);
-		return NULL;
-	}
-	*len = size;
-	return out;
+	buf[n] = '\0';
+	return (long)n;
 }
 
 /* Whether account ID exists (in the store, including this batch). */
@@ -382,7 +378,11 @@ static int canon_cell(const struct field *f, const char *v, size_t len, struct r
 		}
 		while (o && buf[o - 1] == ' ')
 			o--;
-		rc = o ? row_set(row, i, buf, o) : (free(row->v[i]), row->v[i] = NULL, 0);
+		rc = 0;
+		if (o)
+			rc = row_set(row, i, buf, o);
+		else
+			row_unset(row, i);
 		free(buf);
 		return rc;
 	}
@@ -397,8 +397,7 @@ static int canon_empty(const struct field *f, struct row *row, int i)
 						   : f->default_value;
 		return row_set(row, i, d, strlen(d));
 	}
-	free(row->v[i]);
-	row->v[i] = NULL;
+	row_unset(row, i);
 	return 0;
 }
 
@@ -655,9 +654,9 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	struct run *r = ctx;
 	const struct entity *e = rec->entity;
 	enum import_mode mode = r->opts->mode;
-	struct row key = {{0}}, old = {{0}}, eff = {{0}};
-	char *keystr = NULL;
-	size_t keylen = 0;
+	struct row *key_row = &r->key, *old_row = &r->old, *eff_row = &r->eff;
+	char keybuf[2048];
+	long keylen = 0;
 	const char *acct;
 	int found = 0, rc = 0, problems = 0;
 	long prev;
@@ -678,7 +677,7 @@ static int on_record(void *ctx, struct record *rec, int bad)
 				entity_report(&r->res->diags, rec, fi, DIAG_REQUIRED,
 					      "part of the key; every record needs it");
 			problems++;
-		} else if (row_set(&key, fi, rec->value[fi], rec->len[fi]) != 0) {
+		} else if (row_set(key_row, fi, rec->value[fi], rec->len[fi]) != 0) {
 			set_fatal(r, 74, "%s", "out of memory");
 			rc = -1;
 			goto out;
@@ -688,14 +687,14 @@ static int on_record(void *ctx, struct record *rec, int bad)
 		rc = reject(r, rec);
 		goto out;
 	}
-	keystr = record_key(rec, &keylen);
-	if (!keystr) {
-		set_fatal(r, 74, "%s", "out of memory");
-		rc = -1;
+	keylen = record_key(rec, keybuf, sizeof(keybuf));
+	if (keylen < 0) {
+		entity_report(&r->res->diags, rec, e->key[0], DIAG_TOO_LONG, "key too long");
+		rc = reject(r, rec);
 		goto out;
 	}
 	prev = 0;
-	switch (keyset_add(&r->seen[e->id], keystr, keylen,
+	switch (keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
 			   ((long)r->input_index << 40) | rec->line, &prev)) {
 	case 0: {
 		struct input *first = r->input - r->input_index + (prev >> 40);
@@ -718,14 +717,14 @@ static int on_record(void *ctx, struct record *rec, int bad)
 		goto out;
 	}
 	if (r->store) {
-		found = store_find(r->store, e, &key, &old);
+		found = store_find(r->store, e, key_row, old_row);
 		if (found < 0) {
 			rc = store_fatal(r, (enum store_status)found);
 			goto out;
 		}
 	}
 	if (mode == MODE_DELETE) {
-		rc = delete_record(r, rec, &key, found == 1);
+		rc = delete_record(r, rec, key_row, found == 1);
 		goto out;
 	}
 	if (mode == MODE_INSERT && found) {
@@ -740,7 +739,7 @@ static int on_record(void *ctx, struct record *rec, int bad)
 		rc = reject(r, rec);
 		goto out;
 	}
-	problems = build_row(r, rec, found, &old, &eff);
+	problems = build_row(r, rec, found, old_row, eff_row);
 	if (problems < 0) {
 		set_fatal(r, 74, "%s", "out of memory");
 		rc = -1;
@@ -748,9 +747,9 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	}
 	for (size_t i = 0; i < e->nfields && problems == 0; i++) {
 		int ex;
-		if (!(e->fields[i].flags & F_REF) || !eff.v[i])
+		if (!(e->fields[i].flags & F_REF) || !eff_row->v[i])
 			continue;
-		ex = account_exists(r, eff.v[i]);
+		ex = account_exists(r, eff_row->v[i]);
 		if (ex < 0) {
 			rc = store_fatal(r, (enum store_status)ex);
 			goto out;
@@ -759,12 +758,12 @@ static int on_record(void *ctx, struct record *rec, int bad)
 			entity_report(&r->res->diags, rec, (int)i, DIAG_NO_ACCOUNT,
 				      "account '%s' exists neither in the database nor earlier in "
 				      "this batch",
-				      eff.v[i]);
+				      eff_row->v[i]);
 			problems++;
 		}
 	}
 	if (problems == 0)
-		problems = check_row(r, rec, found, &old, &eff);
+		problems = check_row(r, rec, found, old_row, eff_row);
 	if (r->fatal) {
 		rc = -1;
 		goto out;
@@ -774,36 +773,35 @@ static int on_record(void *ctx, struct record *rec, int bad)
 		goto out;
 	}
 	if (mode == MODE_SYNC && (e->id == ENTITY_LOGINS || e->id == ENTITY_CONTACTS) &&
-	    sync_note_account(r, eff.v[e->account_field]) < 0) {
+	    sync_note_account(r, eff_row->v[e->account_field]) < 0) {
 		set_fatal(r, 74, "%s", "out of memory");
 		rc = -1;
 		goto out;
 	}
-	if (found && !row_changed(e, &old, &eff)) {
+	if (found && !row_changed(e, old_row, eff_row)) {
 		r->res->counts[e->id].unchanged++;
 		goto out;
 	}
 	{
 		int up = entity_field_index(e, "updated_at", 10);
 		int cr = up - 1;
-		if (!found && !eff.v[cr])
-			row_set(&eff, cr, r->opts->now, strlen(r->opts->now));
-		if (found || !eff.v[up])
-			row_set(&eff, up, r->opts->now, strlen(r->opts->now));
+		if (!found && !eff_row->v[cr])
+			row_set(eff_row, cr, r->opts->now, strlen(r->opts->now));
+		if (found || !eff_row->v[up])
+			row_set(eff_row, up, r->opts->now, strlen(r->opts->now));
 	}
 	if (!r->store) {
 		r->res->counts[e->id].inserted += !found;
 		goto out;
 	}
-	st = found ? store_update(r->store, e, &eff) : store_insert(r->store, e, &eff);
+	st = found ? store_update(r->store, e, eff_row) : store_insert(r->store, e, eff_row);
 	if (st != STORE_OK)
 		rc = store_fatal(r, st);
 out:
 	r->diag_mark = r->res->diags.count;
-	free(keystr);
-	row_release(&key);
-	row_release(&old);
-	row_release(&eff);
+	row_clear(key_row);
+	row_clear(old_row);
+	row_clear(eff_row);
 	return rc;
 }
 
@@ -819,8 +817,8 @@ static int collect_unseen(void *ctx, const struct row *row)
 {
 	struct sync_ctx *sc = ctx;
 	struct record rec;
-	char *k;
-	size_t len;
+	char k[2048];
+	long len;
 	bool seen;
 
 	memset(&rec, 0, sizeof(rec));
@@ -830,11 +828,10 @@ static int collect_unseen(void *ctx, const struct row *row)
 		rec.value[fi] = row->v[fi];
 		rec.len[fi] = strlen(row->v[fi]);
 	}
-	k = record_key(&rec, &len);
-	if (!k)
+	len = record_key(&rec, k, sizeof(k));
+	if (len < 0)
 		return -1;
-	seen = keyset_has(&sc->r->seen[sc->e->id], k, len);
-	free(k);
+	seen = keyset_has(&sc->r->seen[sc->e->id], k, (size_t)len);
 	if (!seen) {
 		struct row *n = realloc(sc->doomed, (sc->n + 1) * sizeof(*n));
 		if (!n)
@@ -936,6 +933,9 @@ static void run_release(struct run *r)
 		free(r->sync_accounts[a]);
 	free(r->sync_accounts);
 	free(r->last_account);
+	row_release(&r->key);
+	row_release(&r->old);
+	row_release(&r->eff);
 	memset(r->seen, 0, sizeof(r->seen));
 	r->sync_accounts = NULL;
 	r->nsync = 0;

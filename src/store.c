@@ -9,6 +9,7 @@
  */
 #include "store.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,8 @@ struct store {
 	sqlite3_stmt *account_exists;                     /* SELECT 1 FROM accounts */
 	sqlite3_stmt *usage;                              /* dependents of an account */
 	bool in_tx;                                       /* a transaction is open */
+	int64_t journal_base;                             /* last journal id before the batch */
+	char norm[2][1024];                               /* normalised emails being bound */
 };
 
 /* Migration 1: the four entities, batches, the journal and its triggers. */
@@ -96,7 +99,9 @@ static const char migration_1[] =
 	"  inputs TEXT NOT NULL DEFAULT '[]',\n"
 	"  counts TEXT NOT NULL DEFAULT '{}',\n"
 	"  outcome TEXT NOT NULL DEFAULT 'running',\n"
-	"  reverts INTEGER REFERENCES batches(id)\n"
+	"  reverts INTEGER REFERENCES batches(id),\n"
+	"  journal_from INTEGER,\n"
+	"  journal_to INTEGER\n"
 	") STRICT;\n"
 	"CREATE TABLE batch_context(\n"
 	"  one INTEGER PRIMARY KEY CHECK (one = 1),\n"
@@ -104,15 +109,16 @@ static const char migration_1[] =
 	") STRICT;\n"
 	"CREATE TABLE journal(\n"
 	"  id INTEGER PRIMARY KEY,\n"
-	"  batch_id INTEGER REFERENCES batches(id),\n"
+	"  batch_id INTEGER,\n"
 	"  entity TEXT NOT NULL,\n"
 	"  key TEXT NOT NULL,\n"
 	"  account_id TEXT NOT NULL,\n"
 	"  op TEXT NOT NULL CHECK (op IN ('insert','update','delete')),\n"
 	"  before TEXT,\n"
 	"  after TEXT\n"
-	") STRICT;\n"
-	"CREATE INDEX journal_batch ON journal(batch_id);\n";
+	") STRICT;\n";
+/* The journal has no index on batch_id: one batch's entries are one range
+ * of ids (batches are serialised), kept in batches.journal_from/_to. */
 
 /* Row images of each table for the triggers, as json_object() argument lists. */
 static const char *const images[ENTITY_COUNT] = {
@@ -261,15 +267,23 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 	*out = s;
 	if (!s)
 		return STORE_ERROR;
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/* no allocation statistics: they cost a mutex per malloc (fails harmlessly
+	 * once SQLite is initialised, as on a second open) */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "cannot open database '%s': %s", path,
 			 s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		return STORE_CANTOPEN;
 	}
 	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1200, 1000);
 	sqlite3_busy_timeout(s->db, busy_ms);
-	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL)) != SQLITE_OK)
+	/* statement journals (every trigger-firing statement has one) stay in
+	 * memory; a bigger page cache keeps a large batch from spilling to the WAL */
+	if ((rc = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+				      "PRAGMA cache_size = -65536", NULL, NULL, NULL)) != SQLITE_OK)
 		return status_of(s, rc, "cannot enable foreign keys");
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -370,7 +384,7 @@ static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_
 		}
 		break;
 	case ST_INSERT:
-		append(sql, sizeof(sql), &len, "INSERT INTO ");
+		append(sql, sizeof(sql), &len, "INSERT OR ROLLBACK INTO ");
 		append(sql, sizeof(sql), &len, e->plural);
 		append(sql, sizeof(sql), &len, "(");
 		for (size_t i = 0; i < e->nfields; i++) {
@@ -389,7 +403,7 @@ static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_
 		append(sql, sizeof(sql), &len, ")");
 		break;
 	case ST_UPDATE:
-		append(sql, sizeof(sql), &len, "UPDATE ");
+		append(sql, sizeof(sql), &len, "UPDATE OR ROLLBACK ");
 		append(sql, sizeof(sql), &len, e->plural);
 		append(sql, sizeof(sql), &len, " SET ");
 		for (size_t i = 0; i < e->nfields; i++) {
@@ -426,11 +440,24 @@ static int bind_value(sqlite3_stmt *st, int idx, const struct field *f, const ch
 		return sqlite3_bind_null(st, idx);
 	if (is_integer_field(f))
 		return sqlite3_bind_int64(st, idx, strtoll(v, NULL, 10));
-	return sqlite3_bind_text(st, idx, v, -1, SQLITE_TRANSIENT);
+	return sqlite3_bind_text(st, idx, v, -1, SQLITE_STATIC); /* v outlives the step */
+}
+
+/* Bind the comparison form of email V, using the store's buffer SLOT. */
+static int bind_norm(struct store *s, sqlite3_stmt *st, int idx, const char *v, int slot)
+{
+	size_t n = strlen(v);
+
+	if (n >= sizeof(s->norm[slot]))
+		return SQLITE_TOOBIG;
+	for (size_t i = 0; i <= n; i++)
+		s->norm[slot][i] = (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]);
+	return sqlite3_bind_text(st, idx, s->norm[slot], (int)n, SQLITE_STATIC);
 }
 
 /* Bind the key values of KEY from parameter FIRST on. */
-static int bind_key(sqlite3_stmt *st, const struct entity *e, const struct row *key, int first)
+static int bind_key(struct store *s, sqlite3_stmt *st, const struct entity *e,
+		    const struct row *key, int first)
 {
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
 		int fi = e->key[k];
@@ -439,14 +466,10 @@ static int bind_key(sqlite3_stmt *st, const struct entity *e, const struct row *
 
 		if (!v)
 			return SQLITE_MISUSE;
-		if (fi == e->email_field) {
-			char *norm = email_normalize(v, strlen(v));
-			if (!norm)
-				return SQLITE_NOMEM;
-			rc = sqlite3_bind_text(st, first + k, norm, -1, free);
-		} else {
-			rc = sqlite3_bind_text(st, first + k, v, -1, SQLITE_TRANSIENT);
-		}
+		if (fi == e->email_field)
+			rc = bind_norm(s, st, first + k, v, 0);
+		else
+			rc = sqlite3_bind_text(st, first + k, v, -1, SQLITE_STATIC);
 		if (rc != SQLITE_OK)
 			return rc;
 	}
@@ -457,7 +480,7 @@ static int read_row(sqlite3_stmt *st, const struct entity *e, struct row *out)
 {
 	int col = 0;
 
-	row_release(out);
+	row_clear(out);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const unsigned char *t;
 		if (!field_stored(&e->fields[i]))
@@ -478,7 +501,7 @@ int store_find(struct store *s, const struct entity *e, const struct row *key, s
 
 	if (!st)
 		return STORE_ERROR;
-	if ((rc = bind_key(st, e, key, 1)) != SQLITE_OK) {
+	if ((rc = bind_key(s, st, e, key, 1)) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return status_of(s, rc, "cannot look up row");
 	}
@@ -517,8 +540,7 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 			rc = bind_value(st, ++n, &e->fields[i], r->v[i]);
 	if (rc == SQLITE_OK && has_email_key(e)) {
 		const char *em = r->v[e->email_field];
-		char *norm = em ? email_normalize(em, strlen(em)) : NULL;
-		rc = norm ? sqlite3_bind_text(st, n + 1, norm, -1, free) : SQLITE_NOMEM;
+		rc = em ? bind_norm(s, st, n + 1, em, 1) : SQLITE_MISUSE;
 	}
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
@@ -539,7 +561,7 @@ enum store_status store_update(struct store *s, const struct entity *e, const st
 		if (field_stored(&e->fields[i]))
 			rc = bind_value(st, ++n, &e->fields[i], r->v[i]);
 	if (rc == SQLITE_OK)
-		rc = bind_key(st, e, r, n + 1);
+		rc = bind_key(s, st, e, r, n + 1);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -555,7 +577,7 @@ enum store_status store_delete(struct store *s, const struct entity *e, const st
 
 	if (!st)
 		return STORE_ERROR;
-	if ((rc = bind_key(st, e, key, 1)) != SQLITE_OK) {
+	if ((rc = bind_key(s, st, e, key, 1)) != SQLITE_OK) {
 		sqlite3_reset(st);
 		return status_of(s, rc, "cannot delete row");
 	}
@@ -627,7 +649,9 @@ enum store_status store_each_key(struct store *s, const struct entity *e, const 
 				 int (*fn)(void *ctx, const struct row *key), void *ctx)
 {
 	sqlite3_stmt *st = prepare(s, e, ST_EACH_KEY);
-	struct row r = {{0}};
+	struct row r;
+
+	memset(&r, 0, sizeof(r));
 	int rc;
 
 	if (!st)
@@ -656,6 +680,13 @@ enum store_status store_begin_batch(struct store *s, const char *kind, const cha
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot begin transaction");
 	s->in_tx = true;
+	/* Every record is checked before it is written, so a constraint that
+	 * still fails is a bug and ends the whole batch: with OR ROLLBACK and
+	 * deferred foreign keys no statement needs a statement journal (which
+	 * would copy every page a statement touches). */
+	rc = sqlite3_exec(s->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot begin transaction");
 	rc = sqlite3_prepare_v2(s->db,
 				"INSERT INTO batches(kind, started_at, command) VALUES (?1, ?2, ?3)",
 				-1, &st, NULL);
@@ -669,6 +700,15 @@ enum store_status store_begin_batch(struct store *s, const char *kind, const cha
 	if (rc != SQLITE_DONE)
 		return status_of(s, rc, "cannot record batch");
 	*batch = sqlite3_last_insert_rowid(s->db);
+	st = NULL;
+	rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM journal", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		s->journal_base = sqlite3_column_int64(st, 0);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot record batch");
 	st = NULL;
 	rc = sqlite3_prepare_v2(s->db, "INSERT INTO batch_context(one, batch_id) VALUES (1, ?1)",
 				-1, &st, NULL);
@@ -702,13 +742,15 @@ enum store_status store_end_batch(struct store *s, int64_t batch, const char *in
 	}
 	rc = sqlite3_prepare_v2(s->db,
 				"UPDATE batches SET inputs = ?2, counts = ?3, ended_at = ?4, "
-				"outcome = 'committed' WHERE id = ?1",
+				"outcome = 'committed', journal_from = ?5 + 1, "
+				"journal_to = (SELECT max(id) FROM journal) WHERE id = ?1",
 				-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, batch);
 		sqlite3_bind_text(st, 2, inputs, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, counts, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, s->journal_base);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
@@ -735,14 +777,15 @@ enum store_status store_batch_counts(struct store *s, int64_t batch, long counts
 {
 	sqlite3_stmt *st = NULL;
 	int rc = sqlite3_prepare_v2(s->db,
-				    "SELECT entity, op, count(*) FROM journal WHERE batch_id = ?1 "
-				    "GROUP BY entity, op",
+				    "SELECT entity, op, count(*) FROM journal WHERE id > ?2 "
+				    "AND batch_id = ?1 GROUP BY entity, op",
 				    -1, &st, NULL);
 
 	for (int e = 0; e < ENTITY_COUNT; e++)
 		counts[e][0] = counts[e][1] = counts[e][2] = 0;
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, batch);
+		sqlite3_bind_int64(st, 2, s->journal_base);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const struct entity *e =
 				entity_by_name((const char *)sqlite3_column_text(st, 0));
@@ -759,20 +802,39 @@ enum store_status store_batch_counts(struct store *s, int64_t batch, long counts
 void row_release(struct row *r)
 {
 	for (int i = 0; i < FIELD_MAX; i++) {
-		free(r->v[i]);
+		if (r->buf[i])
+			sodium_memzero(r->buf[i], r->cap[i]);
+		free(r->buf[i]);
+		r->buf[i] = NULL;
 		r->v[i] = NULL;
+		r->cap[i] = 0;
 	}
+}
+
+void row_clear(struct row *r)
+{
+	for (int i = 0; i < FIELD_MAX; i++)
+		r->v[i] = NULL;
+}
+
+void row_unset(struct row *r, int i)
+{
+	r->v[i] = NULL;
 }
 
 int row_set(struct row *r, int i, const char *s, size_t len)
 {
-	char *c = malloc(len + 1);
-
-	if (!c)
-		return -1;
-	memcpy(c, s, len);
-	c[len] = '\0';
-	free(r->v[i]);
-	r->v[i] = c;
+	if (len + 1 > r->cap[i]) {
+		size_t ncap = len + 1 < 32 ? 32 : len + 1;
+		char *nb = malloc(ncap);
+		if (!nb)
+			return -1;
+		free(r->buf[i]);
+		r->buf[i] = nb;
+		r->cap[i] = ncap;
+	}
+	memmove(r->buf[i], s, len);
+	r->buf[i][len] = '\0';
+	r->v[i] = r->buf[i];
 	return 0;
 }

@@ -31,7 +31,9 @@ enum store_status {
  * integer minor units, emails as given. Strings are owned by the row.
  */
 struct row {
-	char *v[FIELD_MAX]; /* owned strings or NULL */
+	char *v[FIELD_MAX];     /* the values: NULL, or buf[i] */
+	char *buf[FIELD_MAX];   /* owned buffers, kept across row_clear for reuse */
+	size_t cap[FIELD_MAX];  /* bytes allocated in buf[i] */
 };
 
 struct store;
@@ -111,11 +113,17 @@ enum store_status store_each_key(struct store *s, const struct entity *e, const 
  */
 enum store_status store_batch_counts(struct store *s, int64_t batch, long counts[][3]);
 
-/* row_release: free the strings; the row is empty afterwards. Safe twice. */
+/* row_release: free the buffers; the row is empty afterwards. Safe twice. */
 void row_release(struct row *r);
 
-/* row_set: replace field I of R with a copy of S (LEN bytes); -1 when out of memory. */
+/* row_clear: unset every value but keep the buffers for the next record. */
+void row_clear(struct row *r);
+
+/* row_set: set field I of R to a copy of S (LEN bytes); -1 when out of memory. */
 int row_set(struct row *r, int i, const char *s, size_t len);
+
+/* row_unset: make field I of R NULL. */
+void row_unset(struct row *r, int i);
 
 /* field_stored: whether field F has a database column. */
 bool field_stored(const struct field *f);

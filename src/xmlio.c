@@ -425,16 +425,19 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		goto out;
 	}
 	r = xmlReaderForIO(read_io, close_io, src, src->name, NULL,
-			   XML_PARSE_NONET | XML_PARSE_NOCDATA);
+			   XML_PARSE_NONET);
 	if (!r) {
 		result = READ_NO_MEMORY;
 		goto out;
 	}
+	/* the handler must be set before the schema, which takes it over for
+	 * validation errors; parser errors are read back with xmlGetLastError */
 	xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, &st);
 	if (xmlTextReaderSetSchema(r, schema) != 0) {
 		result = READ_NO_MEMORY;
 		goto out;
 	}
+	xmlResetLastError();
 	while ((ret = xmlTextReaderRead(r)) == 1) {
 		int type = xmlTextReaderNodeType(r);
 		int depth = xmlTextReaderDepth(r);
@@ -537,9 +540,14 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 			result = READ_IO_ERROR;
 			goto out;
 		}
-		if (!st.fatal)
-			diag_add(diags, DIAG_XML_SYNTAX, src->name, 0, 0, 0, NULL,
-				 "malformed XML document");
+		if (!st.fatal) {
+			xmlErrorPtr err = xmlGetLastError();
+			if (err && err->domain != XML_FROM_SCHEMASV && err->message)
+				on_xml_error(&st, err);
+			else
+				diag_add(diags, DIAG_XML_SYNTAX, src->name, 0, 0, 0, NULL,
+					 "malformed XML document");
+		}
 		result = READ_BROKEN;
 	} else if (!seen_root) {
 		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL, "document has no root element");

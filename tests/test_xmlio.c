@@ -1,0 +1,257 @@
+/*
+ * test_xmlio.c - the hardened, streaming XML reader: hostile documents are
+ * refused before anything is expanded or fetched, records carry their
+ * element locations, schema findings stand when the C rules find nothing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "xmlio.h"
+
+struct collected {
+	long records;               /* records seen */
+	long bad;                   /* records with problems */
+	char values[8][FIELD_MAX][64]; /* first records' values */
+	long lines[8][FIELD_MAX];   /* and their field lines */
+	bool given[8][FIELD_MAX];   /* field present */
+};
+
+static int collect(void *ctx, struct record *rec, int bad)
+{
+	struct collected *c = ctx;
+
+	if (c->records < 8)
+		for (size_t i = 0; i < rec->entity->nfields; i++) {
+			if (!rec->value[i])
+				continue;
+			c->given[c->records][i] = true;
+			snprintf(c->values[c->records][i], 64, "%s", rec->value[i]);
+			c->lines[c->records][i] = rec->field_line[i];
+		}
+	c->records++;
+	c->bad += bad > 0;
+	return 0;
+}
+
+static enum read_status read_text(const char *text, const struct entity *e, struct collected *c,
+				  struct diag_list *diags)
+{
+	char path[64];
+	struct source src;
+	struct reader_ops ops = {NULL, collect, c};
+	enum read_status rs;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/tmp/test_xmlio_%d.xml", (int)getpid());
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(source_open_file(&src, path, "t.xml"), 0);
+	rs = xml_read_records(&src, e, &ops, diags);
+	source_close(&src);
+	unlink(path);
+	return rs;
+}
+
+static enum read_status read_file(const char *path, const struct entity *e, struct collected *c,
+				  struct diag_list *diags)
+{
+	struct source src;
+	struct reader_ops ops = {NULL, collect, c};
+	enum read_status rs;
+
+	memset(c, 0, sizeof(*c));
+	assert_int_equal(source_open_file(&src, path, NULL), 0);
+	rs = xml_read_records(&src, e, &ops, diags);
+	source_close(&src);
+	return rs;
+}
+
+static const char *conformance(void)
+{
+	const char *d = getenv("CONFORMANCE_DIR");
+	return d ? d : "../shared/conformance";
+}
+
+static void test_hostile_documents_are_refused_before_parsing(void **state)
+{
+	static const char *const files[] = {"xmlbomb.xml", "xmlbomb2.xml", "quadratic.xml",
+					    "cyclic.xml", "external.xml", "dtd.xml",
+					    "dtd_element.xml"};
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[512];
+		struct collected c;
+		struct diag_list diags = {0};
+
+		snprintf(path, sizeof(path), "%s/xml-hardening/defusedxml/xmltestdata/%s", conformance(),
+			 files[i]);
+		assert_int_equal(read_file(path, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+		assert_int_equal(c.records, 0);
+		assert_int_equal(diags.count, 1);
+		assert_int_equal(diags.items[0].code, DIAG_XML_SYNTAX);
+		assert_string_equal(diags.items[0].message,
+				    "document type declarations and entities are not allowed");
+		diag_list_release(&diags);
+	}
+}
+
+static void test_an_external_file_entity_is_never_read(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+	char doc[1024];
+
+	(void)state;
+	/* the entity would pull /etc/hostname into a field if it were expanded */
+	snprintf(doc, sizeof(doc),
+		 "<?xml version=\"1.0\"?>\n<!DOCTYPE accounts [<!ENTITY x SYSTEM \"file:///etc/hostname\">]>\n"
+		 "<accounts><account><account_id>A</account_id><name>&x;</name></account></accounts>\n");
+	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+	assert_int_equal(c.records, 0);
+	diag_list_release(&diags);
+	/* an undeclared entity reference without a DTD is a syntax error, not a fetch */
+	assert_int_equal(read_text("<accounts><account><name>&x;</name></account></accounts>",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_BROKEN);
+	assert_int_equal(diags.items[diags.count - 1].code, DIAG_XML_SYNTAX);
+	diag_list_release(&diags);
+}
+
+static void test_records_carry_values_and_element_lines(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+
+	(void)state;
+	assert_int_equal(read_text("<?xml version=\"1.0\"?>\n"
+				   "<accounts>\n"
+				   "  <account>\n"
+				   "    <account_id>A-1</account_id>\n"
+				   "    <name>Smith &amp; Jones, \"Ltd\"</name>\n"
+				   "    <email>a@b.example</email>\n"
+				   "    <full_name></full_name>\n"
+				   "    <country>DE</country>\n"
+				   "    <subscription>newsletter</subscription>\n"
+				   "    <subscription>product_updates</subscription>\n"
+				   "  </account>\n"
+				   "  <account><account_id>A-2</account_id><name><![CDATA[<b>]]></name>"
+				   "<email>c@d.example</email><country>FR</country></account>\n"
+				   "</accounts>\n",
+				   e, &c, &diags),
+			 READ_OK);
+	assert_int_equal(diags.count, 0);
+	assert_int_equal(c.records, 2);
+	assert_string_equal(c.values[0][1], "Smith & Jones, \"Ltd\"");
+	assert_int_equal(c.lines[0][1], 5);
+	assert_true(c.given[0][3]); /* empty element: given, empty */
+	assert_string_equal(c.values[0][3], "");
+	assert_false(c.given[0][4]); /* left out: not given */
+	assert_string_equal(c.values[0][11], "newsletter product_updates");
+	assert_string_equal(c.values[1][1], "<b>");
+	assert_int_equal(c.lines[1][0], 12);
+}
+
+static void test_a_schema_finding_stands_when_the_c_rules_find_nothing(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	/* elements out of schema order: every value is fine, the structure is not */
+	assert_int_equal(read_text("<accounts>\n<account>\n<name>N</name>\n<account_id>A</account_id>\n"
+				   "<email>a@b.example</email><country>DE</country></account>\n"
+				   "<account><account_id>B</account_id><name>N</name><email>a@b.example</email>"
+				   "<country>DE</country></account>\n</accounts>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_OK);
+	assert_int_equal(c.records, 2);
+	assert_int_equal(c.bad, 1);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].code, DIAG_SCHEMA);
+	assert_int_equal(diags.items[0].record, 1);
+	assert_int_equal(diags.items[0].line, 4);
+	diag_list_release(&diags);
+}
+
+static void test_a_c_rule_finding_replaces_the_schema_message(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	assert_int_equal(read_text("<contacts>\n<contact>\n<account_id>A</account_id>\n"
+				   "<first_name>F</first_name><last_name>L</last_name>\n"
+				   "<email>bob@</email>\n<country>XX</country></contact>\n</contacts>\n",
+				   entity_get(ENTITY_CONTACTS), &c, &diags),
+			 READ_OK);
+	assert_int_equal(c.bad, 1);
+	assert_int_equal(diags.count, 2);
+	assert_int_equal(diags.items[0].code, DIAG_BAD_EMAIL);
+	assert_int_equal(diags.items[0].line, 5);
+	assert_true(diags.items[0].column > 0);
+	assert_int_equal(diags.items[1].code, DIAG_BAD_COUNTRY);
+	assert_int_equal(diags.items[1].line, 6);
+	diag_list_release(&diags);
+}
+
+static void test_malformed_xml_and_a_wrong_root_are_file_errors(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	assert_int_equal(read_text("<accounts>\n<account><account_id>A</account_id>\n</accounts>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_BROKEN);
+	assert_int_equal(diags.items[0].code, DIAG_XML_SYNTAX);
+	assert_int_equal(diags.items[0].line, 3);
+	diag_list_release(&diags);
+	assert_int_equal(read_text("<?xml version=\"1.0\"?>\n<!-- c -->\n<contacts/>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_BROKEN);
+	assert_string_equal(diags.items[0].message, "root element is <contacts>, expected <accounts>");
+	assert_int_equal(diags.items[0].line, 3);
+	diag_list_release(&diags);
+	assert_int_equal(read_text("", entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+	diag_list_release(&diags);
+}
+
+static void test_the_root_element_names_the_entity(void **state)
+{
+	(void)state;
+	assert_ptr_equal(xml_detect_entity("<?xml version=\"1.0\"?>\n<!-- x -->\n<invoices>", 43),
+			 entity_get(ENTITY_INVOICES));
+	assert_ptr_equal(xml_detect_entity("<logins/>", 9), entity_get(ENTITY_LOGINS));
+	assert_null(xml_detect_entity("<root/>", 7));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostile_documents_are_refused_before_parsing),
+		cmocka_unit_test(test_an_external_file_entity_is_never_read),
+		cmocka_unit_test(test_records_carry_values_and_element_lines),
+		cmocka_unit_test(test_a_schema_finding_stands_when_the_c_rules_find_nothing),
+		cmocka_unit_test(test_a_c_rule_finding_replaces_the_schema_message),
+		cmocka_unit_test(test_malformed_xml_and_a_wrong_root_are_file_errors),
+		cmocka_unit_test(test_the_root_element_names_the_entity),
+	};
+	int rc;
+
+	xml_init();
+	rc = cmocka_run_group_tests_name("xmlio", tests, NULL, NULL);
+	xml_cleanup();
+	return rc;
+}
