@@ -271,7 +271,18 @@ struct run {
 	uint64_t done_bytes;                 /* bytes of the inputs finished in this pass */
 	uint64_t total_bytes;                /* bytes of all inputs, 0 if unknown */
 	struct row key, old, eff;            /* per-record rows, buffers reused */
+	struct pending *pending;             /* logins waiting for their hashes */
+	size_t npending;                     /* entries used in pending */
+	const char *precomputed;             /* hash settled for the record being applied */
 };
+
+/* A login whose password is hashed on all cores before it is applied. */
+struct pending {
+	struct record rec; /* copy; values point into mem */
+	char *mem;         /* sodium_malloc'd copies of the values (wiped on free) */
+};
+
+#define PENDING_MAX 32 /* logins hashed together */
 
 __attribute__((format(printf, 3, 4))) static void set_fatal(struct run *r, int status,
 							     const char *fmt, ...)
@@ -436,6 +447,8 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 		    strncasecmp(eff->v[e->email_field], rec->value[pw], rec->len[pw]) == 0)
 			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
 					     "password must not be the email address");
+		if (r->precomputed)
+			return row_set(eff, ph, r->precomputed, strlen(r->precomputed)) ? -1 : 0;
 		if (found && old->v[ph] && secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
 			return row_set(eff, ph, old->v[ph], strlen(old->v[ph])) ? -1 : 0;
 		if (!r->hash)
@@ -649,9 +662,8 @@ static int on_header(void *ctx, const struct record *present)
 	return 0;
 }
 
-static int on_record(void *ctx, struct record *rec, int bad)
+static int apply_record(struct run *r, struct record *rec, int bad)
 {
-	struct run *r = ctx;
 	const struct entity *e = rec->entity;
 	enum import_mode mode = r->opts->mode;
 	struct row *key_row = &r->key, *old_row = &r->old, *eff_row = &r->eff;
@@ -805,6 +817,141 @@ out:
 	return rc;
 }
 
+/* Free the pending logins without applying them. */
+static void discard_pending(struct run *r)
+{
+	for (size_t i = 0; i < r->npending; i++)
+		sodium_free(r->pending[i].mem);
+	r->npending = 0;
+}
+
+/*
+ * Apply the pending logins in their order, their passwords settled first on
+ * all cores: a password that matches the stored hash keeps it (unchanged),
+ * any other gets a new Argon2id hash. Returns what apply_record returns.
+ */
+static int flush_pending(struct run *r)
+{
+	struct secret_job jobs[PENDING_MAX];
+	char *old_hash[PENDING_MAX] = {NULL};
+	struct secret_job *work[PENDING_MAX];
+	size_t nwork = 0;
+	int rc = 0;
+
+	if (r->npending == 0)
+		return 0;
+	memset(jobs, 0, sizeof(jobs));
+	for (size_t i = 0; i < r->npending; i++) {
+		const struct record *rec = &r->pending[i].rec;
+		const struct entity *e = rec->entity;
+		int pw = entity_field_index(e, "password", 8);
+		int pc = pw + 1, ph = pw + 2;
+		long chars = utf8_length(rec->value[pw], rec->len[pw]);
+		int found;
+
+		/* only passwords that will pass the rules are worth hashing */
+		if (!rec->value[pc] || rec->len[pc] != rec->len[pw] ||
+		    memcmp(rec->value[pc], rec->value[pw], rec->len[pw]) != 0 || chars < 10 ||
+		    chars > 128 || (rec->value[ph] && rec->len[ph]))
+			continue;
+		row_clear(&r->key);
+		if (row_set(&r->key, e->key[0], rec->value[e->key[0]], rec->len[e->key[0]]) != 0) {
+			set_fatal(r, 74, "%s", "out of memory");
+			rc = -1;
+			goto out;
+		}
+		found = store_find(r->store, e, &r->key, &r->old);
+		if (found < 0) {
+			rc = store_fatal(r, (enum store_status)found);
+			goto out;
+		}
+		if (found && r->old.v[ph])
+			old_hash[i] = strdup(r->old.v[ph]);
+		jobs[i].pw = rec->value[pw];
+		jobs[i].len = rec->len[pw];
+		jobs[i].old_hash = old_hash[i];
+		work[nwork++] = &jobs[i];
+	}
+	row_clear(&r->key);
+	row_clear(&r->old);
+	if (nwork) {
+		struct secret_job packed[PENDING_MAX];
+		for (size_t k = 0; k < nwork; k++)
+			packed[k] = *work[k];
+		secret_settle_all(packed, nwork);
+		for (size_t k = 0; k < nwork; k++) {
+			*work[k] = packed[k];
+			sodium_memzero(&packed[k], sizeof(packed[k]));
+		}
+	}
+	for (size_t i = 0; i < r->npending && rc == 0; i++) {
+		if (jobs[i].pw && jobs[i].rc != 0) {
+			set_fatal(r, 74, "%s", "out of memory while hashing a password");
+			rc = -1;
+			break;
+		}
+		r->precomputed = jobs[i].pw ? jobs[i].out : NULL;
+		rc = apply_record(r, &r->pending[i].rec, 0);
+		r->precomputed = NULL;
+	}
+out:
+	for (size_t i = 0; i < PENDING_MAX; i++)
+		free(old_hash[i]);
+	sodium_memzero(jobs, sizeof(jobs));
+	discard_pending(r);
+	return rc;
+}
+
+/* Keep a copy of REC (a login with a password) until the group is hashed. */
+static int defer_login(struct run *r, const struct record *rec)
+{
+	struct pending *p;
+	size_t total = 0, off = 0;
+
+	if (!r->pending) {
+		r->pending = calloc(PENDING_MAX, sizeof(*r->pending));
+		if (!r->pending)
+			return -1;
+	}
+	p = &r->pending[r->npending];
+	for (size_t i = 0; i < rec->entity->nfields; i++)
+		if (rec->value[i])
+			total += rec->len[i] + 1;
+	p->mem = sodium_malloc(total ? total : 1);
+	if (!p->mem)
+		return -1;
+	p->rec = *rec;
+	for (size_t i = 0; i < rec->entity->nfields; i++) {
+		if (!rec->value[i])
+			continue;
+		memcpy(p->mem + off, rec->value[i], rec->len[i]);
+		p->mem[off + rec->len[i]] = '\0';
+		p->rec.value[i] = p->mem + off;
+		off += rec->len[i] + 1;
+	}
+	r->npending++;
+	return 0;
+}
+
+static int on_record(void *ctx, struct record *rec, int bad)
+{
+	struct run *r = ctx;
+	const struct entity *e = rec->entity;
+	int pw = e->id == ENTITY_LOGINS ? entity_field_index(e, "password", 8) : -1;
+
+	if (r->hash && r->store && !bad && pw >= 0 && rec->value[pw] && rec->len[pw] &&
+	    r->opts->mode != MODE_DELETE) {
+		if (defer_login(r, rec) != 0) {
+			set_fatal(r, 74, "%s", "out of memory");
+			return -1;
+		}
+		return r->npending == PENDING_MAX ? flush_pending(r) : 0;
+	}
+	if (flush_pending(r) != 0)
+		return -1;
+	return apply_record(r, rec, bad);
+}
+
 /* sync: delete the rows of each account named in the file that the file left out. */
 struct sync_ctx {
 	struct run *r;
@@ -898,6 +1045,10 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		r->src = &src;
 		rs = in->format == FORMAT_XML ? xml_read_records(&src, in->e, &ops, &r->res->diags)
 					      : csv_read_records(&src, in->e, &ops, &r->res->diags);
+		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_pending(r) != 0 &&
+		    rs == READ_OK)
+			rs = READ_STOPPED;
+		discard_pending(r);
 		if (rs == READ_OK && source_finish_digest(&src, in->sha256) != 0)
 			rs = READ_IO_ERROR;
 		if (rs == READ_IO_ERROR) {
@@ -936,6 +1087,9 @@ static void run_release(struct run *r)
 	row_release(&r->key);
 	row_release(&r->old);
 	row_release(&r->eff);
+	discard_pending(r);
+	free(r->pending);
+	r->pending = NULL;
 	memset(r->seen, 0, sizeof(r->seen));
 	r->sync_accounts = NULL;
 	r->nsync = 0;

@@ -3,8 +3,11 @@
  */
 #include "secret.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int secret_init(void)
 {
@@ -30,4 +33,60 @@ bool secret_verify(const char *hash, const char *pw, size_t len)
 	if (strncmp(hash, "$argon2id$", 10) != 0)
 		return false;
 	return crypto_pwhash_str_verify(hash, pw, len) == 0;
+}
+
+static void settle(struct secret_job *job)
+{
+	if (job->old_hash && secret_verify(job->old_hash, job->pw, job->len)) {
+		size_t n = strlen(job->old_hash);
+		if (n < sizeof(job->out)) {
+			memcpy(job->out, job->old_hash, n + 1);
+			job->reused = true;
+			job->rc = 0;
+			return;
+		}
+	}
+	job->reused = false;
+	job->rc = secret_hash(job->pw, job->len, job->out);
+}
+
+struct pool {
+	struct secret_job *jobs; /* the work */
+	size_t n;                /* jobs */
+	atomic_size_t next;      /* next job to take */
+};
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+		settle(&p->jobs[i]);
+	return NULL;
+}
+
+int secret_settle_all(struct secret_job *jobs, size_t n)
+{
+	pthread_t threads[16];
+	struct pool p;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want, started = 0;
+
+	p.jobs = jobs;
+	p.n = n;
+	atomic_init(&p.next, 0);
+	want = cpus < 1 ? 1 : cpus > 16 ? 16 : (size_t)cpus;
+	if (want > n)
+		want = n;
+	/* this thread works too, so start one thread fewer */
+	for (size_t t = 0; t + 1 < want; t++) {
+		if (pthread_create(&threads[t], NULL, worker, &p) != 0)
+			break;
+		started++;
+	}
+	worker(&p);
+	for (size_t t = 0; t < started; t++)
+		pthread_join(threads[t], NULL);
+	return started + 1 == want || want == 0 ? 0 : -1;
 }

@@ -27,4 +27,21 @@ int secret_hash(const char *pw, size_t len, char out[SECRET_HASH_MAX]);
 /* secret_verify: true when HASH is an Argon2id string that PW (LEN bytes) matches. */
 bool secret_verify(const char *hash, const char *pw, size_t len);
 
+/* One password to settle: keep OLD_HASH when PW matches it, else hash PW. */
+struct secret_job {
+	const char *pw;             /* plaintext, owned by the caller (secure memory) */
+	size_t len;                 /* bytes of pw */
+	const char *old_hash;       /* stored hash to verify against, or NULL */
+	char out[SECRET_HASH_MAX];  /* the hash to store */
+	bool reused;                /* out is old_hash: the password did not change */
+	int rc;                     /* 0, or -1 when hashing failed (memory) */
+};
+
+/*
+ * secret_settle_all: settle N jobs on all cores (one thread per online CPU,
+ * at most 16: each Argon2id hash takes 64 MiB). Returns 0, or -1 when
+ * threads could not be started (the jobs are then done on this thread).
+ */
+int secret_settle_all(struct secret_job *jobs, size_t n);
+
 #endif
