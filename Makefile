@@ -113,6 +113,12 @@ check:
 	$(MAKE) WERROR=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
 	@echo "make check: all tests passed (gcc build, and clang ASan+UBSan build)"
 
+$(BUILD)/gen_bench: tools/gen_bench.c $(BUILD)/.deps-ok
+	$(CC) -std=c11 $(WARN) -O2 $< -o $@
+
+bench: $(BUILD)/acctbatch $(BUILD)/gen_bench
+	ACCTBATCH=$(abspath $(BUILD)/acctbatch) GEN_BENCH=$(abspath $(BUILD)/gen_bench) bash tools/bench.sh
+
 demo: $(BUILD)/acctbatch
 	rm -f demo.db demo.db-wal demo.db-shm
 	ACCTBATCH_NOW= $(BUILD)/acctbatch --db demo.db import samples/onboarding/csv

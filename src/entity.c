@@ -177,18 +177,6 @@ long utf8_length(const char *s, size_t len)
 	return n;
 }
 
-char *email_normalize(const char *s, size_t len)
-{
-	char *out = malloc(len + 1);
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++)
-		out[i] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
-	out[len] = '\0';
-	return out;
-}
-
 int parse_bool(const char *s, size_t len)
 {
 	static const char *const yes[] = {"true", "1", "yes"};

@@ -139,7 +139,4 @@ void format_amount(int64_t minor, int digits, char *buf, size_t size);
 /* utf8_length: code points in S (LEN bytes), or -1 if S is not valid UTF-8. */
 long utf8_length(const char *s, size_t len);
 
-/* email_normalize: lower-case ASCII copy of S (malloc'd), the comparison form. */
-char *email_normalize(const char *s, size_t len);
-
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "csvio.h"
 #include "isocodes.h"
@@ -1188,9 +1189,44 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
 	return 0;
 }
 
+/*
+ * Copy standard input to an unlinked temporary file so that a two-pass run
+ * can read it twice; the input then names the file through /dev/fd.
+ * Returns the descriptor (close it when done) or -1 with errno set.
+ */
+static int spool_stdin(struct input *in)
+{
+	char path[] = "/tmp/acctbatch-stdin-XXXXXX", buf[65536], *name;
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	unlink(path);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				close(fd);
+				return -1;
+			}
+			off += w;
+		}
+	}
+	sodium_memzero(buf, sizeof(buf));
+	if (n < 0 || asprintf(&name, "/dev/fd/%d", fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	free(in->path);
+	in->path = name;
+	return fd;
+}
+
 int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
 	       struct import_result *res)
 {
+	int spool_fd = -1;
 	struct run r;
 	struct keyset bad = {0};
 	struct rejects_file rf[ENTITY_COUNT];
@@ -1211,6 +1247,17 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	if (opts->rejects_path && open_rejects(&r, inputs, rf) != 0) {
 		res->exit_status = 73;
 		goto out;
+	}
+	for (size_t i = 0; two_pass && i < inputs->count; i++) {
+		if (strcmp(inputs->items[i].path, "-") != 0)
+			continue;
+		spool_fd = spool_stdin(&inputs->items[i]);
+		if (spool_fd < 0) {
+			res->exit_status = 74;
+			snprintf(res->message, sizeof(res->message),
+				 "cannot keep standard input for a second pass: %s", strerror(errno));
+			goto out;
+		}
 	}
 	for (int pass = two_pass ? 0 : 1; pass <= 1; pass++) {
 		r.final_pass = pass == 1;
@@ -1320,6 +1367,8 @@ out:
 	free(counts_text);
 	run_release(&r);
 	keyset_release(&bad);
+	if (spool_fd >= 0)
+		close(spool_fd);
 	return res->exit_status;
 }
 

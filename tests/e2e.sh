@@ -221,6 +221,14 @@ printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\n' >"$WORK/a6.csv"
 printf 'account_id,email,full_name,password_hash,view_pay_invoices\nA-1,Bob@X.example,Bob,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\nA-1,bob@x.EXAMPLE,Bob2,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\n' >"$WORK/l6.csv"
 run 65 ab --db "$DB" import "$WORK/a6.csv" "$WORK/l6.csv" && has_err "l6.csv:3: field 'email': same key" && ok || fail "$(cat "$WORK/err")"
 
+begin "standard input is read with --entity and --format, also twice for skip-account"
+fresh stdin
+printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\nA-2,B,b@,DE\n' >"$WORK/in.csv"
+run 64 ab --db "$DB" import - <"$WORK/in.csv" && has_err "reading standard input needs --format and --entity" &&
+	run 1 ab --db "$DB" import --on-error skip-account --entity accounts --format csv - <"$WORK/in.csv" &&
+	has_err "<stdin>:3: field 'email'" && [ "$(q "select group_concat(account_id) from accounts")" = A-1 ] &&
+	[ "$(q "select json_extract(inputs, '\$[0].file') from batches")" = "<stdin>" ] && ok || fail "$(cat "$WORK/err")"
+
 # ---------------------------------------------------------------- on-error
 begin "--on-error skip applies the valid records and exits 1"
 fresh skip

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# bench.sh - the benchmark of DESIGN section 8, run by 'make bench'.
+# Generates (seeded) 100,000 accounts and 1,000,000 contacts, then prints in
+# one run: acctbatch CSV import time / sqlite3 .import time of the same CSV
+# into an equivalent table with the same key (WAL, as acctbatch's database),
+# acctbatch XML import time / xmllint --stream --schema time, and peak
+# memory at 100,000 and 1,000,000 rows. Medians of RUNS runs (default 3).
+set -euo pipefail
+: "${ACCTBATCH:?}" "${GEN_BENCH:?}"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DIR=${BENCH_DIR:-$ROOT/build/bench}
+RUNS=${RUNS:-3}
+ACCOUNTS=${ACCOUNTS:-100000}
+CONTACTS=${CONTACTS:-1000000}
+mkdir -p "$DIR"
+cd "$DIR"
+
+if [ ! -f contacts.xml ] || [ "$(cat params 2>/dev/null)" != "$ACCOUNTS $CONTACTS" ]; then
+	echo "generating $ACCOUNTS accounts and $CONTACTS contacts..."
+	"$GEN_BENCH" "$ACCOUNTS" "$CONTACTS" .
+	head -n $((CONTACTS / 10 + 1)) contacts.csv >contacts-small.csv
+	echo "$ACCOUNTS $CONTACTS" >params
+fi
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# the accounts are loaded once; every timed run starts from a copy
+rm -f base.db base.db-wal base.db-shm
+"$ACCTBATCH" --no-progress --quiet --db base.db import accounts.csv
+fresh() { rm -f run.db run.db-wal run.db-shm; cp base.db run.db; }
+
+time_import() { # FILE -> seconds
+	fresh
+	local t0 t1
+	t0=$(now)
+	"$ACCTBATCH" --no-progress --quiet --db run.db import "$1"
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+time_anchor() {
+	rm -f anchor.db anchor.db-wal anchor.db-shm
+	local t0 t1
+	t0=$(now)
+	sqlite3 anchor.db <<SQL >/dev/null
+PRAGMA journal_mode = WAL;
+CREATE TABLE contacts(account_id TEXT NOT NULL, first_name TEXT NOT NULL,
+  last_name TEXT NOT NULL, email TEXT NOT NULL, country TEXT NOT NULL,
+  standard_invoices TEXT NOT NULL, summary_invoices TEXT NOT NULL,
+  important_notices TEXT NOT NULL, PRIMARY KEY (account_id, email)) STRICT, WITHOUT ROWID;
+.mode csv
+.import --skip 1 contacts.csv contacts
+SQL
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+time_xmllint() {
+	local t0 t1
+	t0=$(now)
+	xmllint --stream --noout --schema "$ROOT/schemas/contacts.xsd" contacts.xml 2>/dev/null
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+peak_kb() { # FILE -> peak RSS in KiB of importing it
+	fresh
+	/usr/bin/time -f %M "$ACCTBATCH" --no-progress --quiet --db run.db import "$1" 2>&1 >/dev/null | tail -n 1
+}
+
+csv=() anchor=() xml=() lint=()
+for i in $(seq "$RUNS"); do
+	echo "run $i of $RUNS..."
+	csv+=("$(time_import contacts.csv)")
+	anchor+=("$(time_anchor)")
+	xml+=("$(time_import contacts.xml)")
+	lint+=("$(time_xmllint)")
+done
+m_csv=$(printf '%s\n' "${csv[@]}" | median)
+m_anchor=$(printf '%s\n' "${anchor[@]}" | median)
+m_xml=$(printf '%s\n' "${xml[@]}" | median)
+m_lint=$(printf '%s\n' "${lint[@]}" | median)
+small_kb=$(peak_kb contacts-small.csv)
+big_kb=$(peak_kb contacts.csv)
+rm -f run.db run.db-wal run.db-shm anchor.db anchor.db-wal anchor.db-shm
+
+printf '\nacctbatch benchmark: %s contacts over %s accounts, median of %s runs\n' "$CONTACTS" "$ACCOUNTS" "$RUNS"
+printf '  %-44s %8.2f s\n' "acctbatch import contacts.csv" "$m_csv"
+printf '  %-44s %8.2f s\n' "sqlite3 .import contacts.csv (anchor)" "$m_anchor"
+printf '  %-44s %8.2f   (goal <= 1.5)\n' "CSV ratio" "$(echo "$m_csv / $m_anchor" | bc -l)"
+printf '  %-44s %8.2f s\n' "acctbatch import contacts.xml" "$m_xml"
+printf '  %-44s %8.2f s\n' "xmllint --stream --schema (anchor)" "$m_lint"
+printf '  %-44s %8.2f   (goal <= 1.3)\n' "XML ratio" "$(echo "$m_xml / $m_lint" | bc -l)"
+printf '  %-44s %8d KiB\n' "peak memory, $((CONTACTS / 10)) contacts" "$small_kb"
+printf '  %-44s %8d KiB\n' "peak memory, $CONTACTS contacts" "$big_kb"
