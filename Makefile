@@ -40,6 +40,7 @@ LIB_SRCS = \
 	src/isocodes.c \
 	src/keyset.c \
 	src/outfile.c \
+	src/prefetch.c \
 	src/rejects.c \
 	src/report.c \
 	src/secret.c \
@@ -106,6 +107,7 @@ unit: $(BUILD)/acctbatch $(TEST_BINS)
 e2e: $(BUILD)/acctbatch
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) CONFORMANCE_DIR=$(abspath $(CONFORMANCE_DIR)) \
 		bash tests/e2e.sh
+	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/bad_samples.sh
 
 check:
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }

@@ -229,6 +229,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		opts.progress_ctx = &prog;
 	}
 	status = import_run(store, &inputs, &opts, &res);
+	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
+		status = res.exit_status = EXIT_REJECTED;
 	if (app->progress && prog.shown)
 		fputs("\r\033[K", stderr);
 	report_diags(app, &res.diags);

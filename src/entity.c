@@ -406,7 +406,9 @@ int entity_check_value(const struct field *f, const char *v, size_t len, enum di
 		*why = "not valid UTF-8";
 		return -1;
 	}
-	if (f->max_len && chars > (long)f->max_len && f->type != FT_SECRET) {
+	/* a code of the wrong length is a bad code, not a long text */
+	if (f->max_len && chars > (long)f->max_len && f->type != FT_SECRET &&
+	    f->type != FT_COUNTRY && f->type != FT_CURRENCY) {
 		*code = DIAG_TOO_LONG;
 		*why = "longer than allowed";
 		return -1;

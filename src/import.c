@@ -28,6 +28,7 @@
 #include "csvio.h"
 #include "isocodes.h"
 #include "keyset.h"
+#include "prefetch.h"
 #include "rejects.h"
 #include "secret.h"
 #include "source.h"
@@ -268,7 +269,7 @@ struct run {
 	struct rejects_file *rejects;        /* per entity, or NULL */
 	int fatal;                           /* exit status of a fatal error, 0 if none */
 	long records;                        /* records read in this pass */
-	struct source *src;                  /* source being read, for progress */
+	uint64_t consumed;                   /* bytes of the current input read so far */
 	uint64_t done_bytes;                 /* bytes of the inputs finished in this pass */
 	uint64_t total_bytes;                /* bytes of all inputs, 0 if unknown */
 	struct row key, old, eff;            /* per-record rows, buffers reused */
@@ -678,7 +679,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	r->records++;
 	if (r->opts->progress && r->records % 1000 == 0)
 		r->opts->progress(r->opts->progress_ctx, r->records,
-				  r->done_bytes + r->src->consumed, r->total_bytes);
+				  r->done_bytes + r->consumed, r->total_bytes);
 	if (bad) {
 		rc = reject(r, rec);
 		goto out;
@@ -711,8 +712,12 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 			   ((long)r->input_index << 40) | rec->line, &prev)) {
 	case 0: {
 		struct input *first = r->input - r->input_index + (prev >> 40);
-		entity_report(&r->res->diags, rec, e->key[0], DIAG_DUPLICATE_IN_FILE,
-			      "same key as the record at %s:%ld", first->name, prev & ((1L << 40) - 1));
+		int kf = e->key[1] >= 0 ? e->key[1] : e->key[0];
+		entity_report(&r->res->diags, rec, kf, DIAG_DUPLICATE_IN_FILE,
+			      "same %s%s as the record at %s:%ld%s",
+			      e->key[1] >= 0 ? "account_id and " : "", e->fields[kf].name, first->name,
+			      prev & ((1L << 40) - 1),
+			      kf == e->email_field ? " (emails are compared ignoring case)" : "");
 		rc = reject(r, rec);
 		goto out;
 	}
@@ -1043,9 +1048,9 @@ static int run_pass(struct run *r, struct input_list *inputs)
 			return -1;
 		}
 		r->diag_mark = r->res->diags.count;
-		r->src = &src;
-		rs = in->format == FORMAT_XML ? xml_read_records(&src, in->e, &ops, &r->res->diags)
-					      : csv_read_records(&src, in->e, &ops, &r->res->diags);
+		r->consumed = 0;
+		rs = prefetch_read(&src, in->e, in->format == FORMAT_XML ? PREFETCH_XML : PREFETCH_CSV,
+				   &ops, &r->res->diags, &r->consumed);
 		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_pending(r) != 0 &&
 		    rs == READ_OK)
 			rs = READ_STOPPED;

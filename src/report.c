@@ -36,10 +36,12 @@ void report_summary(FILE *out, const struct import_result *res, bool validate_on
 		fprintf(out, "%-10s %9ld %9ld %9ld %9ld %9ld\n", entity_get(e)->plural, c->inserted,
 			c->updated, c->unchanged, c->deleted, c->rejected);
 	}
-	fprintf(out, "batch %lld %s\n", (long long)res->batch,
-		res->outcome == OUTCOME_DRY_RUN	     ? "dry run: nothing written"
-		: res->outcome == OUTCOME_COMMITTED ? "committed"
-						    : "rolled back: nothing written");
+	if (res->outcome == OUTCOME_COMMITTED)
+		fprintf(out, "batch %lld committed\n", (long long)res->batch);
+	else if (res->outcome == OUTCOME_DRY_RUN)
+		fprintf(out, "dry run: nothing written (the counts are what the batch would do)\n");
+	else
+		fprintf(out, "rolled back: nothing written (the counts are what was undone)\n");
 }
 
 static json_t *nullable_int(long v)

@@ -129,6 +129,130 @@ static xmlSchemaPtr schema_for(const struct entity *e)
 	return schemas[e->id];
 }
 
+/*
+ * The start tags' positions. libxml2's reader gives a node's line but no
+ * column, so the bytes handed to libxml2 are scanned for start tags as they
+ * pass (skipping comments, CDATA, processing instructions, declarations and
+ * end tags); the reader meets element nodes in the same order, so the n-th
+ * element node is the n-th start tag.
+ */
+enum scan_state { SC_TEXT, SC_LT, SC_BANG, SC_COMMENT, SC_CDATA, SC_PI, SC_DECL, SC_END, SC_TAG };
+
+struct tag_pos {
+	long line, column; /* of the '<', 1-based; column in characters */
+};
+
+struct tag_scan {
+	enum scan_state state;  /* where the scanner is */
+	long line, column;      /* position of the next byte */
+	char quote;             /* open attribute quote in a tag, or 0 */
+	int run;                /* '-' or ']' seen in a row (comment/CDATA ends), '?' seen */
+	long lt_line, lt_col;   /* where the last '<' was */
+	struct tag_pos *q;      /* ring of start tags not yet taken */
+	size_t head, count, cap;
+};
+
+static void scan_push(struct tag_scan *sc, long line, long col)
+{
+	if (sc->count == sc->cap) {
+		size_t ncap = sc->cap ? sc->cap * 2 : 256;
+		struct tag_pos *nq = malloc(ncap * sizeof(*nq));
+		if (!nq)
+			return; /* columns become unknown; nothing else depends on them */
+		for (size_t i = 0; i < sc->count; i++)
+			nq[i] = sc->q[(sc->head + i) % sc->cap];
+		free(sc->q);
+		sc->q = nq;
+		sc->head = 0;
+		sc->cap = ncap;
+	}
+	sc->q[(sc->head + sc->count) % sc->cap] = (struct tag_pos){line, col};
+	sc->count++;
+}
+
+static struct tag_pos scan_pop(struct tag_scan *sc)
+{
+	struct tag_pos p = {0, 0};
+
+	if (sc->count) {
+		p = sc->q[sc->head];
+		sc->head = (sc->head + 1) % sc->cap;
+		sc->count--;
+	}
+	return p;
+}
+
+static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c == '\n') {
+			sc->line++;
+			sc->column = 0;
+		} else if ((c & 0xC0) != 0x80) {
+			sc->column++;
+		}
+		switch (sc->state) {
+		case SC_TEXT:
+			if (c == '<') {
+				sc->state = SC_LT;
+				sc->lt_line = sc->line;
+				sc->lt_col = sc->column;
+			}
+			break;
+		case SC_LT:
+			sc->run = 0;
+			if (c == '!')
+				sc->state = SC_BANG;
+			else if (c == '?')
+				sc->state = SC_PI;
+			else if (c == '/')
+				sc->state = SC_END;
+			else {
+				scan_push(sc, sc->lt_line, sc->lt_col);
+				sc->state = SC_TAG;
+				sc->quote = 0;
+			}
+			break;
+		case SC_BANG:
+			sc->state = c == '-' ? SC_COMMENT : c == '[' ? SC_CDATA : SC_DECL;
+			sc->run = 0;
+			break;
+		case SC_COMMENT: /* "<!-" seen; ends at "-->" */
+			if (c == '>' && sc->run >= 3)
+				sc->state = SC_TEXT;
+			sc->run = c == '-' ? sc->run + 1 : (sc->run >= 1 ? 1 : 0);
+			break;
+		case SC_CDATA:
+			if (c == '>' && sc->run >= 2)
+				sc->state = SC_TEXT;
+			sc->run = c == ']' ? sc->run + 1 : 0;
+			break;
+		case SC_PI:
+			if (c == '>' && sc->run)
+				sc->state = SC_TEXT;
+			sc->run = c == '?';
+			break;
+		case SC_DECL:
+		case SC_END:
+			if (c == '>')
+				sc->state = SC_TEXT;
+			break;
+		case SC_TAG:
+			if (sc->quote) {
+				if (c == (unsigned char)sc->quote)
+					sc->quote = 0;
+			} else if (c == '"' || c == '\'') {
+				sc->quote = (char)c;
+			} else if (c == '>') {
+				sc->state = SC_TEXT;
+			}
+			break;
+		}
+	}
+}
+
 /* State of one XML read. */
 struct xml_state {
 	struct source *src;           /* input */
@@ -152,6 +276,12 @@ struct xml_state {
 	long fcol[FIELD_MAX];         /* column of each field element */
 	long rline, rcol;             /* where the record element starts */
 	long rmax;                    /* last line of a node seen in the record */
+	struct tag_scan scan;         /* where the start tags are, ahead of the parser */
+	struct {
+		char name[32];        /* element name (truncated) */
+		long line, column;    /* its start tag */
+	} elems[64];                  /* the record's child elements, for error columns */
+	size_t nelems;                /* entries used in elems */
 };
 
 static void on_xml_error(void *ctx, xmlErrorPtr err)
@@ -166,11 +296,17 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 	if (err->domain == XML_FROM_SCHEMASV) {
 		/* the reader may validate ahead of the node the loop is at: the
 		 * error is tied to its record by line when the record is delivered */
-		xmlNodePtr node = err->node;
-		if (node && node->type == XML_ELEMENT_NODE &&
-		    entity_field_index(st->e, (const char *)node->name,
-				       strlen((const char *)node->name)) >= 0)
-			field = (const char *)node->name;
+		/* the reader's errors carry no node: the element is named in the message */
+		const char *q = strncmp(msg, "Element '", 9) == 0 ? msg + 9 : NULL;
+		const char *end = q ? strchr(q, '\'') : NULL;
+		if (end) {
+			size_t qn = (size_t)(end - q);
+			int fi = qn == 12 && strncmp(q, "subscription", 12) == 0
+					 ? entity_field_index(st->e, "subscriptions", 13)
+					 : entity_field_index(st->e, q, qn);
+			if (fi >= 0)
+				field = st->e->fields[fi].name;
+		}
 		diag_add(&st->pending, DIAG_SCHEMA, st->src->name, err->line, err->int2, 0, field,
 			 "%.*s", (int)n, msg);
 		return;
@@ -184,11 +320,12 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 
 static int read_io(void *ctx, char *buf, int len)
 {
-	struct source *src = ctx;
+	struct xml_state *st = ctx;
 	size_t got;
 
-	if (source_read(src, buf, (size_t)len, &got) != 0)
+	if (source_read(st->src, buf, (size_t)len, &got) != 0)
 		return -1;
+	scan_bytes(&st->scan, buf, got);
 	return (int)got;
 }
 
@@ -266,7 +403,15 @@ static void take_pending(struct xml_state *st, long first, long last, struct dia
 			continue;
 		}
 		if (d->line >= first && record_diags) {
-			diag_add(record_diags, d->code, d->file, d->line, d->column, st->records, d->field,
+			long col = d->column;
+			const char *q = strncmp(d->message, "Element '", 9) == 0 ? d->message + 9 : NULL;
+			const char *qe = q ? strchr(q, '\'') : NULL;
+			for (size_t k = 0; qe && col == 0 && k < st->nelems; k++)
+				if (st->elems[k].line == d->line &&
+				    strlen(st->elems[k].name) == (size_t)(qe - q) &&
+				    memcmp(st->elems[k].name, q, (size_t)(qe - q)) == 0)
+					col = st->elems[k].column;
+			diag_add(record_diags, d->code, d->file, d->line, col, st->records, d->field,
 				 "%s", d->message);
 		} else {
 			diag_add(st->diags, d->code, d->file, d->line, d->column, 0, d->field, "%s",
@@ -420,11 +565,13 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		result = READ_BROKEN;
 		goto out;
 	}
+	xmlSetGenericErrorFunc(NULL, silent); /* per thread: this may run on a reader thread */
 	if (check_prolog(src, e, diags) != 0) {
 		result = READ_BROKEN;
 		goto out;
 	}
-	r = xmlReaderForIO(read_io, close_io, src, src->name, NULL,
+	st.scan.line = 1;
+	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL,
 			   XML_PARSE_NONET);
 	if (!r) {
 		result = READ_NO_MEMORY;
@@ -456,7 +603,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		if (type == XML_READER_TYPE_ELEMENT) {
 			const char *name = (const char *)xmlTextReaderConstLocalName(r);
 			bool empty = xmlTextReaderIsEmptyElement(r);
-			long col = xmlTextReaderGetParserColumnNumber(r);
+			struct tag_pos at = scan_pop(&st.scan);
+			long col = at.line == line ? at.column : 0;
 
 			if (depth == 0) {
 				seen_root = true;
@@ -473,6 +621,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 				st.rline = line;
 				st.rmax = line;
 				st.rcol = col;
+				st.nelems = 0;
 				st.values_len = 0;
 				memset(st.given, 0, sizeof(st.given));
 				if (empty) {
@@ -483,6 +632,12 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 					}
 				}
 			} else if (depth == 2) {
+				if (st.nelems < sizeof(st.elems) / sizeof(st.elems[0])) {
+					snprintf(st.elems[st.nelems].name, sizeof(st.elems[0].name), "%s", name);
+					st.elems[st.nelems].line = line;
+					st.elems[st.nelems].column = col;
+					st.nelems++;
+				}
 				field = strcmp(name, subscription_element) == 0
 						? entity_field_index(e, "subscriptions", 13)
 						: entity_field_index(e, name, strlen(name));
@@ -560,6 +715,7 @@ out:
 		xmlFreeTextReader(r);
 	wipe_free(st.text);
 	wipe_free(st.values);
+	free(st.scan.q);
 	diag_list_release(&st.pending);
 	return result;
 }

@@ -59,12 +59,13 @@ static void put_simple_type(FILE *out, const struct field *f)
 	fputs("    <xs:restriction base=\"xs:string\">\n", out);
 	switch (f->type) {
 	case FT_TEXT:
-	case FT_SECRET:
-		if (f->min_len && f->type == FT_TEXT)
+		if (f->min_len)
 			fprintf(out, "      <xs:minLength value=\"%u\"/>\n", f->min_len);
 		if (f->max_len)
 			fprintf(out, "      <xs:maxLength value=\"%u\"/>\n", f->max_len);
 		break;
+	case FT_SECRET:
+		break; /* its length is the password_weak rule, checked with the record */
 	case FT_CODE:
 		open_pattern(out, f);
 		put_class(out, f->first_chars);

@@ -214,12 +214,12 @@ run 65 ab --db "$DB" import "$WORK/r1.csv" && has_err "r1.csv:2: field 'account_
 
 begin "a duplicate key in one batch is duplicate_in_file, naming the first occurrence"
 printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\nA-2,B,b@x.example,DE\na-1x,C,c@x.example,DE\nA-1,D,d@x.example,DE\n' >"$WORK/dup.csv"
-run 65 ab --db "$DB" import "$WORK/dup.csv" && has_err "dup.csv:5: field 'account_id': same key as the record at $WORK/dup.csv:2 [duplicate_in_file]" && ok || fail "$(cat "$WORK/err")"
+run 65 ab --db "$DB" import "$WORK/dup.csv" && has_err "dup.csv:5: field 'account_id': same account_id as the record at $WORK/dup.csv:2 [duplicate_in_file]" && ok || fail "$(cat "$WORK/err")"
 
 begin "login emails are unique case-insensitively"
 printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\n' >"$WORK/a6.csv"
 printf 'account_id,email,full_name,password_hash,view_pay_invoices\nA-1,Bob@X.example,Bob,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\nA-1,bob@x.EXAMPLE,Bob2,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\n' >"$WORK/l6.csv"
-run 65 ab --db "$DB" import "$WORK/a6.csv" "$WORK/l6.csv" && has_err "l6.csv:3: field 'email': same key" && ok || fail "$(cat "$WORK/err")"
+run 65 ab --db "$DB" import "$WORK/a6.csv" "$WORK/l6.csv" && has_err "l6.csv:3: field 'email': same email as the record at $WORK/l6.csv:2 (emails are compared ignoring case)" && ok || fail "$(cat "$WORK/err")"
 
 begin "standard input is read with --entity and --format, also twice for skip-account"
 fresh stdin
