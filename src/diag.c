@@ -130,3 +130,24 @@ void diag_list_release(struct diag_list *list)
 	list->count = 0;
 	list->cap = 0;
 }
+
+int diag_list_move(struct diag_list *to, struct diag_list *from)
+{
+	if (from->count == 0)
+		return 0;
+	if (to->count + from->count > to->cap) {
+		size_t ncap = to->cap ? to->cap : 16;
+		struct diag *n;
+		while (ncap < to->count + from->count)
+			ncap *= 2;
+		n = realloc(to->items, ncap * sizeof(*n));
+		if (!n)
+			return -1;
+		to->items = n;
+		to->cap = ncap;
+	}
+	memcpy(to->items + to->count, from->items, from->count * sizeof(*from->items));
+	to->count += from->count;
+	from->count = 0;
+	return 0;
+}

@@ -97,6 +97,13 @@ void diag_list_release(struct diag_list *list);
 /* diag_list_truncate: drop items from index N on (freeing them). */
 void diag_list_truncate(struct diag_list *list, size_t n);
 
+/*
+ * diag_list_move: move every diagnostic of FROM to the end of TO; the
+ * strings change owner and FROM is empty afterwards (its array is kept).
+ * Returns 0, or -1 when memory ran out (both lists unchanged).
+ */
+int diag_list_move(struct diag_list *to, struct diag_list *from);
+
 /* xstrdup_or_null: strdup that accepts NULL and returns NULL for it. */
 char *xstrdup_or_null(const char *s);
 

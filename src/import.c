@@ -260,8 +260,8 @@ struct run {
 	bool hash;                           /* compute real password hashes */
 	struct keyset seen[ENTITY_COUNT];    /* keys met in this batch */
 	struct keyset *bad_accounts;         /* accounts with a rejected record */
-	struct keyset sync_seen;             /* sync: accounts named in this file */
-	char **sync_accounts;                /* sync: those accounts, in order */
+	struct keyset sync_seen;             /* sync: entity digit + account, named in the batch */
+	char **sync_accounts;                /* sync: those, in order */
 	size_t nsync;                        /* entries in sync_accounts */
 	size_t diag_mark;                    /* diagnostics before this record */
 	long rejected;                       /* records rejected in this pass */
@@ -577,21 +577,26 @@ static bool row_changed(const struct entity *e, const struct row *old, const str
 	return false;
 }
 
-static int sync_note_account(struct run *r, const char *acct)
+/* sync: remember that the batch names account ACCT for entity E. */
+static int sync_note_account(struct run *r, const struct entity *e, const char *acct)
 {
-	char **n;
-	int added = keyset_add(&r->sync_seen, acct, strlen(acct), 0, NULL);
+	char **n, *entry;
+	int added;
 
-	if (added <= 0)
+	if (asprintf(&entry, "%d%s", (int)e->id, acct) < 0)
+		return -1;
+	added = keyset_add(&r->sync_seen, entry, strlen(entry), 0, NULL);
+	if (added <= 0) {
+		free(entry);
 		return added;
+	}
 	n = realloc(r->sync_accounts, (r->nsync + 1) * sizeof(*n));
-	if (!n)
+	if (!n) {
+		free(entry);
 		return -1;
+	}
 	r->sync_accounts = n;
-	n[r->nsync] = strdup(acct);
-	if (!n[r->nsync])
-		return -1;
-	r->nsync++;
+	n[r->nsync++] = entry;
 	return 0;
 }
 
@@ -791,7 +796,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	if (mode == MODE_SYNC && (e->id == ENTITY_LOGINS || e->id == ENTITY_CONTACTS) &&
-	    sync_note_account(r, eff_row->v[e->account_field]) < 0) {
+	    sync_note_account(r, e, eff_row->v[e->account_field]) < 0) {
 		set_fatal(r, 74, "%s", "out of memory");
 		rc = -1;
 		goto out;
@@ -953,8 +958,29 @@ static int on_record(void *ctx, struct record *rec, int bad)
 		}
 		return r->npending == PENDING_MAX ? flush_pending(r) : 0;
 	}
-	if (flush_pending(r) != 0)
-		return -1;
+	if (r->npending) {
+		/* the reader already reported this record's cell problems: hold
+		 * them aside while the earlier, pending logins are applied */
+		struct diag_list held = {0}, mine;
+		int rc;
+
+		mine.items = r->res->diags.items + r->diag_mark;
+		mine.count = mine.cap = r->res->diags.count - r->diag_mark;
+		if (diag_list_move(&held, &mine) != 0) {
+			set_fatal(r, 74, "%s", "out of memory");
+			return -1;
+		}
+		r->res->diags.count = r->diag_mark;
+		rc = flush_pending(r);
+		if (diag_list_move(&r->res->diags, &held) != 0) {
+			diag_list_release(&held);
+			set_fatal(r, 74, "%s", "out of memory");
+			return -1;
+		}
+		free(held.items);
+		if (rc != 0)
+			return -1;
+	}
 	return apply_record(r, rec, bad);
 }
 
@@ -1000,13 +1026,19 @@ static int collect_unseen(void *ctx, const struct row *row)
 	return 0;
 }
 
-static int sync_file(struct run *r, const struct entity *e)
+/*
+ * sync: after the whole batch (several files may name one account), delete
+ * the logins and contacts of every account the batch named that the batch
+ * left out.
+ */
+static int sync_batch(struct run *r)
 {
 	int rc = 0;
 
 	for (size_t a = 0; a < r->nsync && rc == 0; a++) {
+		const struct entity *e = entity_get(r->sync_accounts[a][0] - '0');
+		const char *acct = r->sync_accounts[a] + 1;
 		struct sync_ctx sc = {r, e, NULL, 0};
-		const char *acct = r->sync_accounts[a];
 		enum store_status st;
 
 		if (r->bad_accounts && keyset_has(r->bad_accounts, acct, strlen(acct)))
@@ -1073,11 +1105,9 @@ static int run_pass(struct run *r, struct input_list *inputs)
 			r->res->exit_status = 65;
 		if (r->fatal || rs == READ_STOPPED)
 			return -1;
-		if (r->opts->mode == MODE_SYNC && r->store &&
-		    (in->e->id == ENTITY_LOGINS || in->e->id == ENTITY_CONTACTS) &&
-		    sync_file(r, in->e) != 0)
-			return -1;
 	}
+	if (r->opts->mode == MODE_SYNC && r->store && sync_batch(r) != 0)
+		return -1;
 	return 0;
 }
 
@@ -1151,6 +1181,51 @@ static char *counts_json(const struct import_result *res)
 	return text;
 }
 
+static int note_header(void *ctx, const struct record *present)
+{
+	unsigned *mask = ctx;
+
+	for (size_t i = 0; i < present->entity->nfields; i++)
+		if (present->value[i])
+			*mask |= 1u << i;
+	return -1; /* the header is all we want */
+}
+
+static int no_record(void *ctx, struct record *rec, int bad)
+{
+	(void)ctx;
+	(void)rec;
+	(void)bad;
+	return -1;
+}
+
+/*
+ * The columns of the rejects file for IN: the CSV header's columns, so
+ * that a fixed rejects file re-imports with the same meaning (a column the
+ * input left out stays left out). XML inputs and standard input give every
+ * field but the tool's times.
+ */
+static unsigned input_columns(const struct input *in)
+{
+	const struct entity *e = in->e;
+	unsigned mask = 0;
+	struct reader_ops ops = {note_header, no_record, &mask};
+	struct diag_list ignored = {0};
+	struct source src;
+
+	if (in->format == FORMAT_CSV && strcmp(in->path, "-") != 0 &&
+	    source_open_file(&src, in->path, in->name) == 0) {
+		csv_read_records(&src, e, &ops, &ignored);
+		source_close(&src);
+		diag_list_release(&ignored);
+	}
+	if (mask == 0)
+		for (size_t f = 0; f < e->nfields; f++)
+			if (!(e->fields[f].flags & F_TOOL))
+				mask |= 1u << f;
+	return mask;
+}
+
 /* Open the rejects file of each entity in the batch. */
 static int open_rejects(struct run *r, struct input_list *inputs, struct rejects_file *rf)
 {
@@ -1162,9 +1237,7 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
 		const struct entity *e = inputs->items[i].e;
 		if (!columns[e->id])
 			entities++;
-		for (size_t f = 0; f < e->nfields; f++)
-			if (!(e->fields[f].flags & F_TOOL))
-				columns[e->id] |= 1u << f;
+		columns[e->id] |= input_columns(&inputs->items[i]);
 	}
 	for (int id = 0; id < ENTITY_COUNT; id++) {
 		char *name = NULL;

@@ -85,28 +85,6 @@ static struct chunk *chunk_new(void)
 	return c;
 }
 
-/* Move every diagnostic of FROM to the end of TO (ownership of strings moves). */
-static int move_diags(struct diag_list *to, struct diag_list *from)
-{
-	if (from->count == 0)
-		return 0;
-	if (to->count + from->count > to->cap) {
-		size_t ncap = to->cap ? to->cap : 16;
-		struct diag *n;
-		while (ncap < to->count + from->count)
-			ncap *= 2;
-		n = realloc(to->items, ncap * sizeof(*n));
-		if (!n)
-			return -1;
-		to->items = n;
-		to->cap = ncap;
-	}
-	memcpy(to->items + to->count, from->items, from->count * sizeof(*from->items));
-	to->count += from->count;
-	from->count = 0;
-	return 0;
-}
-
 static void push(struct prefetch *p, struct chunk *c)
 {
 	pthread_mutex_lock(&p->lock);
@@ -187,7 +165,7 @@ static int add_entry(struct prefetch *p, enum entry_kind kind, const struct reco
 		c->arena = na;
 		c->cap = ncap;
 	}
-	if (move_diags(&c->diags, &p->scratch) != 0) {
+	if (diag_list_move(&c->diags, &p->scratch) != 0) {
 		p->oom = true;
 		return -1;
 	}
@@ -231,7 +209,7 @@ static void *reader_thread(void *arg)
 				       : csv_read_records(p->src, p->e, &ops, &p->scratch);
 	if (p->oom)
 		rs = READ_NO_MEMORY;
-	if (p->filling && move_diags(&p->filling->diags, &p->scratch) != 0)
+	if (p->filling && diag_list_move(&p->filling->diags, &p->scratch) != 0)
 		rs = READ_NO_MEMORY;
 	if (!p->filling) {
 		/* no chunk to finish with: make a bare one (allocation may fail again) */
@@ -262,7 +240,7 @@ static int replay_diags(struct chunk *c, size_t *done, size_t upto, struct diag_
 		return 0;
 	part.items = c->diags.items + *done;
 	part.count = part.cap = upto - *done;
-	if (move_diags(diags, &part) != 0)
+	if (diag_list_move(diags, &part) != 0)
 		return -1;
 	*done = upto;
 	return 0;

@@ -206,6 +206,12 @@ run 0 ab --db "$DB" import --mode sync "$WORK/s1.csv" &&
 	[ "$(q "select group_concat(email) from contacts where account_id='NL-0001'")" = only@x.example ] &&
 	[ "$(q "select count(*) from contacts where account_id <> 'NL-0001'")" = "$others" ] && ok || fail "$(cat "$WORK/err") $(cat "$WORK/out")"
 
+begin "--mode sync over two files of one account keeps the rows of both"
+printf 'account_id,first_name,last_name,email,country\nNL-0002,Two,A,two-a@x.example,GB\n' >"$WORK/s2a.csv"
+printf 'account_id,first_name,last_name,email,country\nNL-0002,Two,B,two-b@x.example,GB\n' >"$WORK/s2b.csv"
+run 0 ab --db "$DB" import --mode sync --entity contacts "$WORK/s2a.csv" "$WORK/s2b.csv" &&
+	[ "$(q "select group_concat(email) from (select email from contacts where account_id='NL-0002' order by 1)")" = "two-a@x.example,two-b@x.example" ] && ok || fail "$(cat "$WORK/err") $(cat "$WORK/out")"
+
 # ---------------------------------------------------------------- references and duplicates
 begin "a record whose account exists neither in the database nor earlier in the batch is no_account"
 fresh ref
@@ -243,6 +249,16 @@ run 1 ab --db "$DB" import --on-error skip-account --rejects "$WORK/k2r.csv" "$W
 	[ "$(q "select group_concat(account_id) from accounts")" = "A-1" ] &&
 	[ "$(q "select count(*) from contacts")" = 1 ] && has_err "[account_rejected]" &&
 	grep -q "^A-2,B,b@x.example" "$WORK/k2r.accounts.csv" && ok || fail "$(cat "$WORK/err")"
+
+begin "rejected logins keep their own errors and file order while passwords are hashed in groups"
+fresh order
+printf 'account_id,name,email,country\nO-1,O,o@x.example,DE\n' >"$WORK/o-acc.csv"
+printf 'account_id,email,full_name,password,password_confirm,make_purchases\nO-1,a@x.example,A,correct-horse-1,correct-horse-X,1\nO-1,b@x.example,B,correct-horse-2,correct-horse-2,1\nO-1,c@x.example,C,correct-horse-3,correct-horse-3,maybe\nO-1,d@x.example,D,correct-horse-4,correct-horse-4,1\n' >"$WORK/o-log.csv"
+run 1 ab --db "$DB" import --on-error skip --rejects "$WORK/o-rej.csv" "$WORK/o-acc.csv" "$WORK/o-log.csv"
+if [ "$(grep -o 'o-log.csv:[0-9]*' "$WORK/err" | tr '\n' ' ')" = "o-log.csv:2 o-log.csv:4 " ] &&
+	grep -q '^O-1,a@x.example,A,,,1,2,password_confirm,password_mismatch,' "$WORK/o-rej.logins.csv" &&
+	grep -q '^O-1,c@x.example,C,,,maybe,4,make_purchases,bad_boolean,' "$WORK/o-rej.logins.csv" &&
+	[ "$(q "select group_concat(email) from logins")" = "b@x.example,d@x.example" ]; then ok; else fail "$(cat "$WORK/err") $(cat "$WORK/o-rej.logins.csv")"; fi
 
 begin "a rejects file can be fixed and re-imported as it is"
 fresh rej
