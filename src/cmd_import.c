@@ -50,18 +50,17 @@ static void show_progress(void *ctx, long records, uint64_t done, uint64_t total
 	fflush(stderr);
 }
 
-static int usage(const struct app *app, bool validate)
+static int usage(FILE *out, bool validate)
 {
 	if (validate)
-		fprintf(stderr, "usage: acctbatch validate [--entity ENTITY] [--format csv|xml] "
+		fprintf(out, "usage: acctbatch validate [--entity ENTITY] [--format csv|xml] "
 				"[--mode MODE] [--report FILE] FILE...\n");
 	else
-		fprintf(stderr,
+		fprintf(out,
 			"usage: acctbatch import [--mode insert|update|upsert|delete|sync] [--dry-run]\n"
 			"                        [--on-error abort|skip|skip-account] [--max-errors N]\n"
 			"                        [--rejects FILE] [--report FILE] [--cascade]\n"
 			"                        [--entity ENTITY] [--format csv|xml] FILE...\n");
-	(void)app;
 	return EXIT_USAGE;
 }
 
@@ -101,7 +100,9 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	const struct entity *entity = NULL;
 	enum input_format format = FORMAT_UNKNOWN;
 	const char *report_path = NULL;
-	bool mode_given = false;
+	bool mode_given = false, db_existed = true, opened;
+	char started[32];
+	struct timespec t0, t1;
 	int c, status = EXIT_DONE;
 	enum resolve_status rs;
 	enum store_status st;
@@ -111,8 +112,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	opts.mode = MODE_UPSERT;
 	opts.on_error = ON_ERROR_ABORT;
 	opts.validate_only = validate;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	optind = 0; /* 0: glibc re-initialises, so options may follow the files */
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_mode(optarg, &opts.mode) != 0) {
@@ -176,17 +177,17 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			}
 			break;
 		case 'h':
-			usage(app, validate);
+			usage(stdout, validate);
 			return EXIT_DONE;
 		default:
-			return usage(app, validate);
+			return usage(stderr, validate);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1) {
 		app_error(app, "no input files given");
-		return usage(app, validate);
+		return usage(stderr, validate);
 	}
 	if (validate && (opts.dry_run || opts.rejects_path || opts.cascade ||
 			 opts.on_error != ON_ERROR_ABORT || opts.max_errors)) {
@@ -199,28 +200,36 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	}
 	(void)mode_given;
 
+	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
 	rs = inputs_resolve(argv, argc, entity, format, opts.mode == MODE_DELETE, &inputs, &rdiags);
 	if (rs != RESOLVE_OK) {
 		for (size_t i = 0; i < rdiags.count; i++) {
 			const struct diag *d = &rdiags.items[i];
 			app_error(app, "%s: %s", d->file ? d->file : "", d->message);
+			if (i == 0)
+				snprintf(res.message, sizeof(res.message), "%s: %s",
+					 d->file ? d->file : "", d->message);
 		}
 		status = rs == RESOLVE_MISSING ? EXIT_NOINPUT
 			 : rs == RESOLVE_USAGE ? EXIT_USAGE
 			 : rs == RESOLVE_UNKNOWN ? EXIT_DATAERR
 						 : EXIT_IOERR;
-		goto out;
+		goto report;
 	}
 	if (!validate) {
+		db_existed = access(app->db_path, F_OK) == 0;
 		st = store_open(app->db_path, app->busy_ms, &store);
 		if (st != STORE_OK) {
 			app_error(app, "%s", store_errmsg(store));
+			snprintf(res.message, sizeof(res.message), "%s", store_errmsg(store));
 			status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
-			goto out;
+			goto report;
 		}
 	}
 	opts.command = app->command_line;
-	opts.now = app_now();
+	snprintf(started, sizeof(started), "%s", app_now());
+	opts.now = started;
+	opts.clock = app_now;
 	if (app->progress) {
 		memset(&prog, 0, sizeof(prog));
 		prog.app = app;
@@ -228,7 +237,9 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		opts.progress = show_progress;
 		opts.progress_ctx = &prog;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	status = import_run(store, &inputs, &opts, &res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
 		status = res.exit_status = EXIT_REJECTED;
 	if (app->progress && prog.shown)
@@ -239,18 +250,43 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			  opts.max_errors);
 	if (res.message[0])
 		app_error(app, "%s", res.message);
+	if (app->verbose) {
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		for (size_t i = 0; i < inputs.count; i++) {
+			const struct input *in = &inputs.items[i];
+			app_note(app, "%s: %s as %s, %ld record%s, sha256 %s", in->name, in->e->plural,
+				 in->format == FORMAT_XML ? "XML" : "CSV", in->records,
+				 in->records == 1 ? "" : "s", in->sha256[0] ? in->sha256 : "(not read whole)");
+		}
+		app_note(app, "%ld records in %.2f s (%.0f records/s)", res.records, secs,
+			 secs > 0 ? res.records / secs : 0.0);
+	}
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);
-	if (report_path && report_json_write(report_path, &res) != 0) {
-		app_error(app, "cannot write the report '%s': %s", report_path, strerror(errno));
-		if (status < 64)
-			status = EXIT_CANTCREAT;
+report:
+	if (report_path) {
+		res.exit_status = status;
+		if (report_json_write(report_path, &res) != 0) {
+			app_error(app, "cannot write the report '%s': %s", report_path,
+				  strerror(errno));
+			if (status < 64)
+				status = EXIT_CANTCREAT;
+		}
 	}
-out:
 	import_result_release(&res);
 	input_list_release(&inputs);
 	diag_list_release(&rdiags);
+	opened = store != NULL;
 	store_close(store);
+	if (opened && !db_existed && res.outcome != OUTCOME_COMMITTED) {
+		/* the run created the database and kept nothing: leave no trace */
+		static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+		char path[4096];
+		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+			snprintf(path, sizeof(path), "%s%s", app->db_path, suffix[i]);
+			unlink(path);
+		}
+	}
 	return status;
 }
 

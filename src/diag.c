@@ -35,6 +35,7 @@ static const char *const code_names[DIAG_CODE_COUNT] = {
 	[DIAG_SCHEMA] = "schema",
 	[DIAG_ACCOUNT_REJECTED] = "account_rejected",
 	[DIAG_HAS_DEPENDENTS] = "has_dependents",
+	[DIAG_INVOICE_KEPT] = "invoice_kept",
 };
 
 const char *diag_code_name(enum diag_code code)

@@ -43,6 +43,7 @@ enum diag_code {
 	DIAG_SCHEMA,
 	DIAG_ACCOUNT_REJECTED, /* --on-error skip-account dropped a valid record */
 	DIAG_HAS_DEPENDENTS,   /* account delete needs --cascade */
+	DIAG_INVOICE_KEPT,     /* invoices are never deleted */
 	DIAG_CODE_COUNT
 };
 

@@ -481,8 +481,10 @@ static int check_row(struct run *r, const struct record *rec, bool found, const 
 
 	if (e->id == ENTITY_LOGINS) {
 		int a = entity_field_index(e, "activate_licenses", 17);
+		bool unknown = found && !r->store; /* validating an update */
 		problems += check_password(r, rec, found, old, eff) != 0;
-		if (!same(eff->v[a], "1") && !same(eff->v[a + 1], "1") && !same(eff->v[a + 2], "1"))
+		if (!unknown && !same(eff->v[a], "1") && !same(eff->v[a + 1], "1") &&
+		    !same(eff->v[a + 2], "1"))
 			problems += -entity_report(diags, rec, -1, DIAG_NO_ACCESS,
 						   "a login needs at least one access type "
 						   "(activate_licenses, make_purchases, view_pay_invoices)");
@@ -543,6 +545,9 @@ static int build_row(struct run *r, const struct record *rec, bool found, const 
 		if (v && rec->len[i]) {
 			if (canon_cell(f, v, rec->len[i], eff, (int)i) != 0)
 				return -1;
+		} else if (found && f->type == FT_ENUM && f->default_value) {
+			/* an empty status keeps the stored one: it must never reopen
+			 * a closed account or revive a void invoice by accident */
 		} else if (v || !found) {
 			if (canon_empty(f, eff, (int)i) != 0)
 				return -1;
@@ -605,6 +610,12 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 	const struct entity *e = rec->entity;
 	enum store_status st;
 
+	if (e->id == ENTITY_INVOICES) {
+		entity_report(&r->res->diags, rec, e->key[0], DIAG_INVOICE_KEPT,
+			      "invoices are never deleted (finance keeps every invoice); "
+			      "set its status to void instead");
+		return reject(r, rec);
+	}
 	if (!found) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_NOT_FOUND, "no %s with this key",
 			      e->singular);
@@ -745,9 +756,12 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 			rc = store_fatal(r, (enum store_status)found);
 			goto out;
 		}
+	} else if (mode == MODE_UPDATE) {
+		found = 1; /* validating an update: the stored row is unknown, not absent */
 	}
 	if (mode == MODE_DELETE) {
-		rc = delete_record(r, rec, key_row, found == 1);
+		if (r->store)
+			rc = delete_record(r, rec, key_row, found == 1);
 		goto out;
 	}
 	if (mode == MODE_INSERT && found) {
@@ -813,10 +827,8 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		if (found || !eff_row->v[up])
 			row_set(eff_row, up, r->opts->now, strlen(r->opts->now));
 	}
-	if (!r->store) {
-		r->res->counts[e->id].inserted += !found;
-		goto out;
-	}
+	if (!r->store)
+		goto out; /* validating: nothing to write */
 	st = found ? store_update(r->store, e, eff_row) : store_insert(r->store, e, eff_row);
 	if (st != STORE_OK)
 		rc = store_fatal(r, st);
@@ -1081,6 +1093,7 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		}
 		r->diag_mark = r->res->diags.count;
 		r->consumed = 0;
+		in->records = -r->records;
 		rs = prefetch_read(&src, in->e, in->format == FORMAT_XML ? PREFETCH_XML : PREFETCH_CSV,
 				   &ops, &r->res->diags, &r->consumed);
 		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_pending(r) != 0 &&
@@ -1096,6 +1109,7 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		} else if (rs == READ_NO_MEMORY) {
 			set_fatal(r, 74, "%s", "out of memory");
 		}
+		in->records += r->records;
 		r->done_bytes += src.consumed;
 		if (r->opts->progress)
 			r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes,
@@ -1422,7 +1436,8 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		inputs_text = inputs_json(inputs);
 		counts_text = counts_json(res);
 		st = store_end_batch(store, res->batch, inputs_text ? inputs_text : "[]",
-				     counts_text ? counts_text : "{}", opts->now, commit);
+				     counts_text ? counts_text : "{}",
+				     opts->clock ? opts->clock() : opts->now, commit);
 		in_batch = false;
 		if (st != STORE_OK) {
 			res->exit_status = st == STORE_BUSY ? 75 : 74;

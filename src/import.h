@@ -29,6 +29,7 @@ struct input {
 	const struct entity *e;    /* what it holds */
 	enum input_format format;  /* how to read it */
 	char sha256[65];           /* digest of the bytes read, filled by the run */
+	long records;              /* records read from it in the last pass */
 };
 
 /* The inputs of one batch, in dependency order after inputs_resolve. */
@@ -69,6 +70,7 @@ struct import_opts {
 	const char *rejects_path;  /* --rejects FILE or NULL */
 	const char *command;       /* command line, for the batches table */
 	const char *now;           /* the batch time, ISO 8601 UTC */
+	const char *(*clock)(void); /* the time now, for the batch's end; NULL: now */
 	/* progress callback: records so far, bytes read, bytes in total (0 unknown) */
 	void (*progress)(void *ctx, long records, uint64_t done, uint64_t total);
 	void *progress_ctx;        /* for progress */

@@ -80,6 +80,8 @@ int report_json_write(const char *path, const struct import_result *res)
 	json_object_set_new(root, "entities", ents);
 	json_object_set_new(root, "errors", errs);
 	json_object_set_new(root, "exit_status", json_integer(res->exit_status));
+	if (res->message[0])
+		json_object_set_new(root, "message", json_string(res->message));
 	if (outfile_open(&of, path) != 0)
 		goto out;
 	if (json_dumpf(root, of.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||

@@ -324,6 +324,32 @@ else
 	fail "script(1) is missing (util-linux)"
 fi
 
+# ---------------------------------------------------------------- more behaviour
+begin "an empty status cell keeps the stored status on update; an empty boolean clears"
+fresh keep
+run 0 ab --db "$DB" import "$SAMPLES/onboarding/csv"
+printf 'account_id,status,city\nNL-0009,,Lyon\n' >"$WORK/st.csv"
+printf 'account_id,email,important_notices\nNL-0001,oyvind.soreide@fjordbygg.example,\n' >"$WORK/st2.csv"
+run 0 ab --db "$DB" import --mode update "$WORK/st.csv" &&
+	[ "$(q "select status || ' ' || city from accounts where account_id='NL-0009'")" = "closed Lyon" ] &&
+	run 0 ab --db "$DB" import --mode update --entity contacts "$WORK/st2.csv" &&
+	[ "$(q "select important_notices from contacts where account_id='NL-0001' and email_norm='oyvind.soreide@fjordbygg.example'")" = 0 ] && ok || fail "$(cat "$WORK/err")"
+
+begin "validate --mode update accepts partial records; --mode delete needs only keys"
+run 0 ab validate --mode update "$WORK/st.csv" && run 0 ab validate --mode delete --entity accounts "$WORK/d1.csv" && ok || fail "$(cat "$WORK/err")"
+
+begin "--verbose names every input with its records and SHA-256; options may follow the files"
+run 0 ab --verbose --db "$DB" import "$WORK/st.csv" --mode update &&
+	has_err "st.csv: accounts as CSV, 1 record, sha256 $(sha256sum "$WORK/st.csv" | cut -c1-64)" && has_err "1 records in" && ok || fail "$(cat "$WORK/err")"
+
+begin "--report is written also when an input is missing"
+run 66 ab --db "$DB" import --report "$WORK/miss.json" "$WORK/nope.csv" &&
+	grep -q '"exit_status": 66' "$WORK/miss.json" && grep -q '"outcome": "rolled_back"' "$WORK/miss.json" && ok || fail "$(cat "$WORK/miss.json")"
+
+begin "a failed import into a new database path leaves no database behind"
+rm -f "$WORK/new.db"
+run 65 ab --db "$WORK/new.db" import "$WORK/r1.csv" && [ ! -e "$WORK/new.db" ] && [ ! -e "$WORK/new.db-wal" ] && ok || fail "$(ls "$WORK")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok
