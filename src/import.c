@@ -973,11 +973,13 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	if (r->npending) {
 		/* the reader already reported this record's cell problems: hold
 		 * them aside while the earlier, pending logins are applied */
-		struct diag_list held = {0}, mine;
+		struct diag_list held = {0}, mine = {0};
 		int rc;
 
-		mine.items = r->res->diags.items + r->diag_mark;
-		mine.count = mine.cap = r->res->diags.count - r->diag_mark;
+		if (r->res->diags.count > r->diag_mark) {
+			mine.items = r->res->diags.items + r->diag_mark;
+			mine.count = mine.cap = r->res->diags.count - r->diag_mark;
+		}
 		if (diag_list_move(&held, &mine) != 0) {
 			set_fatal(r, 74, "%s", "out of memory");
 			return -1;
