@@ -15,8 +15,9 @@ extern const size_t iso_currencies_count;
 
 /*
  * Currencies whose ISO 4217 minor unit is not 2 (ISO 4217 list one, "Minor
- * unit" column). Every other code has 2. Codes with "N.A." there (funds,
- * precious metals, XXX, XTS) are treated as 2.
+ * unit" column). Every other code has 2. Codes with "N.A." there (precious
+ * metals, units of account, XTS, XXX) are left out of the list by
+ * tools/gen_isocodes.c.
  */
 static const struct {
 	const char code[4];

@@ -136,6 +136,10 @@ static void test_country_and_currency_codes_come_from_iso_codes(void **state)
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "country", "XX"), DIAG_BAD_COUNTRY);
 	assert_int_equal(verdict(ENTITY_INVOICES, "currency", "KWD"), -1);
 	assert_int_equal(verdict(ENTITY_INVOICES, "currency", "XYZ"), DIAG_BAD_CURRENCY);
+	/* units of account, metals and the testing code are not invoice currencies */
+	assert_int_equal(verdict(ENTITY_INVOICES, "currency", "XXX"), DIAG_BAD_CURRENCY);
+	assert_int_equal(verdict(ENTITY_INVOICES, "currency", "XAU"), DIAG_BAD_CURRENCY);
+	assert_int_equal(verdict(ENTITY_INVOICES, "currency", "XOF"), -1);
 }
 
 static void test_enumerations_and_subscriptions(void **state)

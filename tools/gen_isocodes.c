@@ -10,6 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * ISO 4217 codes whose minor unit is "N.A.": precious metals, bond-market
+ * units, SDR, ADB and Sucre units of account, the testing code and "no
+ * currency". No invoice is written in them, so they are not currencies here.
+ */
+static const char *const not_invoice_currencies[] = {
+	"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX",
+};
+
+static int excluded(const char *code)
+{
+	for (size_t i = 0; i < sizeof(not_invoice_currencies) / sizeof(*not_invoice_currencies); i++)
+		if (strcmp(code, not_invoice_currencies[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int compare_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -36,16 +53,21 @@ static int emit(const char *path, const char *top, const char *member, const cha
 		free(codes);
 		return -1;
 	}
+	size_t kept = 0;
 	json_array_foreach(list, i, item)
 	{
-		codes[i] = json_string_value(json_object_get(item, member));
-		if (!codes[i]) {
+		const char *code = json_string_value(json_object_get(item, member));
+		if (!code) {
 			fprintf(stderr, "gen_isocodes: '%s' entry %zu has no '%s'\n", path, i, member);
 			json_decref(root);
 			free(codes);
 			return -1;
 		}
+		if (strcmp(top, "4217") == 0 && excluded(code))
+			continue;
+		codes[kept++] = code;
 	}
+	n = kept;
 	qsort(codes, n, sizeof(*codes), compare_str);
 	printf("const char *const %s[] = {\n", name);
 	for (i = 0; i < n; i++)
