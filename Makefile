@@ -109,7 +109,15 @@ e2e: $(BUILD)/acctbatch
 		bash tests/e2e.sh
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/bad_samples.sh
 
-check:
+FORMATTED = src/*.c src/*.h tests/*.c tools/*.c
+
+format:
+	clang-format -i $(FORMATTED)
+
+check-format: $(BUILD)/.deps-ok
+	clang-format --dry-run --Werror $(FORMATTED)
+
+check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
 	$(MAKE) WERROR=1 BUILD=build/check unit e2e
 	$(MAKE) WERROR=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
@@ -138,7 +146,7 @@ uninstall:
 clean:
 	rm -rf build demo.db demo.db-wal demo.db-shm
 
-.PHONY: all check unit e2e demo bench install uninstall clean schemas
+.PHONY: all check unit e2e demo bench install uninstall clean schemas format check-format
 .PRECIOUS: $(BUILD)/tests/%.o
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -23,13 +23,13 @@ enum {
 
 /* Global options and run-wide state. */
 struct app {
-	const char *db_path;   /* --db, $ACCTBATCH_DB or ./acctbatch.db */
-	bool quiet;            /* --quiet: no notes or summaries */
-	bool verbose;          /* --verbose: more notes */
-	bool progress;         /* progress line allowed (stderr is a terminal, no --no-progress) */
-	const char *cmd;       /* current command name for messages */
-	char *command_line;    /* the whole command line, for the batches table */
-	int busy_ms;           /* how long to wait for a locked database */
+	const char *db_path; /* --db, $ACCTBATCH_DB or ./acctbatch.db */
+	bool quiet;	     /* --quiet: no notes or summaries */
+	bool verbose;	     /* --verbose: more notes */
+	bool progress;	     /* progress line allowed (stderr is a terminal, no --no-progress) */
+	const char *cmd;     /* current command name for messages */
+	char *command_line;  /* the whole command line, for the batches table */
+	int busy_ms;	     /* how long to wait for a locked database */
 };
 
 /* app_error: print "acctbatch: CMD: MESSAGE" to stderr; returns -1. */

@@ -19,10 +19,10 @@
 
 /* The progress line: at most five times a second, on stderr only. */
 struct progress {
-	const struct app *app;  /* for the command name */
-	struct timespec start;  /* when the run began */
-	double last;            /* seconds since start at the last print */
-	bool shown;             /* a line is on screen */
+	const struct app *app; /* for the command name */
+	struct timespec start; /* when the run began */
+	double last;	       /* seconds since start at the last print */
+	bool shown;	       /* a line is on screen */
 };
 
 static double elapsed(const struct progress *p)
@@ -54,11 +54,13 @@ static int usage(FILE *out, bool validate)
 {
 	if (validate)
 		fprintf(out, "usage: acctbatch validate [--entity ENTITY] [--format csv|xml] "
-				"[--mode MODE] [--report FILE] FILE...\n");
+			     "[--mode MODE] [--report FILE] FILE...\n");
 	else
 		fprintf(out,
-			"usage: acctbatch import [--mode insert|update|upsert|delete|sync] [--dry-run]\n"
-			"                        [--on-error abort|skip|skip-account] [--max-errors N]\n"
+			"usage: acctbatch import [--mode insert|update|upsert|delete|sync] "
+			"[--dry-run]\n"
+			"                        [--on-error abort|skip|skip-account] "
+			"[--max-errors N]\n"
 			"                        [--rejects FILE] [--report FILE] [--cascade]\n"
 			"                        [--entity ENTITY] [--format csv|xml] FILE...\n");
 	return EXIT_USAGE;
@@ -117,8 +119,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		switch (c) {
 		case 'm':
 			if (parse_mode(optarg, &opts.mode) != 0) {
-				app_error(app, "unknown mode '%s' (insert, update, upsert, delete, sync)",
-					  optarg);
+				app_error(
+					app,
+					"unknown mode '%s' (insert, update, upsert, delete, sync)",
+					optarg);
 				return EXIT_USAGE;
 			}
 			mode_given = true;
@@ -134,7 +138,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			else if (strcmp(optarg, "skip-account") == 0)
 				opts.on_error = ON_ERROR_SKIP_ACCOUNT;
 			else {
-				app_error(app, "unknown --on-error '%s' (abort, skip, skip-account)",
+				app_error(app,
+					  "unknown --on-error '%s' (abort, skip, skip-account)",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -144,7 +149,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			errno = 0;
 			opts.max_errors = strtol(optarg, &end, 10);
 			if (errno || *end || end == optarg || opts.max_errors < 1) {
-				app_error(app, "--max-errors needs a positive number, not '%s'", optarg);
+				app_error(app, "--max-errors needs a positive number, not '%s'",
+					  optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -161,7 +167,9 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		case 'E':
 			entity = entity_by_name(optarg);
 			if (!entity) {
-				app_error(app, "unknown entity '%s' (accounts, logins, contacts, invoices)",
+				app_error(app,
+					  "unknown entity '%s' (accounts, logins, contacts, "
+					  "invoices)",
 					  optarg);
 				return EXIT_USAGE;
 			}
@@ -210,8 +218,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 				snprintf(res.message, sizeof(res.message), "%s: %s",
 					 d->file ? d->file : "", d->message);
 		}
-		status = rs == RESOLVE_MISSING ? EXIT_NOINPUT
-			 : rs == RESOLVE_USAGE ? EXIT_USAGE
+		status = rs == RESOLVE_MISSING	 ? EXIT_NOINPUT
+			 : rs == RESOLVE_USAGE	 ? EXIT_USAGE
 			 : rs == RESOLVE_UNKNOWN ? EXIT_DATAERR
 						 : EXIT_IOERR;
 		goto report;
@@ -254,12 +262,15 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		for (size_t i = 0; i < inputs.count; i++) {
 			const struct input *in = &inputs.items[i];
-			app_note(app, "%s: %s as %s, %ld record%s, sha256 %s", in->name, in->e->plural,
-				 in->format == FORMAT_XML ? "XML" : "CSV", in->records,
-				 in->records == 1 ? "" : "s", in->sha256[0] ? in->sha256 : "(not read whole)");
+			app_note(app, "%s: %s as %s, %ld record%s, sha256 %s", in->name,
+				 in->e->plural, in->format == FORMAT_XML ? "XML" : "CSV",
+				 in->records, in->records == 1 ? "" : "s",
+				 in->sha256[0] ? in->sha256 : "(not read whole)");
 		}
 		app_note(app, "%ld records in %.2f s (%.0f records/s)", res.records, secs,
 			 secs > 0 ? res.records / secs : 0.0);
+		app_note(app, "key index: %zu keys in %.1f MiB", res.keys,
+			 res.key_bytes / 1048576.0);
 	}
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);

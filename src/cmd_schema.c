@@ -18,7 +18,8 @@ int cmd_schema(int argc, char **argv, struct app *app)
 	}
 	e = entity_by_name(argv[1]);
 	if (!e) {
-		app_error(app, "unknown entity '%s' (accounts, logins, contacts, invoices)", argv[1]);
+		app_error(app, "unknown entity '%s' (accounts, logins, contacts, invoices)",
+			  argv[1]);
 		return EXIT_USAGE;
 	}
 	if (xsd_write(e, stdout) != 0 || fflush(stdout) != 0) {

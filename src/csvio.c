@@ -21,7 +21,7 @@
 #include <string.h>
 
 #define READ_CHUNK 65536
-#define MAX_COLUMNS 256 /* a header with more columns is refused */
+#define MAX_COLUMNS 256		   /* a header with more columns is refused */
 #define MAX_FIELD_BYTES (1u << 20) /* one cell may not exceed 1 MiB */
 
 /* libcsv's parser states (struct csv_parser.pstate), from libcsv.c. */
@@ -35,25 +35,25 @@ struct cell {
 
 /* All state of one CSV read. */
 struct csv_state {
-	struct source *src;            /* input */
-	const struct entity *e;        /* what the records are */
-	const struct reader_ops *ops;  /* the caller */
-	struct diag_list *diags;       /* where problems go */
-	char *buf;                     /* the current row's cell texts, NUL-separated */
-	size_t buf_len, buf_cap;       /* bytes used / allocated in buf */
+	struct source *src;		/* input */
+	const struct entity *e;		/* what the records are */
+	const struct reader_ops *ops;	/* the caller */
+	struct diag_list *diags;	/* where problems go */
+	char *buf;			/* the current row's cell texts, NUL-separated */
+	size_t buf_len, buf_cap;	/* bytes used / allocated in buf */
 	struct cell cells[MAX_COLUMNS]; /* cells of the current row */
-	size_t ncells;                 /* cells in the current row (may exceed MAX_COLUMNS) */
-	int colmap[MAX_COLUMNS];       /* header column -> field index, -1 ignored */
-	size_t ncols;                  /* header columns */
-	bool have_header;              /* header row already seen */
-	bool secret;                   /* the entity has secret fields: wipe buffers */
-	long line;                     /* line being fed (1-based) */
-	long row_line;                 /* line where the current row began */
-	long field_line;               /* line where the open quoted field began */
-	bool field_open;               /* a quoted field stayed open at a line end */
-	long records;                  /* data records seen */
-	enum read_status status;       /* set by callbacks to stop */
-	bool oom;                      /* memory ran out inside a callback */
+	size_t ncells;			/* cells in the current row (may exceed MAX_COLUMNS) */
+	int colmap[MAX_COLUMNS];	/* header column -> field index, -1 ignored */
+	size_t ncols;			/* header columns */
+	bool have_header;		/* header row already seen */
+	bool secret;			/* the entity has secret fields: wipe buffers */
+	long line;			/* line being fed (1-based) */
+	long row_line;			/* line where the current row began */
+	long field_line;		/* line where the open quoted field began */
+	bool field_open;		/* a quoted field stayed open at a line end */
+	long records;			/* data records seen */
+	enum read_status status;	/* set by callbacks to stop */
+	bool oom;			/* memory ran out inside a callback */
 };
 
 /* libcsv allocators that wipe what they release: cells may hold passwords. */
@@ -292,7 +292,8 @@ static int feed_line(struct csv_state *st, struct csv_parser *p, const char *s, 
 
 	if (nul) {
 		diag_add(st->diags, DIAG_CSV_SYNTAX, st->src->name, st->line, 0, 0, NULL,
-			 "NUL byte at byte %zu of the line; the file is not text", (size_t)(nul - s) + 1);
+			 "NUL byte at byte %zu of the line; the file is not text",
+			 (size_t)(nul - s) + 1);
 		return -1;
 	}
 	if (st->line == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
@@ -320,7 +321,8 @@ static int feed_line(struct csv_state *st, struct csv_parser *p, const char *s, 
 		st->field_open = true;
 		if (p->entry_pos > MAX_FIELD_BYTES) {
 			diag_add(st->diags, DIAG_CSV_SYNTAX, st->src->name, st->field_line, 0, 0,
-				 NULL, "quoted field longer than 1 MiB; is a closing quote missing?");
+				 NULL,
+				 "quoted field longer than 1 MiB; is a closing quote missing?");
 			return -1;
 		}
 	} else {
@@ -388,8 +390,8 @@ enum read_status csv_read_records(struct source *src, const struct entity *e,
 				memcpy(carry + ncarry, chunk + pos, n);
 				ncarry += n;
 				if (ncarry > MAX_FIELD_BYTES * 4) {
-					diag_add(diags, DIAG_CSV_SYNTAX, src->name, st.line, 0, 0, NULL,
-						 "line longer than 4 MiB");
+					diag_add(diags, DIAG_CSV_SYNTAX, src->name, st.line, 0, 0,
+						 NULL, "line longer than 4 MiB");
 					result = READ_BROKEN;
 					goto out;
 				}

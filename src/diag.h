@@ -64,8 +64,8 @@ struct diag {
  */
 struct diag_list {
 	struct diag *items; /* owned array */
-	size_t count;       /* diagnostics held */
-	size_t cap;         /* allocated slots */
+	size_t count;	    /* diagnostics held */
+	size_t cap;	    /* allocated slots */
 };
 
 /* diag_code_name: the stable snake_case name of CODE, e.g. "bad_email". */

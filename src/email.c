@@ -18,11 +18,11 @@
 #include <stdbool.h>
 
 enum {
-	LOCAL_MAX = 64,    /* RFC 5321 4.5.3.1.1, octets */
+	LOCAL_MAX = 64,	   /* RFC 5321 4.5.3.1.1, octets */
 	DOMAIN_MAX = 255,  /* RFC 5321 4.5.3.1.2, octets */
 	ADDRESS_MAX = 254, /* RFC 5321 4.5.3.1.3 path of 256 less the angle brackets */
-	LABEL_MAX = 63,    /* RFC 1035 2.3.4, octets of the label in DNS (xn-- form) */
-	ACE_PREFIX = 4,    /* strlen("xn--") */
+	LABEL_MAX = 63,	   /* RFC 1035 2.3.4, octets of the label in DNS (xn-- form) */
+	ACE_PREFIX = 4,	   /* strlen("xn--") */
 };
 
 /* RFC 3492 section 5 parameters. */
@@ -128,7 +128,8 @@ static bool is_atext(unsigned char c)
 static const char *bad_ascii(unsigned char c, bool in_domain)
 {
 	if (c < 0x20 || c == 0x7F)
-		return in_domain ? "control character in domain" : "control character in local part";
+		return in_domain ? "control character in domain"
+				 : "control character in local part";
 	if (c == ' ')
 		return in_domain ? "space in domain" : "space in local part outside quotes";
 	if (c == '(' || c == ')')
@@ -157,7 +158,8 @@ static const char *check_non_ascii(const unsigned char *p, size_t n, bool in_dom
 	if (k == 0)
 		return in_domain ? "invalid UTF-8 in domain" : "invalid UTF-8 in local part";
 	if (is_control(cp))
-		return in_domain ? "control character in domain" : "control character in local part";
+		return in_domain ? "control character in domain"
+				 : "control character in local part";
 	*used = k;
 	return NULL;
 }
@@ -298,9 +300,9 @@ static size_t puny_length(const unsigned char *p, size_t n)
 				unsigned long q = delta;
 
 				for (unsigned long k = PUNY_BASE;; k += PUNY_BASE) {
-					unsigned long t = k <= bias ? PUNY_TMIN
-						: k >= bias + PUNY_TMAX ? PUNY_TMAX
-						: k - bias;
+					unsigned long t = k <= bias		  ? PUNY_TMIN
+							  : k >= bias + PUNY_TMAX ? PUNY_TMAX
+										  : k - bias;
 
 					if (q < t)
 						break;
@@ -522,7 +524,8 @@ static const char *check_address_literal(const unsigned char *d, size_t n)
 				return "address literal tag other than IPv6";
 		return "address literal lacks the 'IPv6:' tag";
 	}
-	return is_digit(d[1]) ? "invalid IPv4 address literal" : "address literal is neither IPv4 nor IPv6";
+	return is_digit(d[1]) ? "invalid IPv4 address literal"
+			      : "address literal is neither IPv4 nor IPv6";
 }
 
 int email_check(const char *s, size_t len, const char **why)

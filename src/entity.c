@@ -23,7 +23,15 @@ static const char *const invoice_kind[] = {"standard", "summary", NULL};
 static const char *const invoice_status[] = {"open", "paid", "void", NULL};
 
 #define TOOL_TIMES                                                                                 \
-	{"created_at", FT_TIME, F_TOOL, 0, 0, NULL, NULL, NULL, NULL,                              \
+	{"created_at",                                                                             \
+	 FT_TIME,                                                                                  \
+	 F_TOOL,                                                                                   \
+	 0,                                                                                        \
+	 0,                                                                                        \
+	 NULL,                                                                                     \
+	 NULL,                                                                                     \
+	 NULL,                                                                                     \
+	 NULL,                                                                                     \
 	 "when the record was created (UTC); may be given on insert"},                             \
 	{                                                                                          \
 		"updated_at", FT_TIME, F_TOOL, 0, 0, NULL, NULL, NULL, NULL,                       \
@@ -83,8 +91,8 @@ static const struct field contact_fields[] = {
 };
 
 static const struct field invoice_fields[] = {
-	{"invoice_number", FT_CODE, F_KEY | F_REQUIRED, 1, 40, ID_FIRST, "A-Za-z0-9/_-", NULL,
-	 NULL, "the invoice's number"},
+	{"invoice_number", FT_CODE, F_KEY | F_REQUIRED, 1, 40, ID_FIRST, "A-Za-z0-9/_-", NULL, NULL,
+	 "the invoice's number"},
 	{"account_id", FT_CODE, F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
 	 "the account invoiced"},
 	{"kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, invoice_kind, NULL, "invoice kind"},
@@ -101,12 +109,30 @@ static const struct field invoice_fields[] = {
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct entity entities[ENTITY_COUNT] = {
-	{ENTITY_ACCOUNTS, "accounts", "account", account_fields, COUNT(account_fields), {0, -1}, 0,
+	{ENTITY_ACCOUNTS,
+	 "accounts",
+	 "account",
+	 account_fields,
+	 COUNT(account_fields),
+	 {0, -1},
+	 0,
 	 2},
 	{ENTITY_LOGINS, "logins", "login", login_fields, COUNT(login_fields), {1, -1}, 0, 1},
-	{ENTITY_CONTACTS, "contacts", "contact", contact_fields, COUNT(contact_fields), {0, 3}, 0,
+	{ENTITY_CONTACTS,
+	 "contacts",
+	 "contact",
+	 contact_fields,
+	 COUNT(contact_fields),
+	 {0, 3},
+	 0,
 	 3},
-	{ENTITY_INVOICES, "invoices", "invoice", invoice_fields, COUNT(invoice_fields), {0, -1}, 1,
+	{ENTITY_INVOICES,
+	 "invoices",
+	 "invoice",
+	 invoice_fields,
+	 COUNT(invoice_fields),
+	 {0, -1},
+	 1,
 	 -1},
 };
 
@@ -121,7 +147,8 @@ const struct entity *entity_get(enum entity_id id)
 const struct entity *entity_by_name(const char *name)
 {
 	for (int i = 0; i < ENTITY_COUNT; i++)
-		if (strcmp(entities[i].plural, name) == 0 || strcmp(entities[i].singular, name) == 0)
+		if (strcmp(entities[i].plural, name) == 0 ||
+		    strcmp(entities[i].singular, name) == 0)
 			return &entities[i];
 	return NULL;
 }
@@ -219,8 +246,9 @@ int parse_amount(const char *s, size_t len, int digits, int64_t *out, const char
 		}
 	}
 	if (nint == 0 || i != len) {
-		*why = len && s[0] == '-' ? "amount must not be negative"
-					  : "not a decimal amount (digits, optional '.' and fraction)";
+		*why = len && s[0] == '-'
+			       ? "amount must not be negative"
+			       : "not a decimal amount (digits, optional '.' and fraction)";
 		return -1;
 	}
 	if (digits >= 0 && (int)nfrac > digits) {
@@ -342,7 +370,8 @@ static bool valid_hash(const char *s, size_t len)
 		if (!d1)
 			return false;
 		d2 = memchr(d1 + 1, '$', (size_t)(end - d1 - 1));
-		return d2 && crypt64(p, (size_t)(d1 - p)) && crypt64(d1 + 1, (size_t)(d2 - d1 - 1)) &&
+		return d2 && crypt64(p, (size_t)(d1 - p)) &&
+		       crypt64(d1 + 1, (size_t)(d2 - d1 - 1)) &&
 		       crypt64(d2 + 1, (size_t)(end - d2 - 1));
 	}
 	/* argon2id: $argon2id$v=19$m=N,t=N,p=N$SALT$HASH */
@@ -357,7 +386,8 @@ static bool valid_hash(const char *s, size_t len)
 		hash = memchr(salt, '$', len - (size_t)(salt - s));
 		if (!hash || v != 19 || m == 0 || t == 0 || p == 0)
 			return false;
-		return b64(salt, (size_t)(hash - salt)) && b64(hash + 1, len - (size_t)(hash + 1 - s));
+		return b64(salt, (size_t)(hash - salt)) &&
+		       b64(hash + 1, len - (size_t)(hash + 1 - s));
 	}
 	return false;
 }
@@ -560,7 +590,8 @@ int entity_check_cells(const struct record *rec, struct diag_list *diags)
 			continue;
 		if (rec->len[i] == 0) {
 			if (f->flags & F_REQUIRED) {
-				entity_report(diags, rec, (int)i, DIAG_REQUIRED, "must not be empty");
+				entity_report(diags, rec, (int)i, DIAG_REQUIRED,
+					      "must not be empty");
 				problems++;
 			}
 			continue;
@@ -574,8 +605,8 @@ int entity_check_cells(const struct record *rec, struct diag_list *diags)
 				      f->max_len);
 		} else if (code == DIAG_BAD_EMAIL) {
 			quote_value(f, v, rec->len[i], shown, sizeof(shown));
-			entity_report(diags, rec, (int)i, code, "not an email address %s (%s)", shown,
-				      why);
+			entity_report(diags, rec, (int)i, code, "not an email address %s (%s)",
+				      shown, why);
 		} else {
 			quote_value(f, v, rec->len[i], shown, sizeof(shown));
 			entity_report(diags, rec, (int)i, code, "%s %s", why, shown);

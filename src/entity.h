@@ -36,37 +36,37 @@ enum field_type {
 };
 
 #define F_REQUIRED 0x01u /* must be given (non-empty) when a record is created */
-#define F_KEY 0x02u      /* part of the natural key */
-#define F_SECRET 0x04u   /* value never shown; messages say [redacted] */
-#define F_INPUT 0x08u    /* input only, no database column (password, password_confirm) */
-#define F_TOOL 0x10u     /* kept by the tool; may be given on insert only (created_at) */
-#define F_REF 0x20u      /* names an account: accounts.account_id must exist */
+#define F_KEY 0x02u	 /* part of the natural key */
+#define F_SECRET 0x04u	 /* value never shown; messages say [redacted] */
+#define F_INPUT 0x08u	 /* input only, no database column (password, password_confirm) */
+#define F_TOOL 0x10u	 /* kept by the tool; may be given on insert only (created_at) */
+#define F_REF 0x20u	 /* names an account: accounts.account_id must exist */
 #define F_NOEXPORT 0x40u /* exported only on request (password_hash) */
 
 /* One field of an entity. */
 struct field {
-	const char *name;          /* CSV header, XML element and SQL column */
-	enum field_type type;      /* how a value is checked and stored */
-	unsigned flags;            /* F_* bits */
-	unsigned min_len;          /* minimum characters when given, 0 = none */
-	unsigned max_len;          /* maximum characters, 0 = no limit */
+	const char *name;	   /* CSV header, XML element and SQL column */
+	enum field_type type;	   /* how a value is checked and stored */
+	unsigned flags;		   /* F_* bits */
+	unsigned min_len;	   /* minimum characters when given, 0 = none */
+	unsigned max_len;	   /* maximum characters, 0 = no limit */
 	const char *first_chars;   /* FT_CODE: class of the first character, e.g. "A-Za-z0-9" */
-	const char *rest_chars;    /* FT_CODE: class of the other characters */
+	const char *rest_chars;	   /* FT_CODE: class of the other characters */
 	const char *const *values; /* FT_ENUM: NULL-terminated; values[0] is the default */
 	const char *default_value; /* stored when a new record leaves the field out */
-	const char *doc;           /* one-line description for docs and the XSD */
+	const char *doc;	   /* one-line description for docs and the XSD */
 };
 
 /* One entity: a name, its record element and its fields in schema order. */
 struct entity {
 	enum entity_id id;
-	const char *plural;          /* root element, table and file name: "accounts" */
-	const char *singular;        /* record element: "account" */
-	const struct field *fields;  /* schema order */
-	size_t nfields;              /* entries in fields */
-	int key[2];                  /* indexes of the key fields; key[1] == -1 if one */
-	int account_field;           /* index of account_id (ref or key) */
-	int email_field;             /* index of the email field */
+	const char *plural;	    /* root element, table and file name: "accounts" */
+	const char *singular;	    /* record element: "account" */
+	const struct field *fields; /* schema order */
+	size_t nfields;		    /* entries in fields */
+	int key[2];		    /* indexes of the key fields; key[1] == -1 if one */
+	int account_field;	    /* index of account_id (ref or key) */
+	int email_field;	    /* index of the email field */
 };
 
 /* entity_get: the table for ID. */
@@ -84,13 +84,13 @@ int entity_field_index(const struct entity *e, const char *name, size_t len);
  * means given empty. The strings are owned by whoever filled the record.
  */
 struct record {
-	const struct entity *entity; /* what the record is */
+	const struct entity *entity;  /* what the record is */
 	const char *value[FIELD_MAX]; /* raw UTF-8 text, NUL-terminated, or NULL */
-	size_t len[FIELD_MAX];        /* byte lengths of value[] */
-	const char *file;             /* input name for diagnostics */
-	long line;                    /* line where the record starts */
-	long column;                  /* column (XML) or 0 */
-	long number;                  /* 1-based record number in its file */
+	size_t len[FIELD_MAX];	      /* byte lengths of value[] */
+	const char *file;	      /* input name for diagnostics */
+	long line;		      /* line where the record starts */
+	long column;		      /* column (XML) or 0 */
+	long number;		      /* 1-based record number in its file */
 	long field_line[FIELD_MAX];   /* line of each field's element (XML), 0 = use line */
 	long field_column[FIELD_MAX]; /* column of each field's element (XML), 0 = none */
 };

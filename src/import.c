@@ -127,13 +127,15 @@ static enum resolve_status add_directory(struct input_list *list, const char *di
 	}
 	while ((de = readdir(d)) != NULL) {
 		char **nn;
-		if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".csv") || ends_with(de->d_name, ".xml")))
+		if (de->d_name[0] == '.' ||
+		    !(ends_with(de->d_name, ".csv") || ends_with(de->d_name, ".xml")))
 			continue;
 		nn = realloc(names, (n + 1) * sizeof(*nn));
 		if (!nn)
 			break;
 		names = nn;
-		if (asprintf(&names[n], "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", de->d_name) < 0)
+		if (asprintf(&names[n], "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", de->d_name) <
+		    0)
 			break;
 		n++;
 	}
@@ -197,8 +199,9 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 		in->format = force_format;
 		in->e = force_entity;
 		if (in->format == FORMAT_UNKNOWN)
-			in->format = ends_with(in->path, ".xml") ? FORMAT_XML
-				     : ends_with(in->path, ".csv") ? FORMAT_CSV : FORMAT_UNKNOWN;
+			in->format = ends_with(in->path, ".xml")   ? FORMAT_XML
+				     : ends_with(in->path, ".csv") ? FORMAT_CSV
+								   : FORMAT_UNKNOWN;
 		if (in->e && in->format != FORMAT_UNKNOWN)
 			continue;
 		if (source_open_file(&src, in->path, in->name) != 0) {
@@ -251,43 +254,43 @@ void input_list_release(struct input_list *list)
 
 /* All state of one pass over the inputs. */
 struct run {
-	struct store *store;                 /* NULL when only validating */
-	const struct import_opts *opts;      /* the command line */
-	struct import_result *res;           /* counts and diagnostics */
-	struct input *input;                 /* file being read */
-	size_t input_index;                  /* its index in the list */
-	bool final_pass;                     /* effects of this pass may be kept */
-	bool hash;                           /* compute real password hashes */
-	struct keyset seen[ENTITY_COUNT];    /* keys met in this batch */
-	struct keyset *bad_accounts;         /* accounts with a rejected record */
-	struct keyset sync_seen;             /* sync: entity digit + account, named in the batch */
-	char **sync_accounts;                /* sync: those, in order */
-	size_t nsync;                        /* entries in sync_accounts */
-	size_t diag_mark;                    /* diagnostics before this record */
-	long rejected;                       /* records rejected in this pass */
-	char *last_account;                  /* last account found to exist */
-	struct rejects_file *rejects;        /* per entity, or NULL */
-	int fatal;                           /* exit status of a fatal error, 0 if none */
-	long records;                        /* records read in this pass */
-	uint64_t consumed;                   /* bytes of the current input read so far */
-	uint64_t done_bytes;                 /* bytes of the inputs finished in this pass */
-	uint64_t total_bytes;                /* bytes of all inputs, 0 if unknown */
-	struct row key, old, eff;            /* per-record rows, buffers reused */
-	struct pending *pending;             /* logins waiting for their hashes */
-	size_t npending;                     /* entries used in pending */
-	const char *precomputed;             /* hash settled for the record being applied */
+	struct store *store;		  /* NULL when only validating */
+	const struct import_opts *opts;	  /* the command line */
+	struct import_result *res;	  /* counts and diagnostics */
+	struct input *input;		  /* file being read */
+	size_t input_index;		  /* its index in the list */
+	bool final_pass;		  /* effects of this pass may be kept */
+	bool hash;			  /* compute real password hashes */
+	struct keyset seen[ENTITY_COUNT]; /* keys met in this batch */
+	struct keyset *bad_accounts;	  /* accounts with a rejected record */
+	struct keyset sync_seen;	  /* sync: entity digit + account, named in the batch */
+	char **sync_accounts;		  /* sync: those, in order */
+	size_t nsync;			  /* entries in sync_accounts */
+	size_t diag_mark;		  /* diagnostics before this record */
+	long rejected;			  /* records rejected in this pass */
+	char *last_account;		  /* last account found to exist */
+	struct rejects_file *rejects;	  /* per entity, or NULL */
+	int fatal;			  /* exit status of a fatal error, 0 if none */
+	long records;			  /* records read in this pass */
+	uint64_t consumed;		  /* bytes of the current input read so far */
+	uint64_t done_bytes;		  /* bytes of the inputs finished in this pass */
+	uint64_t total_bytes;		  /* bytes of all inputs, 0 if unknown */
+	struct row key, old, eff;	  /* per-record rows, buffers reused */
+	struct pending *pending;	  /* logins waiting for their hashes */
+	size_t npending;		  /* entries used in pending */
+	const char *precomputed;	  /* hash settled for the record being applied */
 };
 
 /* A login whose password is hashed on all cores before it is applied. */
 struct pending {
 	struct record rec; /* copy; values point into mem */
-	char *mem;         /* sodium_malloc'd copies of the values (wiped on free) */
+	char *mem;	   /* sodium_malloc'd copies of the values (wiped on free) */
 };
 
 #define PENDING_MAX 32 /* logins hashed together */
 
 __attribute__((format(printf, 3, 4))) static void set_fatal(struct run *r, int status,
-							     const char *fmt, ...)
+							    const char *fmt, ...)
 {
 	va_list ap;
 
@@ -406,8 +409,11 @@ static int canon_cell(const struct field *f, const char *v, size_t len, struct r
 static int canon_empty(const struct field *f, struct row *row, int i)
 {
 	if (f->default_value) {
-		const char *d = f->type == FT_BOOL ? (parse_bool(f->default_value, strlen(f->default_value)) ? "1" : "0")
-						   : f->default_value;
+		const char *d =
+			f->type == FT_BOOL
+				? (parse_bool(f->default_value, strlen(f->default_value)) ? "1"
+											  : "0")
+				: f->default_value;
 		return row_set(row, i, d, strlen(d));
 	}
 	row_unset(row, i);
@@ -444,7 +450,8 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 		chars = utf8_length(rec->value[pw], rec->len[pw]);
 		if (chars < 10 || chars > 128)
 			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
-					     "password must be 10 to 128 characters, not %ld", chars);
+					     "password must be 10 to 128 characters, not %ld",
+					     chars);
 		if (eff->v[e->email_field] && strlen(eff->v[e->email_field]) == rec->len[pw] &&
 		    strncasecmp(eff->v[e->email_field], rec->value[pw], rec->len[pw]) == 0)
 			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
@@ -454,7 +461,8 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 		if (found && old->v[ph] && secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
 			return row_set(eff, ph, old->v[ph], strlen(old->v[ph])) ? -1 : 0;
 		if (!r->hash)
-			return row_set(eff, ph, placeholder_hash, strlen(placeholder_hash)) ? -1 : 0;
+			return row_set(eff, ph, placeholder_hash, strlen(placeholder_hash)) ? -1
+											    : 0;
 		if (secret_hash(rec->value[pw], rec->len[pw], hash) != 0) {
 			set_fatal(r, 74, "%s", "out of memory while hashing a password");
 			return -1;
@@ -485,9 +493,10 @@ static int check_row(struct run *r, const struct record *rec, bool found, const 
 		problems += check_password(r, rec, found, old, eff) != 0;
 		if (!unknown && !same(eff->v[a], "1") && !same(eff->v[a + 1], "1") &&
 		    !same(eff->v[a + 2], "1"))
-			problems += -entity_report(diags, rec, -1, DIAG_NO_ACCESS,
-						   "a login needs at least one access type "
-						   "(activate_licenses, make_purchases, view_pay_invoices)");
+			problems += -entity_report(
+				diags, rec, -1, DIAG_NO_ACCESS,
+				"a login needs at least one access type "
+				"(activate_licenses, make_purchases, view_pay_invoices)");
 	}
 	if (e->id == ENTITY_INVOICES) {
 		int issued = entity_field_index(e, "issued_on", 9), due = issued + 1;
@@ -502,18 +511,20 @@ static int check_row(struct run *r, const struct record *rec, bool found, const 
 			char buf[32];
 			if (parse_amount(rec->value[tot], rec->len[tot],
 					 iso_currency_digits(eff->v[cur]), &minor, &why) != 0) {
-				problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT, "%s (%s) '%.*s'",
-							   why, eff->v[cur], (int)rec->len[tot],
-							   rec->value[tot]);
+				problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT,
+							   "%s (%s) '%.*s'", why, eff->v[cur],
+							   (int)rec->len[tot], rec->value[tot]);
 			} else {
 				snprintf(buf, sizeof(buf), "%lld", (long long)minor);
 				row_set(eff, tot, buf, strlen(buf));
 			}
-		} else if (found && eff->v[cur] && old->v[cur] && strcmp(eff->v[cur], old->v[cur]) != 0 &&
+		} else if (found && eff->v[cur] && old->v[cur] &&
+			   strcmp(eff->v[cur], old->v[cur]) != 0 &&
 			   iso_currency_digits(eff->v[cur]) != iso_currency_digits(old->v[cur])) {
 			problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT,
 						   "total must be given when the currency changes "
-						   "from %s to %s", old->v[cur], eff->v[cur]);
+						   "from %s to %s",
+						   old->v[cur], eff->v[cur]);
 		}
 	}
 	return problems;
@@ -623,7 +634,8 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 	}
 	if (e->id == ENTITY_ACCOUNTS && r->store) {
 		long logins = 0, contacts = 0, invoices = 0;
-		if ((st = store_account_usage(r->store, key->v[0], &logins, &contacts, &invoices)) != STORE_OK)
+		if ((st = store_account_usage(r->store, key->v[0], &logins, &contacts,
+					      &invoices)) != STORE_OK)
 			return store_fatal(r, st);
 		if (invoices > 0) {
 			entity_report(&r->res->diags, rec, 0, DIAG_HAS_INVOICES,
@@ -636,10 +648,12 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 			entity_report(&r->res->diags, rec, 0, DIAG_HAS_DEPENDENTS,
 				      "account has %ld login%s and %ld contact%s; "
 				      "use --cascade to delete them too",
-				      logins, logins == 1 ? "" : "s", contacts, contacts == 1 ? "" : "s");
+				      logins, logins == 1 ? "" : "s", contacts,
+				      contacts == 1 ? "" : "s");
 			return reject(r, rec);
 		}
-		if ((logins || contacts) && (st = store_delete_children(r->store, key->v[0])) != STORE_OK)
+		if ((logins || contacts) &&
+		    (st = store_delete_children(r->store, key->v[0])) != STORE_OK)
 			return store_fatal(r, st);
 	}
 	if (r->store && (st = store_delete(r->store, e, key)) != STORE_OK)
@@ -694,8 +708,8 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 
 	r->records++;
 	if (r->opts->progress && r->records % 1000 == 0)
-		r->opts->progress(r->opts->progress_ctx, r->records,
-				  r->done_bytes + r->consumed, r->total_bytes);
+		r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes + r->consumed,
+				  r->total_bytes);
 	if (bad) {
 		rc = reject(r, rec);
 		goto out;
@@ -731,8 +745,8 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		int kf = e->key[1] >= 0 ? e->key[1] : e->key[0];
 		entity_report(&r->res->diags, rec, kf, DIAG_DUPLICATE_IN_FILE,
 			      "same %s%s as the record at %s:%ld%s",
-			      e->key[1] >= 0 ? "account_id and " : "", e->fields[kf].name, first->name,
-			      prev & ((1L << 40) - 1),
+			      e->key[1] >= 0 ? "account_id and " : "", e->fields[kf].name,
+			      first->name, prev & ((1L << 40) - 1),
 			      kf == e->email_field ? " (emails are compared ignoring case)" : "");
 		rc = reject(r, rec);
 		goto out;
@@ -1096,8 +1110,9 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		r->diag_mark = r->res->diags.count;
 		r->consumed = 0;
 		in->records = -r->records;
-		rs = prefetch_read(&src, in->e, in->format == FORMAT_XML ? PREFETCH_XML : PREFETCH_CSV,
-				   &ops, &r->res->diags, &r->consumed);
+		rs = prefetch_read(&src, in->e,
+				   in->format == FORMAT_XML ? PREFETCH_XML : PREFETCH_CSV, &ops,
+				   &r->res->diags, &r->consumed);
 		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_pending(r) != 0 &&
 		    rs == READ_OK)
 			rs = READ_STOPPED;
@@ -1169,9 +1184,10 @@ static char *inputs_json(const struct input_list *inputs)
 	char *text;
 
 	for (size_t i = 0; i < inputs->count; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "file", inputs->items[i].name,
-						     "entity", inputs->items[i].e->plural, "sha256",
-						     inputs->items[i].sha256));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:s}", "file", inputs->items[i].name,
+						"entity", inputs->items[i].e->plural, "sha256",
+						inputs->items[i].sha256));
 	text = json_dumps(arr, JSON_COMPACT);
 	json_decref(arr);
 	return text;
@@ -1186,11 +1202,12 @@ static char *counts_json(const struct import_result *res)
 		const struct entity_counts *c = &res->counts[e];
 		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
 			continue;
-		json_object_set_new(obj, entity_get(e)->plural,
-				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted",
-					      (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
-					      "unchanged", (json_int_t)c->unchanged, "deleted",
-					      (json_int_t)c->deleted, "rejected", (json_int_t)c->rejected));
+		json_object_set_new(
+			obj, entity_get(e)->plural,
+			json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted", (json_int_t)c->inserted,
+				  "updated", (json_int_t)c->updated, "unchanged",
+				  (json_int_t)c->unchanged, "deleted", (json_int_t)c->deleted,
+				  "rejected", (json_int_t)c->rejected));
 	}
 	text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
@@ -1267,8 +1284,8 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
 			slash = strrchr(path, '/');
 			if (!dot || (slash && dot < slash))
 				dot = path + strlen(path);
-			if (asprintf(&name, "%.*s.%s%s", (int)(dot - path), path, entity_get(id)->plural,
-				     dot) < 0)
+			if (asprintf(&name, "%.*s.%s%s", (int)(dot - path), path,
+				     entity_get(id)->plural, dot) < 0)
 				name = NULL;
 		}
 		if (!name || rejects_open(&rf[id], name, entity_get(id), columns[id]) != 0) {
@@ -1349,7 +1366,8 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		if (spool_fd < 0) {
 			res->exit_status = 74;
 			snprintf(res->message, sizeof(res->message),
-				 "cannot keep standard input for a second pass: %s", strerror(errno));
+				 "cannot keep standard input for a second pass: %s",
+				 strerror(errno));
 			goto out;
 		}
 	}
@@ -1374,16 +1392,24 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 			run_release(&r);
 		}
 		if (store) {
-			st = store_begin_batch(store, "import", opts->command, opts->now, &res->batch);
+			st = store_begin_batch(store, "import", opts->command, opts->now,
+					       &res->batch);
 			if (st != STORE_OK) {
 				res->exit_status = st == STORE_BUSY ? 75 : 74;
-				snprintf(res->message, sizeof(res->message), "%s", store_errmsg(store));
+				snprintf(res->message, sizeof(res->message), "%s",
+					 store_errmsg(store));
 				goto out;
 			}
 			in_batch = true;
 		}
 		run_pass(&r, inputs);
 		res->records = r.records;
+		res->keys = 0;
+		res->key_bytes = 0;
+		for (int e = 0; e < ENTITY_COUNT; e++) {
+			res->keys += r.seen[e].count;
+			res->key_bytes += keyset_bytes(&r.seen[e]);
+		}
 		if (r.fatal || res->stopped_max_errors || res->exit_status == 65)
 			break;
 		if (!r.final_pass && store) {
@@ -1417,9 +1443,10 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		else if (r.rejected > 0)
 			res->exit_status = 1;
 	}
-	res->outcome = !store ? OUTCOME_VALIDATED
+	res->outcome = !store	       ? OUTCOME_VALIDATED
 		       : opts->dry_run ? OUTCOME_DRY_RUN
-		       : commit ? OUTCOME_COMMITTED : OUTCOME_ROLLED_BACK;
+		       : commit	       ? OUTCOME_COMMITTED
+				       : OUTCOME_ROLLED_BACK;
 
 	if (opts->rejects_path) {
 		for (int e = 0; e < ENTITY_COUNT; e++) {

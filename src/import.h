@@ -24,18 +24,18 @@ enum input_format { FORMAT_UNKNOWN, FORMAT_CSV, FORMAT_XML };
 
 /* One input file, resolved. */
 struct input {
-	char *path;                /* what to open ("-" for stdin) */
-	char *name;                /* name shown in diagnostics */
-	const struct entity *e;    /* what it holds */
-	enum input_format format;  /* how to read it */
-	char sha256[65];           /* digest of the bytes read, filled by the run */
-	long records;              /* records read from it in the last pass */
+	char *path;		  /* what to open ("-" for stdin) */
+	char *name;		  /* name shown in diagnostics */
+	const struct entity *e;	  /* what it holds */
+	enum input_format format; /* how to read it */
+	char sha256[65];	  /* digest of the bytes read, filled by the run */
+	long records;		  /* records read from it in the last pass */
 };
 
 /* The inputs of one batch, in dependency order after inputs_resolve. */
 struct input_list {
 	struct input *items; /* owned */
-	size_t count;        /* inputs held */
+	size_t count;	     /* inputs held */
 };
 
 /* Where a resolution failed: the exit status tells why. */
@@ -61,34 +61,36 @@ struct entity_counts {
 
 /* Options of one import run (command line). */
 struct import_opts {
-	enum import_mode mode;     /* --mode */
-	enum on_error on_error;    /* --on-error */
-	long max_errors;           /* --max-errors, 0 = no limit */
-	bool dry_run;              /* --dry-run */
-	bool cascade;              /* --cascade */
-	bool validate_only;        /* the validate command: no store at all */
-	const char *rejects_path;  /* --rejects FILE or NULL */
-	const char *command;       /* command line, for the batches table */
-	const char *now;           /* the batch time, ISO 8601 UTC */
+	enum import_mode mode;	    /* --mode */
+	enum on_error on_error;	    /* --on-error */
+	long max_errors;	    /* --max-errors, 0 = no limit */
+	bool dry_run;		    /* --dry-run */
+	bool cascade;		    /* --cascade */
+	bool validate_only;	    /* the validate command: no store at all */
+	const char *rejects_path;   /* --rejects FILE or NULL */
+	const char *command;	    /* command line, for the batches table */
+	const char *now;	    /* the batch time, ISO 8601 UTC */
 	const char *(*clock)(void); /* the time now, for the batch's end; NULL: now */
 	/* progress callback: records so far, bytes read, bytes in total (0 unknown) */
 	void (*progress)(void *ctx, long records, uint64_t done, uint64_t total);
-	void *progress_ctx;        /* for progress */
+	void *progress_ctx; /* for progress */
 };
 
 enum import_outcome { OUTCOME_COMMITTED, OUTCOME_ROLLED_BACK, OUTCOME_DRY_RUN, OUTCOME_VALIDATED };
 
 /* Results of one run. */
 struct import_result {
-	int64_t batch;                            /* batch id (also for a rollback) */
-	enum import_outcome outcome;              /* what became of the batch */
+	int64_t batch;				   /* batch id (also for a rollback) */
+	enum import_outcome outcome;		   /* what became of the batch */
 	struct entity_counts counts[ENTITY_COUNT]; /* per entity */
-	bool present[ENTITY_COUNT];               /* the batch held this entity */
-	struct diag_list diags;                   /* every problem found */
-	long records;                             /* records read */
-	bool stopped_max_errors;                  /* --max-errors was reached */
-	int exit_status;                          /* sysexits status for the run */
-	char message[512];                        /* fatal message (store, I/O), or "" */
+	bool present[ENTITY_COUNT];		   /* the batch held this entity */
+	struct diag_list diags;			   /* every problem found */
+	long records;				   /* records read */
+	size_t keys;				   /* keys in the batch's key index */
+	size_t key_bytes;			   /* memory of the key index */
+	bool stopped_max_errors;		   /* --max-errors was reached */
+	int exit_status;			   /* sysexits status for the run */
+	char message[512];			   /* fatal message (store, I/O), or "" */
 };
 
 /*

@@ -1,5 +1,7 @@
 /*
- * keyset.c - open-addressing hash set (FNV-1a, linear probing) of owned keys.
+ * keyset.c - open-addressing hash set (FNV-1a, linear probing). Key bytes
+ * live in 1 MiB blocks appended to and never moved, so a key costs its
+ * length plus one 32-byte slot (at most 3/4 of the slots are used).
  */
 #include "keyset.h"
 
@@ -7,11 +9,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BLOCK_BYTES (1u << 20)
+
 struct keyset_slot {
-	char *key;     /* owned copy, NULL when the slot is free */
-	size_t len;    /* bytes in key */
-	uint64_t hash; /* FNV-1a of key */
-	long value;    /* caller's value */
+	const char *key; /* into a block, NULL when the slot is free */
+	uint64_t hash;	 /* FNV-1a of key */
+	long value;	 /* caller's value */
+	uint32_t len;	 /* bytes in key */
+};
+
+struct keyset_block {
+	struct keyset_block *next; /* older block */
+	size_t used;		   /* bytes used in data */
+	size_t size;		   /* bytes in data */
+	char data[];		   /* key bytes */
 };
 
 static uint64_t hash_bytes(const char *s, size_t len)
@@ -54,11 +65,37 @@ static int grow(struct keyset *set)
 	return 0;
 }
 
+/* A stable copy of KEY in the set's blocks. */
+static const char *keep_bytes(struct keyset *set, const char *key, size_t len)
+{
+	struct keyset_block *b = set->blocks;
+	char *out;
+
+	if (!b || b->size - b->used < len) {
+		size_t size = len > BLOCK_BYTES ? len : BLOCK_BYTES;
+		b = malloc(sizeof(*b) + size);
+		if (!b)
+			return NULL;
+		b->next = set->blocks;
+		b->used = 0;
+		b->size = size;
+		set->blocks = b;
+		set->bytes += sizeof(*b) + size;
+	}
+	out = b->data + b->used;
+	memcpy(out, key, len);
+	b->used += len;
+	return out;
+}
+
 int keyset_add(struct keyset *set, const char *key, size_t len, long value, long *old)
 {
 	uint64_t h = hash_bytes(key, len);
 	struct keyset_slot *slot;
+	const char *kept;
 
+	if (len > UINT32_MAX)
+		return -1;
 	if ((set->count + 1) * 4 > set->cap * 3 && grow(set) != 0)
 		return -1;
 	slot = find_slot(set->slots, set->cap, key, len, h);
@@ -67,11 +104,11 @@ int keyset_add(struct keyset *set, const char *key, size_t len, long value, long
 			*old = slot->value;
 		return 0;
 	}
-	slot->key = malloc(len ? len : 1);
-	if (!slot->key)
+	kept = keep_bytes(set, key, len ? len : 1);
+	if (!kept)
 		return -1;
-	memcpy(slot->key, key, len);
-	slot->len = len;
+	slot->key = kept;
+	slot->len = (uint32_t)len;
 	slot->hash = h;
 	slot->value = value;
 	set->count++;
@@ -85,12 +122,21 @@ bool keyset_has(const struct keyset *set, const char *key, size_t len)
 	return find_slot(set->slots, set->cap, key, len, hash_bytes(key, len))->key != NULL;
 }
 
+size_t keyset_bytes(const struct keyset *set)
+{
+	return set->bytes + set->cap * sizeof(struct keyset_slot);
+}
+
 void keyset_release(struct keyset *set)
 {
-	for (size_t i = 0; i < set->cap; i++)
-		free(set->slots[i].key);
+	while (set->blocks) {
+		struct keyset_block *b = set->blocks;
+		set->blocks = b->next;
+		free(b);
+	}
 	free(set->slots);
 	set->slots = NULL;
 	set->cap = 0;
 	set->count = 0;
+	set->bytes = 0;
 }

@@ -10,9 +10,11 @@
 #include <stddef.h>
 
 struct keyset {
-	struct keyset_slot *slots; /* open addressing, power-of-two size */
-	size_t cap;                /* slots allocated */
-	size_t count;              /* keys held */
+	struct keyset_slot *slots;   /* open addressing, power-of-two size */
+	size_t cap;		     /* slots allocated */
+	size_t count;		     /* keys held */
+	struct keyset_block *blocks; /* the key bytes, newest block first */
+	size_t bytes;		     /* bytes allocated for blocks */
 };
 
 /*
@@ -24,6 +26,9 @@ int keyset_add(struct keyset *set, const char *key, size_t len, long value, long
 
 /* keyset_has: whether KEY is in the set. */
 bool keyset_has(const struct keyset *set, const char *key, size_t len);
+
+/* keyset_bytes: memory the set holds (slots and key blocks), for reports. */
+size_t keyset_bytes(const struct keyset *set);
 
 /* keyset_release: free everything; the set is empty and reusable. Safe twice. */
 void keyset_release(struct keyset *set);

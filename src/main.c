@@ -21,9 +21,9 @@
 
 /* Whether a command needs the store is its own business; the table only names. */
 static const struct command {
-	const char *name;                              /* as typed */
+	const char *name;				   /* as typed */
 	int (*fn)(int argc, char **argv, struct app *app); /* entry point */
-	const char *synopsis;                          /* one line for usage() */
+	const char *synopsis;				   /* one line for usage() */
 } commands[] = {
 	{"init", cmd_init, "create or upgrade the database"},
 	{"validate", cmd_validate, "check files against the schemas; touches no database"},

@@ -27,7 +27,8 @@ int outfile_open(struct outfile *of, const char *path)
 	if (!of->path || !copy)
 		goto fail;
 	dir = dirname(copy);
-	if (asprintf(&of->tmp, "%s/.%s.tmpXXXXXX", dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path) < 0) {
+	if (asprintf(&of->tmp, "%s/.%s.tmpXXXXXX", dir,
+		     strrchr(path, '/') ? strrchr(path, '/') + 1 : path) < 0) {
 		of->tmp = NULL;
 		goto fail;
 	}

@@ -10,9 +10,9 @@
 #include <stdio.h>
 
 struct outfile {
-	char *path;     /* final name, owned */
-	char *tmp;      /* temporary name, owned; NULL once renamed */
-	FILE *fp;       /* open stream on tmp */
+	char *path;	/* final name, owned */
+	char *tmp;	/* temporary name, owned; NULL once renamed */
+	FILE *fp;	/* open stream on tmp */
 	bool is_stdout; /* "-": write to standard output directly */
 };
 

@@ -19,43 +19,43 @@
 #include "csvio.h"
 #include "xmlio.h"
 
-#define CHUNK_RECORDS 512       /* records per chunk */
-#define CHUNK_BYTES (1u << 20)  /* arena bytes before a chunk is handed over */
-#define QUEUE_CHUNKS 4          /* chunks in flight */
+#define CHUNK_RECORDS 512      /* records per chunk */
+#define CHUNK_BYTES (1u << 20) /* arena bytes before a chunk is handed over */
+#define QUEUE_CHUNKS 4	       /* chunks in flight */
 
 enum entry_kind { ENTRY_HEADER, ENTRY_RECORD };
 
 struct entry {
-	enum entry_kind kind;      /* what to replay */
-	struct record rec;         /* values hold arena offsets + 1 (0 = NULL) */
-	int bad;                   /* problems the reader found in it */
-	size_t diags_before;       /* chunk diagnostics to add before it */
-	uint64_t consumed;         /* input bytes read when it was made */
+	enum entry_kind kind; /* what to replay */
+	struct record rec;    /* values hold arena offsets + 1 (0 = NULL) */
+	int bad;	      /* problems the reader found in it */
+	size_t diags_before;  /* chunk diagnostics to add before it */
+	uint64_t consumed;    /* input bytes read when it was made */
 };
 
 struct chunk {
-	struct entry *entries;     /* CHUNK_RECORDS slots */
-	size_t n;                  /* entries used */
-	char *arena;               /* value bytes */
-	size_t used, cap;          /* arena bytes used / allocated */
-	struct diag_list diags;    /* diagnostics, in order */
-	bool last;                 /* the reader has finished */
-	enum read_status status;   /* with last: the reader's result */
-	struct chunk *next;        /* queue link */
+	struct entry *entries;	 /* CHUNK_RECORDS slots */
+	size_t n;		 /* entries used */
+	char *arena;		 /* value bytes */
+	size_t used, cap;	 /* arena bytes used / allocated */
+	struct diag_list diags;	 /* diagnostics, in order */
+	bool last;		 /* the reader has finished */
+	enum read_status status; /* with last: the reader's result */
+	struct chunk *next;	 /* queue link */
 };
 
 struct prefetch {
-	pthread_mutex_t lock;      /* guards the queue and counts */
-	pthread_cond_t changed;    /* queue grew or shrank */
-	struct chunk *head, *tail; /* full chunks, oldest first */
-	size_t queued;             /* chunks in the queue */
-	atomic_bool cancel;        /* the caller wants no more records */
-	struct chunk *filling;     /* the reader thread's current chunk */
-	struct diag_list scratch;  /* where the reader thread's reader reports */
-	struct source *src;        /* input, used only by the reader thread */
-	const struct entity *e;    /* entity read */
+	pthread_mutex_t lock;	     /* guards the queue and counts */
+	pthread_cond_t changed;	     /* queue grew or shrank */
+	struct chunk *head, *tail;   /* full chunks, oldest first */
+	size_t queued;		     /* chunks in the queue */
+	atomic_bool cancel;	     /* the caller wants no more records */
+	struct chunk *filling;	     /* the reader thread's current chunk */
+	struct diag_list scratch;    /* where the reader thread's reader reports */
+	struct source *src;	     /* input, used only by the reader thread */
+	const struct entity *e;	     /* entity read */
 	enum prefetch_format format; /* which reader */
-	bool oom;                  /* the reader thread ran out of memory */
+	bool oom;		     /* the reader thread ran out of memory */
 };
 
 static void chunk_free(struct chunk *c)
@@ -289,7 +289,8 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 			}
 			for (size_t f = 0; f < e->nfields; f++)
 				if (en->rec.value[f])
-					en->rec.value[f] = c->arena + ((uintptr_t)en->rec.value[f] - 1);
+					en->rec.value[f] =
+						c->arena + ((uintptr_t)en->rec.value[f] - 1);
 			if (consumed)
 				*consumed = en->consumed;
 			rc = en->kind == ENTRY_HEADER

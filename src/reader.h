@@ -30,7 +30,7 @@ struct reader_ops {
 
 /* Results of a read. */
 enum read_status {
-	READ_OK = 0,        /* the whole file was read */
+	READ_OK = 0,	    /* the whole file was read */
 	READ_BROKEN = 1,    /* the file cannot be read on (syntax), reported in diags */
 	READ_IO_ERROR = 2,  /* the source failed; errno-style code in source->error */
 	READ_STOPPED = 3,   /* a callback asked to stop */

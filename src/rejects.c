@@ -11,11 +11,20 @@ static int xml_text(FILE *out, const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		switch (s[i]) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '\r': fputs("&#13;", out); break;
-		default: putc(s[i], out);
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '\r':
+			fputs("&#13;", out);
+			break;
+		default:
+			putc(s[i], out);
 		}
 	}
 	return ferror(out) ? -1 : 0;
@@ -41,7 +50,8 @@ int rejects_open(struct rejects_file *rf, const char *path, const struct entity 
 	if (outfile_open(&rf->out, path) != 0)
 		return -1;
 	if (rf->xml) {
-		fprintf(rf->out.fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s>\n", e->plural);
+		fprintf(rf->out.fp, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s>\n",
+			e->plural);
 	} else {
 		for (size_t i = 0; i < e->nfields; i++) {
 			if (!(columns & (1u << i)))
@@ -65,8 +75,9 @@ static void joined(FILE *out, const struct diag *d, size_t count, int what, bool
 	if (!mem)
 		return;
 	for (size_t i = 0; i < count; i++) {
-		const char *s = what == 0 ? (d[i].field ? d[i].field : "")
-					  : what == 1 ? diag_code_name(d[i].code) : d[i].message;
+		const char *s = what == 0   ? (d[i].field ? d[i].field : "")
+				: what == 1 ? diag_code_name(d[i].code)
+					    : d[i].message;
 		fprintf(mem, "%s%s", i ? "; " : "", s);
 	}
 	fclose(mem);

@@ -15,11 +15,11 @@
 #include "outfile.h"
 
 struct rejects_file {
-	struct outfile out;      /* the file being written */
-	const struct entity *e;  /* its entity */
-	bool xml;                /* XML instead of CSV */
-	unsigned columns;        /* bit i: field i is a column (CSV) */
-	long written;            /* records written */
+	struct outfile out;	/* the file being written */
+	const struct entity *e; /* its entity */
+	bool xml;		/* XML instead of CSV */
+	unsigned columns;	/* bit i: field i is a column (CSV) */
+	long written;		/* records written */
 };
 
 /*

@@ -59,11 +59,12 @@ int report_json_write(const char *path, const struct import_result *res)
 		const struct entity_counts *c = &res->counts[e];
 		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
 			continue;
-		json_object_set_new(ents, entity_get(e)->plural,
-				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted",
-					      (json_int_t)c->inserted, "updated", (json_int_t)c->updated,
-					      "unchanged", (json_int_t)c->unchanged, "deleted",
-					      (json_int_t)c->deleted, "rejected", (json_int_t)c->rejected));
+		json_object_set_new(
+			ents, entity_get(e)->plural,
+			json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted", (json_int_t)c->inserted,
+				  "updated", (json_int_t)c->updated, "unchanged",
+				  (json_int_t)c->unchanged, "deleted", (json_int_t)c->deleted,
+				  "rejected", (json_int_t)c->rejected));
 	}
 	for (size_t i = 0; i < res->diags.count; i++) {
 		const struct diag *d = &res->diags.items[i];

@@ -22,7 +22,8 @@ static bool weak(void)
 
 int secret_hash(const char *pw, size_t len, char out[SECRET_HASH_MAX])
 {
-	unsigned long long ops = weak() ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+	unsigned long long ops =
+		weak() ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
 	size_t mem = weak() ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
 
 	return crypto_pwhash_str_alg(out, pw, len, ops, mem, crypto_pwhash_ALG_ARGON2ID13);
@@ -52,8 +53,8 @@ static void settle(struct secret_job *job)
 
 struct pool {
 	struct secret_job *jobs; /* the work */
-	size_t n;                /* jobs */
-	atomic_size_t next;      /* next job to take */
+	size_t n;		 /* jobs */
+	atomic_size_t next;	 /* next job to take */
 };
 
 static void *worker(void *arg)

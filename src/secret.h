@@ -29,12 +29,12 @@ bool secret_verify(const char *hash, const char *pw, size_t len);
 
 /* One password to settle: keep OLD_HASH when PW matches it, else hash PW. */
 struct secret_job {
-	const char *pw;             /* plaintext, owned by the caller (secure memory) */
-	size_t len;                 /* bytes of pw */
-	const char *old_hash;       /* stored hash to verify against, or NULL */
-	char out[SECRET_HASH_MAX];  /* the hash to store */
-	bool reused;                /* out is old_hash: the password did not change */
-	int rc;                     /* 0, or -1 when hashing failed (memory) */
+	const char *pw;		   /* plaintext, owned by the caller (secure memory) */
+	size_t len;		   /* bytes of pw */
+	const char *old_hash;	   /* stored hash to verify against, or NULL */
+	char out[SECRET_HASH_MAX]; /* the hash to store */
+	bool reused;		   /* out is old_hash: the password did not change */
+	int rc;			   /* 0, or -1 when hashing failed (memory) */
 };
 
 /*

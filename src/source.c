@@ -12,10 +12,10 @@
 #include <unistd.h>
 
 struct fd_handle {
-	int fd;            /* owned unless it is standard input */
-	bool owned;        /* close fd on release */
+	int fd;		   /* owned unless it is standard input */
+	bool owned;	   /* close fd on release */
 	long long fail_at; /* test hook: fail with EIO after this many bytes, -1 never */
-	long long done;    /* bytes read so far */
+	long long done;	   /* bytes read so far */
 };
 
 static int fd_read(void *h, char *buf, size_t size, size_t *got)
@@ -102,7 +102,9 @@ int source_open_file(struct source *src, const char *path, const char *name)
 	fh->done = 0;
 	/* ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read fail after N bytes:
 	 * the test suite's way to cause an I/O error in the middle of an input */
-	fh->fail_at = getenv("ACCTBATCH_TEST_FAIL_READ_AT") ? atoll(getenv("ACCTBATCH_TEST_FAIL_READ_AT")) : -1;
+	fh->fail_at = getenv("ACCTBATCH_TEST_FAIL_READ_AT")
+			      ? atoll(getenv("ACCTBATCH_TEST_FAIL_READ_AT"))
+			      : -1;
 	return source_open_custom(src, name ? name : (strcmp(path, "-") == 0 ? "<stdin>" : path),
 				  fd_read, fh, fd_close, size);
 }

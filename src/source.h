@@ -21,18 +21,18 @@
 typedef int (*source_read_fn)(void *handle, char *buf, size_t size, size_t *got);
 
 struct source {
-	char *name;                   /* display name for diagnostics, owned */
-	source_read_fn read;          /* pulls raw bytes */
-	void *handle;                 /* for read; closed by close_fn */
+	char *name;		      /* display name for diagnostics, owned */
+	source_read_fn read;	      /* pulls raw bytes */
+	void *handle;		      /* for read; closed by close_fn */
 	void (*close_fn)(void *);     /* releases handle, may be NULL */
-	char *peek;                   /* look-ahead bytes not yet consumed, owned */
-	size_t npeek;                 /* valid bytes in peek */
-	size_t peek_off;              /* next unread byte in peek */
-	uint64_t size;                /* total bytes if known, else 0 */
-	uint64_t consumed;            /* bytes handed to readers so far */
+	char *peek;		      /* look-ahead bytes not yet consumed, owned */
+	size_t npeek;		      /* valid bytes in peek */
+	size_t peek_off;	      /* next unread byte in peek */
+	uint64_t size;		      /* total bytes if known, else 0 */
+	uint64_t consumed;	      /* bytes handed to readers so far */
 	crypto_hash_sha256_state sha; /* digest of every byte read */
-	bool eof;                     /* read returned 0 bytes */
-	int error;                    /* errno of the first read failure, 0 if none */
+	bool eof;		      /* read returned 0 bytes */
+	int error;		      /* errno of the first read failure, 0 if none */
 };
 
 /*

@@ -20,8 +20,8 @@
 /* Results of store calls. */
 enum store_status {
 	STORE_OK = 0,
-	STORE_ERROR = -1, /* I/O or database error: exit 74 */
-	STORE_BUSY = -2,  /* locked by another run past the timeout: exit 75 */
+	STORE_ERROR = -1,    /* I/O or database error: exit 74 */
+	STORE_BUSY = -2,     /* locked by another run past the timeout: exit 75 */
 	STORE_CANTOPEN = -3, /* the file cannot be created or opened: exit 74 */
 };
 
@@ -31,9 +31,9 @@ enum store_status {
  * integer minor units, emails as given. Strings are owned by the row.
  */
 struct row {
-	char *v[FIELD_MAX];     /* the values: NULL, or buf[i] */
-	char *buf[FIELD_MAX];   /* owned buffers, kept across row_clear for reuse */
-	size_t cap[FIELD_MAX];  /* bytes allocated in buf[i] */
+	char *v[FIELD_MAX];    /* the values: NULL, or buf[i] */
+	char *buf[FIELD_MAX];  /* owned buffers, kept across row_clear for reuse */
+	size_t cap[FIELD_MAX]; /* bytes allocated in buf[i] */
 };
 
 struct store;
@@ -94,8 +94,8 @@ int store_account_exists(struct store *s, const char *id);
  * store_account_usage: how many logins, contacts and invoices account ID has.
  * Returns STORE_OK or an error.
  */
-enum store_status store_account_usage(struct store *s, const char *id, long *logins,
-				      long *contacts, long *invoices);
+enum store_status store_account_usage(struct store *s, const char *id, long *logins, long *contacts,
+				      long *invoices);
 
 /* store_delete_children: delete every login and contact of account ID (journaled). */
 enum store_status store_delete_children(struct store *s, const char *id);

@@ -143,12 +143,12 @@ struct tag_pos {
 };
 
 struct tag_scan {
-	enum scan_state state;  /* where the scanner is */
-	long line, column;      /* position of the next byte */
-	char quote;             /* open attribute quote in a tag, or 0 */
-	int run;                /* '-' or ']' seen in a row (comment/CDATA ends), '?' seen */
-	long lt_line, lt_col;   /* where the last '<' was */
-	struct tag_pos *q;      /* ring of start tags not yet taken */
+	enum scan_state state; /* where the scanner is */
+	long line, column;     /* position of the next byte */
+	char quote;	       /* open attribute quote in a tag, or 0 */
+	int run;	       /* '-' or ']' seen in a row (comment/CDATA ends), '?' seen */
+	long lt_line, lt_col;  /* where the last '<' was */
+	struct tag_pos *q;     /* ring of start tags not yet taken */
 	size_t head, count, cap;
 };
 
@@ -255,33 +255,33 @@ static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 
 /* State of one XML read. */
 struct xml_state {
-	struct source *src;           /* input */
-	const struct entity *e;       /* what the records are */
+	struct source *src;	      /* input */
+	const struct entity *e;	      /* what the records are */
 	const struct reader_ops *ops; /* the caller */
 	struct diag_list *diags;      /* where problems go */
 	struct diag_list pending;     /* schema errors not yet tied to a record */
-	long file_errors;             /* schema problems outside any record */
-	bool in_record;               /* between a record's start and end tags */
-	long records;                 /* records seen */
-	bool fatal;                   /* a syntax error ended the document */
-	bool secret;                  /* wipe text buffers */
-	char *text;                   /* current field's text */
+	long file_errors;	      /* schema problems outside any record */
+	bool in_record;		      /* between a record's start and end tags */
+	long records;		      /* records seen */
+	bool fatal;		      /* a syntax error ended the document */
+	bool secret;		      /* wipe text buffers */
+	char *text;		      /* current field's text */
 	size_t text_len, text_cap;    /* bytes used / allocated */
-	char *values;                 /* the record's field texts, NUL-separated */
+	char *values;		      /* the record's field texts, NUL-separated */
 	size_t values_len, values_cap;
-	size_t off[FIELD_MAX];        /* offset of each given field in values */
-	size_t vlen[FIELD_MAX];       /* bytes of each given field */
-	bool given[FIELD_MAX];        /* field element seen */
-	long fline[FIELD_MAX];        /* line of each field element */
-	long fcol[FIELD_MAX];         /* column of each field element */
-	long rline, rcol;             /* where the record element starts */
-	long rmax;                    /* last line of a node seen in the record */
-	struct tag_scan scan;         /* where the start tags are, ahead of the parser */
+	size_t off[FIELD_MAX];	/* offset of each given field in values */
+	size_t vlen[FIELD_MAX]; /* bytes of each given field */
+	bool given[FIELD_MAX];	/* field element seen */
+	long fline[FIELD_MAX];	/* line of each field element */
+	long fcol[FIELD_MAX];	/* column of each field element */
+	long rline, rcol;	/* where the record element starts */
+	long rmax;		/* last line of a node seen in the record */
+	struct tag_scan scan;	/* where the start tags are, ahead of the parser */
 	struct {
-		char name[32];        /* element name (truncated) */
-		long line, column;    /* its start tag */
-	} elems[64];                  /* the record's child elements, for error columns */
-	size_t nelems;                /* entries used in elems */
+		char name[32];	   /* element name (truncated) */
+		long line, column; /* its start tag */
+	} elems[64];		   /* the record's child elements, for error columns */
+	size_t nelems;		   /* entries used in elems */
 };
 
 static void on_xml_error(void *ctx, xmlErrorPtr err)
@@ -392,7 +392,8 @@ static int keep_field(struct xml_state *st, int fi, long line, long col)
 
 /* Move pending schema errors up to line LAST out: those from line FIRST on
  * into RECORD_DIAGS, earlier ones to the file's diagnostics. */
-static void take_pending(struct xml_state *st, long first, long last, struct diag_list *record_diags)
+static void take_pending(struct xml_state *st, long first, long last,
+			 struct diag_list *record_diags)
 {
 	size_t keep = 0;
 
@@ -404,15 +405,16 @@ static void take_pending(struct xml_state *st, long first, long last, struct dia
 		}
 		if (d->line >= first && record_diags) {
 			long col = d->column;
-			const char *q = strncmp(d->message, "Element '", 9) == 0 ? d->message + 9 : NULL;
+			const char *q =
+				strncmp(d->message, "Element '", 9) == 0 ? d->message + 9 : NULL;
 			const char *qe = q ? strchr(q, '\'') : NULL;
 			for (size_t k = 0; qe && col == 0 && k < st->nelems; k++)
 				if (st->elems[k].line == d->line &&
 				    strlen(st->elems[k].name) == (size_t)(qe - q) &&
 				    memcmp(st->elems[k].name, q, (size_t)(qe - q)) == 0)
 					col = st->elems[k].column;
-			diag_add(record_diags, d->code, d->file, d->line, col, st->records, d->field,
-				 "%s", d->message);
+			diag_add(record_diags, d->code, d->file, d->line, col, st->records,
+				 d->field, "%s", d->message);
 		} else {
 			diag_add(st->diags, d->code, d->file, d->line, d->column, 0, d->field, "%s",
 				 d->message);
@@ -451,8 +453,8 @@ static int deliver(struct xml_state *st)
 		/* the C rules found nothing: the schema's own findings stand */
 		for (size_t i = 0; i < mine.count; i++) {
 			struct diag *d = &mine.items[i];
-			diag_add(st->diags, d->code, d->file, d->line, d->column, d->record, d->field,
-				 "%s", d->message);
+			diag_add(st->diags, d->code, d->file, d->line, d->column, d->record,
+				 d->field, "%s", d->message);
 		}
 		bad = (int)mine.count;
 	}
@@ -520,10 +522,11 @@ static int check_prolog(struct source *src, const struct entity *e, struct diag_
 			while (j < len && !strchr(" \t\r\n/>", d[j]))
 				j++;
 			n = j - i - 1;
-			if (j < len && (n != strlen(e->plural) || memcmp(d + i + 1, e->plural, n) != 0)) {
+			if (j < len &&
+			    (n != strlen(e->plural) || memcmp(d + i + 1, e->plural, n) != 0)) {
 				diag_add(diags, DIAG_SCHEMA, src->name, line, 0, 0, NULL,
-					 "root element is <%.*s>, expected <%s>", (int)(n > 40 ? 40 : n),
-					 d + i + 1, e->plural);
+					 "root element is <%.*s>, expected <%s>",
+					 (int)(n > 40 ? 40 : n), d + i + 1, e->plural);
 				return -1;
 			}
 			return 0;
@@ -571,8 +574,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		goto out;
 	}
 	st.scan.line = 1;
-	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL,
-			   XML_PARSE_NONET);
+	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL, XML_PARSE_NONET);
 	if (!r) {
 		result = READ_NO_MEMORY;
 		goto out;
@@ -593,8 +595,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 
 		if (st.in_record && line > st.rmax)
 			st.rmax = line;
-		if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
-		    type == XML_READER_TYPE_ENTITY) {
+		if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
+		    type == XML_READER_TYPE_ENTITY_REFERENCE || type == XML_READER_TYPE_ENTITY) {
 			diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
 				 "document type declarations and entities are not allowed");
 			result = READ_BROKEN;
@@ -633,7 +635,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 				}
 			} else if (depth == 2) {
 				if (st.nelems < sizeof(st.elems) / sizeof(st.elems[0])) {
-					snprintf(st.elems[st.nelems].name, sizeof(st.elems[0].name), "%s", name);
+					snprintf(st.elems[st.nelems].name, sizeof(st.elems[0].name),
+						 "%s", name);
 					st.elems[st.nelems].line = line;
 					st.elems[st.nelems].column = col;
 					st.nelems++;
@@ -647,7 +650,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 				st.text_len = 0;
 				fline = line;
 				fcol = col;
-				if (empty && field >= 0 && keep_field(&st, field, fline, fcol) != 0) {
+				if (empty && field >= 0 &&
+				    keep_field(&st, field, fline, fcol) != 0) {
 					result = READ_NO_MEMORY;
 					goto out;
 				}
@@ -705,7 +709,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		}
 		result = READ_BROKEN;
 	} else if (!seen_root) {
-		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL, "document has no root element");
+		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL,
+			 "document has no root element");
 		result = READ_BROKEN;
 	} else if (st.file_errors > 0) {
 		result = READ_BROKEN; /* the document's structure is wrong outside records */

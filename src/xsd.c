@@ -133,27 +133,31 @@ static void put_simple_type(FILE *out, const struct field *f)
 int xsd_write(const struct entity *e, FILE *out)
 {
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
-	fprintf(out, "<!-- acctbatch schema for %s. Generated from src/entity.c by "
-		     "'acctbatch schema %s'; do not edit. -->\n",
+	fprintf(out,
+		"<!-- acctbatch schema for %s. Generated from src/entity.c by "
+		"'acctbatch schema %s'; do not edit. -->\n",
 		e->plural, e->plural);
 	fputs("<xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" "
 	      "elementFormDefault=\"qualified\">\n",
 	      out);
 	fprintf(out, "  <xs:element name=\"%s\">\n    <xs:complexType>\n      <xs:sequence>\n",
 		e->plural);
-	fprintf(out, "        <xs:element name=\"%s\" type=\"%s\" minOccurs=\"0\" "
-		     "maxOccurs=\"unbounded\"/>\n",
+	fprintf(out,
+		"        <xs:element name=\"%s\" type=\"%s\" minOccurs=\"0\" "
+		"maxOccurs=\"unbounded\"/>\n",
 		e->singular, e->singular);
 	fputs("      </xs:sequence>\n    </xs:complexType>\n  </xs:element>\n", out);
 	fprintf(out, "  <xs:complexType name=\"%s\">\n    <xs:sequence>\n", e->singular);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
 		if (f->type == FT_TOKENS)
-			fprintf(out, "      <xs:element name=\"subscription\" type=\"%s\" "
-				     "minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
+			fprintf(out,
+				"      <xs:element name=\"subscription\" type=\"%s\" "
+				"minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
 				f->name);
 		else
-			fprintf(out, "      <xs:element name=\"%s\" type=\"%s\" minOccurs=\"0\"/>\n",
+			fprintf(out,
+				"      <xs:element name=\"%s\" type=\"%s\" minOccurs=\"0\"/>\n",
 				f->name, f->name);
 	}
 	fputs("    </xs:sequence>\n  </xs:complexType>\n", out);

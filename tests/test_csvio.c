@@ -76,8 +76,8 @@ enum {
 };
 
 /* The free-text fields of accounts, used as header names for foreign files. */
-static const char *const text_fields[] = {"name", "full_name", "street", "city", "region",
-					  "postal_code"};
+static const char *const text_fields[] = {"name", "full_name", "street",
+					  "city", "region",    "postal_code"};
 
 /* ---------------------------------------------------------------- buffers */
 
@@ -143,10 +143,10 @@ static char *escape(const char *s, size_t len)
 /* An in-memory input handed out at most STEP bytes per read (0 = all at once). */
 struct mem_input {
 	const char *data; /* not owned */
-	size_t len;       /* bytes in data */
-	size_t pos;       /* next byte to hand out */
-	size_t step;      /* most bytes per read, 0 = no limit */
-	size_t fail_at;   /* fail with EIO once pos reaches this, 0 = never */
+	size_t len;	  /* bytes in data */
+	size_t pos;	  /* next byte to hand out */
+	size_t step;	  /* most bytes per read, 0 = no limit */
+	size_t fail_at;	  /* fail with EIO once pos reaches this, 0 = never */
 };
 
 static int mem_read(void *handle, char *buf, size_t size, size_t *got)
@@ -177,24 +177,24 @@ static void mem_close(void *handle)
 
 /* One record as on_record saw it, with copies of its values. */
 struct got_record {
-	long line;                  /* rec->line */
-	long number;                /* rec->number */
-	int bad;                    /* problems the reader counted */
-	char *value[FIELD_MAX];     /* copies (NUL-terminated), NULL when not given */
-	size_t len[FIELD_MAX];      /* byte lengths of value[] */
+	long line;		/* rec->line */
+	long number;		/* rec->number */
+	int bad;		/* problems the reader counted */
+	char *value[FIELD_MAX]; /* copies (NUL-terminated), NULL when not given */
+	size_t len[FIELD_MAX];	/* byte lengths of value[] */
 };
 
 /* Everything one csv_read_records() call produced. */
 struct run {
-	const struct entity *e;     /* what was read */
-	struct got_record *recs;    /* records in order, owned */
-	size_t count;               /* records */
-	size_t cap;                 /* allocated slots in recs */
-	int headers;                /* on_header calls */
-	bool present[FIELD_MAX];    /* fields the header named (on_header) */
-	size_t stop_after;          /* on_record returns -1 at this record, 0 = never */
-	struct diag_list diags;     /* what the reader reported */
-	enum read_status status;    /* csv_read_records() result */
+	const struct entity *e;	 /* what was read */
+	struct got_record *recs; /* records in order, owned */
+	size_t count;		 /* records */
+	size_t cap;		 /* allocated slots in recs */
+	int headers;		 /* on_header calls */
+	bool present[FIELD_MAX]; /* fields the header named (on_header) */
+	size_t stop_after;	 /* on_record returns -1 at this record, 0 = never */
+	struct diag_list diags;	 /* what the reader reported */
+	enum read_status status; /* csv_read_records() result */
 };
 
 static int on_header(void *ctx, const struct record *present)
@@ -249,8 +249,8 @@ static void run_release(struct run *r)
 }
 
 /* Read DATA (LEN bytes) as entity ID through a memory source; R is reset first. */
-static void run_csv_step(struct run *r, enum entity_id id, const char *data, size_t len, size_t step,
-			 size_t fail_at)
+static void run_csv_step(struct run *r, enum entity_id id, const char *data, size_t len,
+			 size_t step, size_t fail_at)
 {
 	struct reader_ops ops = {on_header, on_record, r};
 	struct mem_input *in = calloc(1, sizeof(*in));
@@ -432,10 +432,14 @@ static void test_bom_is_not_stripped_from_data_cells(void **state)
 	struct run r;
 
 	(void)state;
-	run_csv(&r, ENTITY_ACCOUNTS, "name,city\n\xEF\xBB\xBF" "Acme,Paris\n");
+	run_csv(&r, ENTITY_ACCOUNTS,
+		"name,city\n\xEF\xBB\xBF"
+		"Acme,Paris\n");
 	assert_int_equal(r.status, READ_OK);
 	assert_int_equal(r.count, 1);
-	assert_value(&r, 0, "name", "\xEF\xBB\xBF" "Acme");
+	assert_value(&r, 0, "name",
+		     "\xEF\xBB\xBF"
+		     "Acme");
 	run_release(&r);
 }
 
@@ -468,7 +472,8 @@ static void test_crlf_and_lf_files_give_identical_records(void **state)
 			if (a.recs[i].value[f] == NULL)
 				continue;
 			assert_int_equal(a.recs[i].len[f], b.recs[i].len[f]);
-			assert_memory_equal(a.recs[i].value[f], b.recs[i].value[f], a.recs[i].len[f]);
+			assert_memory_equal(a.recs[i].value[f], b.recs[i].value[f],
+					    a.recs[i].len[f]);
 		}
 	}
 	assert_value(&a, 0, "full_name", "Smith, John");
@@ -496,15 +501,15 @@ static void test_quoted_field_with_crlf_keeps_crlf(void **state)
 static void test_each_record_line_is_the_line_where_it_starts(void **state)
 {
 	static const char text[] = "name,full_name\n" /* 1 */
-				   "a,b\n"           /* 2: record 1 */
-				   "\"multi\n"       /* 3: record 2 */
-				   "line\n"          /* 4 */
-				   "field\",x\n"     /* 5 */
-				   "\n"              /* 6: blank, skipped */
-				   "c,d\n"           /* 7: record 3 */
-				   "\"e\",\"f\r\n"   /* 8: record 4 */
-				   "g\"\n"           /* 9 */
-				   "h,i";            /* 10: record 5, no final line break */
+				   "a,b\n"	      /* 2: record 1 */
+				   "\"multi\n"	      /* 3: record 2 */
+				   "line\n"	      /* 4 */
+				   "field\",x\n"      /* 5 */
+				   "\n"		      /* 6: blank, skipped */
+				   "c,d\n"	      /* 7: record 3 */
+				   "\"e\",\"f\r\n"    /* 8: record 4 */
+				   "g\"\n"	      /* 9 */
+				   "h,i";	      /* 10: record 5, no final line break */
 	static const long lines[] = {2, 3, 7, 8, 10};
 	struct run r;
 
@@ -542,7 +547,8 @@ static void test_lines_crossing_read_chunks_keep_values_and_line_numbers(void **
 			snprintf(cell, sizeof(cell), "\"q%d\nsecond line\",x\n", i);
 			line += 2;
 		} else {
-			static const char ys[] = "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
+			static const char ys[] =
+				"yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy";
 			snprintf(cell, sizeof(cell), "v%d,%.*s\n", i, i % 61, ys);
 			line++;
 		}
@@ -556,14 +562,15 @@ static void test_lines_crossing_read_chunks_keep_values_and_line_numbers(void **
 		for (int i = 0; i < BIG_RECORDS; i++) {
 			char want[64];
 			if (r.recs[i].line != lines[i])
-				fail_msg("step %zu: record %d starts on line %ld, expected %ld", steps[s],
-					 i + 1, r.recs[i].line, lines[i]);
+				fail_msg("step %zu: record %d starts on line %ld, expected %ld",
+					 steps[s], i + 1, r.recs[i].line, lines[i]);
 			if (i % 97 == 0)
 				snprintf(want, sizeof(want), "q%d\nsecond line", i);
 			else
 				snprintf(want, sizeof(want), "v%d", i);
 			assert_value(&r, (size_t)i, "name", want);
-			assert_int_equal(r.recs[i].len[field(&r, "full_name")], i % 97 == 0 ? 1 : i % 61);
+			assert_int_equal(r.recs[i].len[field(&r, "full_name")],
+					 i % 97 == 0 ? 1 : i % 61);
 		}
 		run_release(&r);
 	}
@@ -663,11 +670,11 @@ static void test_nul_byte_inside_a_quoted_field_gives_csv_syntax_at_its_line(voi
 static void test_unterminated_quote_is_reported_at_the_line_where_the_field_began(void **state)
 {
 	static const char text[] = "name,full_name\n" /* 1 */
-				   "a,b\n"           /* 2 */
-				   "c,\"open\n"      /* 3: the field that never closes */
-				   "still open\n"    /* 4 */
-				   "x,y\n"           /* 5 */
-				   "end\n";          /* 6 */
+				   "a,b\n"	      /* 2 */
+				   "c,\"open\n"	      /* 3: the field that never closes */
+				   "still open\n"     /* 4 */
+				   "x,y\n"	      /* 5 */
+				   "end\n";	      /* 6 */
 	struct run r;
 
 	(void)state;
@@ -683,13 +690,14 @@ static void test_unterminated_quote_is_reported_at_the_line_where_the_field_bega
 	}
 }
 
-static void test_unterminated_quote_opened_after_a_closed_multiline_field_is_reported_at_its_own_line(
+static void
+test_unterminated_quote_opened_after_a_closed_multiline_field_is_reported_at_its_own_line(
 	void **state)
 {
 	static const char text[] = "name,full_name\n" /* 1 */
-				   "a,\"two\n"       /* 2: record 1, closed on line 3 */
+				   "a,\"two\n"	      /* 2: record 1, closed on line 3 */
 				   "lines\",\"open\n" /* 3: a new field opens here */
-				   "more\n";         /* 4 */
+				   "more\n";	      /* 4 */
 	struct run r;
 
 	(void)state;
@@ -724,19 +732,19 @@ static void test_unterminated_quote_on_the_last_line_without_line_break_is_csv_s
 	run_release(&r);
 }
 
-static void test_records_with_too_many_or_too_few_fields_are_csv_syntax_and_reading_goes_on(
-	void **state)
+static void
+test_records_with_too_many_or_too_few_fields_are_csv_syntax_and_reading_goes_on(void **state)
 {
 	struct run r;
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS,
 		"name,full_name\n"
-		"a,b\n"     /* 2: record 1 */
-		"a,b,c\n"   /* 3: record 2, too many */
-		"d\n"       /* 4: record 3, too few */
-		"e,f\n"     /* 5: record 4 */
-		"g,h,\n");  /* 6: record 5, a trailing comma is one more (empty) field */
+		"a,b\n"	   /* 2: record 1 */
+		"a,b,c\n"  /* 3: record 2, too many */
+		"d\n"	   /* 4: record 3, too few */
+		"e,f\n"	   /* 5: record 4 */
+		"g,h,\n"); /* 6: record 5, a trailing comma is one more (empty) field */
 	assert_int_equal(r.status, READ_OK);
 	assert_int_equal(r.count, 5);
 	assert_int_equal(r.recs[0].bad, 0);
@@ -883,8 +891,8 @@ static void assert_written(const char *s, bool guard, const char *expect)
 	if (len != strlen(expect) || memcmp(out, expect, len) != 0) {
 		char *a = escape(s, strlen(s)), *b = escape(expect, strlen(expect)),
 		     *c = escape(out, len);
-		print_message("csv_write_cell('%s', guard=%d): expected '%s', got '%s'\n", a, guard, b,
-			      c);
+		print_message("csv_write_cell('%s', guard=%d): expected '%s', got '%s'\n", a, guard,
+			      b, c);
 		free(a);
 		free(b);
 		free(c);
@@ -896,10 +904,11 @@ static void assert_written(const char *s, bool guard, const char *expect)
 
 static void test_formula_cells_need_a_guard_and_plain_numbers_do_not(void **state)
 {
-	static const char *const guarded[] = {"=1+1", "+A1", "-A1", "@SUM(A1:A2)", "\tx", "\rx",
-					      "-", "=", "+-1", "-1-1", "'=x", "''", "'+1", "'\t"};
-	static const char *const plain[] = {"-12.50", "+3", "12", "-0.5", "-.5", "1-1", "", "a=1",
-					    "'", "'x", "'1", "x'=", " =1"};
+	static const char *const guarded[] = {"=1+1", "+A1", "-A1", "@SUM(A1:A2)", "\tx",
+					      "\rx",  "-",   "=",   "+-1",	   "-1-1",
+					      "'=x",  "''",  "'+1", "'\t"};
+	static const char *const plain[] = {"-12.50", "+3", "12", "-0.5", "-.5", "1-1", "",
+					    "a=1",    "'",  "'x", "'1",	  "x'=", " =1"};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(guarded); i++)
@@ -982,12 +991,42 @@ static char *write_table(const char *const *names, size_t ncols, const char *con
 
 /* Values no writer should mangle: quotes, commas, line breaks, spaces, tabs, guards. */
 static const char *const nasty[] = {
-	"He said \"hi\"", "a,b",      "x\r\ny",      "cr\ronly",  "lf\nonly",      "  leading",
-	"trailing  ",     " ",        "'quote",      "'=already", "=1+1",          "-12.50",
-	"@SUM(A1)",       "\tlead",   "trail\t",     "''",        "'",             "+",
-	"",               "\"",       "'-1",         "-",         "=",             "'\r",
-	"a\"b,c\r\n\"d",  "\t",       "'\t",         "\r",        "\n",            "\"\"",
-	" \"q\" ",        "end\r",    "'''",         "x",         "\xC3\xA9t\xC3\xA9", ",",
+	"He said \"hi\"",
+	"a,b",
+	"x\r\ny",
+	"cr\ronly",
+	"lf\nonly",
+	"  leading",
+	"trailing  ",
+	" ",
+	"'quote",
+	"'=already",
+	"=1+1",
+	"-12.50",
+	"@SUM(A1)",
+	"\tlead",
+	"trail\t",
+	"''",
+	"'",
+	"+",
+	"",
+	"\"",
+	"'-1",
+	"-",
+	"=",
+	"'\r",
+	"a\"b,c\r\n\"d",
+	"\t",
+	"'\t",
+	"\r",
+	"\n",
+	"\"\"",
+	" \"q\" ",
+	"end\r",
+	"'''",
+	"x",
+	"\xC3\xA9t\xC3\xA9",
+	",",
 };
 
 static void test_written_cells_read_back_unchanged(void **state)
@@ -1087,7 +1126,8 @@ static void test_detect_entity_knows_each_entity_from_a_partial_header(void **st
 		 ENTITY_LOGINS},
 		{"account_id,first_name,last_name,email,country\r\n", ENTITY_CONTACTS},
 		{"invoice_number,account_id,kind,issued_on,due_on,currency,total", ENTITY_INVOICES},
-		{"first_name,account_id,email,error_line,error_code,error_message\n", ENTITY_CONTACTS},
+		{"first_name,account_id,email,error_line,error_code,error_message\n",
+		 ENTITY_CONTACTS},
 	};
 
 	(void)state;
@@ -1100,8 +1140,10 @@ static void test_detect_entity_knows_each_entity_from_a_partial_header(void **st
 
 static void test_detect_entity_skips_a_bom_and_quotes(void **state)
 {
-	static const char bom[] = "\xEF\xBB\xBF" "account_id,name,email,country\r\nA1,x,y,z\r\n";
-	static const char quoted[] = "\"invoice_number\",\"account_id\",\"total\"\r\n\"1\",\"2\",\"3\"\r\n";
+	static const char bom[] = "\xEF\xBB\xBF"
+				  "account_id,name,email,country\r\nA1,x,y,z\r\n";
+	static const char quoted[] =
+		"\"invoice_number\",\"account_id\",\"total\"\r\n\"1\",\"2\",\"3\"\r\n";
 	static const char both[] = "\xEF\xBB\xBF\"account_id\",\"first_name\",\"email\"\n";
 
 	(void)state;
@@ -1120,7 +1162,8 @@ static void test_detect_entity_accepts_spaces_around_names_as_the_reader_does(vo
 	assert_ptr_equal(csv_detect_entity(spaced, strlen(spaced)), entity_get(ENTITY_ACCOUNTS));
 	assert_ptr_equal(csv_detect_entity(quoted, strlen(quoted)), entity_get(ENTITY_INVOICES));
 	/* and the reader takes the same header */
-	run_csv(&r, ENTITY_ACCOUNTS, "account_id, name, email ,\tcountry\r\nA1,Acme,a@b.example,FR\r\n");
+	run_csv(&r, ENTITY_ACCOUNTS,
+		"account_id, name, email ,\tcountry\r\nA1,Acme,a@b.example,FR\r\n");
 	assert_int_equal(r.status, READ_OK);
 	assert_int_equal(r.diags.count, 0);
 	assert_value(&r, 0, "country", "FR");
@@ -1130,9 +1173,9 @@ static void test_detect_entity_accepts_spaces_around_names_as_the_reader_does(vo
 static void test_detect_entity_returns_null_for_an_ambiguous_or_foreign_header(void **state)
 {
 	static const char *const headers[] = {
-		"account_id,email\n",           /* accounts, logins and contacts alike */
-		"a,b,c\n",                      /* nothing */
-		"name,email,country\n",         /* accounts' fields without its key */
+		"account_id,email\n",		/* accounts, logins and contacts alike */
+		"a,b,c\n",			/* nothing */
+		"name,email,country\n",		/* accounts' fields without its key */
 		"account_id,name,first_name\n", /* no entity has all of them */
 		"",
 	};
@@ -1148,9 +1191,9 @@ static void test_detect_entity_returns_null_for_an_ambiguous_or_foreign_header(v
 /* Counts of one corpus run, for the summary line and the verdict. */
 struct tally {
 	const char *corpus; /* "csv-spectrum" or "commons-csv" */
-	size_t cases;       /* files or control files run */
-	size_t records;     /* expected records compared */
-	size_t values;      /* values compared */
+	size_t cases;	    /* files or control files run */
+	size_t records;	    /* expected records compared */
+	size_t values;	    /* values compared */
 	size_t adjusted;    /* expectations changed by a listed deviation */
 	size_t failures;    /* everything that makes the test fail */
 };
@@ -1171,8 +1214,8 @@ static void compare_value(struct tally *t, const char *case_name, size_t i, size
 		return;
 	{
 		char *a = escape(expect, elen), *b = got ? escape(got, glen) : NULL;
-		print_message("%s %s: record %zu column %zu: expected '%s', got %s%s%s\n", t->corpus,
-			      case_name, i + 1, c + 1, a ? a : "?", b ? "'" : "",
+		print_message("%s %s: record %zu column %zu: expected '%s', got %s%s%s\n",
+			      t->corpus, case_name, i + 1, c + 1, a ? a : "?", b ? "'" : "",
 			      b ? b : "nothing", b ? "'" : "");
 		free(a);
 		free(b);
@@ -1263,8 +1306,9 @@ static void run_spectrum_case(struct tally *t, const char *name)
 				json_t *v = json_object_get(obj, names[c]);
 				int fi = field(&r, text_fields[c]);
 				if (!json_is_string(v)) {
-					print_message("csv-spectrum %s: no string '%s' in record %zu\n",
-						      name, names[c], i + 1);
+					print_message(
+						"csv-spectrum %s: no string '%s' in record %zu\n",
+						name, names[c], i + 1);
 					t->failures++;
 					continue;
 				}
@@ -1326,9 +1370,17 @@ static void run_spectrum_location_coordinates(struct tally *t)
 static void test_csv_spectrum_corpus_reads_as_expected(void **state)
 {
 	static const char *const cases[] = {
-		"comma_in_quotes", "empty",     "empty_crlf",   "escaped_quotes",
-		"json",            "newlines",  "newlines_crlf", "quotes_and_newlines",
-		"simple",          "simple_crlf", "utf8",
+		"comma_in_quotes",
+		"empty",
+		"empty_crlf",
+		"escaped_quotes",
+		"json",
+		"newlines",
+		"newlines_crlf",
+		"quotes_and_newlines",
+		"simple",
+		"simple_crlf",
+		"utf8",
 	};
 	struct tally t = {.corpus = "csv-spectrum"};
 
@@ -1355,8 +1407,7 @@ static const struct space_deviation {
 	const char *acctbatch; /* what acctbatch reads instead */
 	const char *reason;    /* as in docs/csv.md */
 } space_deviations[] = {
-	{"4:[ e , f ,  g, h ]", "4:[e, f, g, h]",
-	 "spaces around an unquoted field are trimmed"},
+	{"4:[ e , f ,  g, h ]", "4:[e, f, g, h]", "spaces around an unquoted field are trimmed"},
 	{"4:[ i ,  \" j \" ,  \" k \",  l ]", "4:[ i ,  j ,  k ,  l ]",
 	 "spaces before an opening quote and after a closing quote are skipped, so the quotes "
 	 "delimit the field"},
@@ -1364,9 +1415,9 @@ static const struct space_deviation {
 
 /* One expected record of a control file. */
 struct expected {
-	size_t width;                /* N of "N:[...]" */
-	char *value[MAX_VALUES];     /* the values, owned */
-	size_t len[MAX_VALUES];      /* byte lengths */
+	size_t width;		 /* N of "N:[...]" */
+	char *value[MAX_VALUES]; /* the values, owned */
+	size_t len[MAX_VALUES];	 /* byte lengths */
 };
 
 /* Parse "N:[v1, v2, ...]" (TEXT, LEN bytes, no comment part) into E; false if malformed. */
@@ -1378,8 +1429,7 @@ static bool parse_expected(const char *text, size_t len, struct expected *e)
 	memset(e, 0, sizeof(*e));
 	while (p < end && *p >= '0' && *p <= '9')
 		n = n * 10 + (size_t)(*p++ - '0');
-	if (p + 2 > end || p[0] != ':' || p[1] != '[' || end[-1] != ']' || n == 0 ||
-	    n > MAX_VALUES)
+	if (p + 2 > end || p[0] != ':' || p[1] != '[' || end[-1] != ']' || n == 0 || n > MAX_VALUES)
 		return false;
 	inner = p + 2;
 	end--;
@@ -1431,7 +1481,7 @@ struct settings {
 	char input[128];     /* the CSV file */
 	bool ignore_empty;   /* IgnoreEmpty=true */
 	bool ignore_spaces;  /* IgnoreSpaces=true */
-	bool comments;       /* CommentStart=# */
+	bool comments;	     /* CommentStart=# */
 	bool check_comments; /* CheckComments */
 };
 
@@ -1456,7 +1506,8 @@ static void parse_settings(const char *line, size_t n, struct settings *s)
 			s->comments = true;
 		else if (strcmp(tok, "CheckComments") == 0)
 			s->check_comments = true;
-		else if (strcmp(tok, "IgnoreEmpty=false") != 0 && strcmp(tok, "IgnoreSpaces=false") != 0)
+		else if (strcmp(tok, "IgnoreEmpty=false") != 0 &&
+			 strcmp(tok, "IgnoreSpaces=false") != 0)
 			fail_msg("unknown control setting '%s'", tok);
 	}
 }
@@ -1550,7 +1601,8 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 	}
 
 	for (size_t pass = 0; pass < 2 * nwidths; pass++) {
-		size_t width = widths[pass / 2], step = pass % 2; /* all at once, then byte by byte */
+		size_t width = widths[pass / 2],
+		       step = pass % 2; /* all at once, then byte by byte */
 		struct buf b = {0};
 		struct run r;
 		size_t k = 0, comment_lines = 0;
@@ -1565,8 +1617,8 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 		buf_add(&b, input, ilen);
 		run_csv_step(&r, ENTITY_ACCOUNTS, b.p, b.len, step, 0);
 		if (r.status != READ_OK) {
-			print_message("commons-csv %s (width %zu): read status %d\n", control, width,
-				      (int)r.status);
+			print_message("commons-csv %s (width %zu): read status %d\n", control,
+				      width, (int)r.status);
 			print_diags(&r);
 			t->failures++;
 		}
@@ -1574,7 +1626,8 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 			const struct got_record *g = &r.recs[i];
 			size_t n;
 			const char *text = line_text(b.p, b.len, g->line, &n);
-			bool flagged = count_diags(&r, DIAG_CSV_SYNTAX, g->line, g->number, NULL) > 0;
+			bool flagged =
+				count_diags(&r, DIAG_CSV_SYNTAX, g->line, g->number, NULL) > 0;
 
 			if (set.comments && n > 0 && text[0] == '#') {
 				/* deviation 3: a comment line is data */
@@ -1591,8 +1644,10 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 				continue;
 			}
 			if (k >= nexp) {
-				print_message("commons-csv %s (width %zu): unexpected record on line "
-					      "%ld\n", control, width, g->line);
+				print_message(
+					"commons-csv %s (width %zu): unexpected record on line "
+					"%ld\n",
+					control, width, g->line);
 				t->failures++;
 				continue;
 			}
@@ -1600,7 +1655,8 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 				t->records += step == 0;
 				if (flagged) {
 					print_message("commons-csv %s: record on line %ld flagged "
-						      "csv_syntax\n", control, g->line);
+						      "csv_syntax\n",
+						      control, g->line);
 					t->failures++;
 				}
 				for (size_t c = 0; c < width; c++) {
@@ -1617,8 +1673,8 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 			k++;
 		}
 		if (k != nexp) {
-			print_message("commons-csv %s (width %zu): %zu records, expected %zu\n", control,
-				      width, k, nexp);
+			print_message("commons-csv %s (width %zu): %zu records, expected %zu\n",
+				      control, width, k, nexp);
 			t->failures++;
 		}
 		if (set.comments && comment_lines == 0) {
@@ -1641,9 +1697,12 @@ static void run_commons_case(struct tally *t, const char *control, bool *space_u
 static void test_commons_csv_corpus_reads_as_expected_apart_from_listed_deviations(void **state)
 {
 	static const char *const controls[] = {
-		"test_rfc4180.txt",          "test_rfc4180_trim.txt",
-		"test_default.txt",          "test_default_comment.txt",
-		"testCSV85_default.txt",     "testCSV85_ignoreEmpty.txt",
+		"test_rfc4180.txt",
+		"test_rfc4180_trim.txt",
+		"test_default.txt",
+		"test_default_comment.txt",
+		"testCSV85_default.txt",
+		"testCSV85_ignoreEmpty.txt",
 		"testCSV246_checkWithNoComment.txt",
 	};
 	struct tally t = {.corpus = "commons-csv"};
@@ -1686,7 +1745,8 @@ static void test_commons_csv_bom_file_reads_with_its_bom_stripped(void **state)
 	assert_non_null(nl);
 	assert_int_equal((size_t)(nl - data) - 3, strlen(header));
 	assert_memory_equal(data + 3, header, strlen(header));
-	buf_puts(&b, "\xEF\xBB\xBF" "name, full_name, street, city, region, postal_code");
+	buf_puts(&b, "\xEF\xBB\xBF"
+		     "name, full_name, street, city, region, postal_code");
 	buf_add(&b, nl, len - (size_t)(nl - data));
 	run_csv_step(&r, ENTITY_ACCOUNTS, b.p, b.len, 0, 0);
 	assert_int_equal(r.status, READ_OK);
@@ -1735,10 +1795,12 @@ int main(void)
 		cmocka_unit_test(test_invalid_utf8_in_the_header_gives_bad_utf8),
 		cmocka_unit_test(test_nul_byte_gives_csv_syntax_at_its_line),
 		cmocka_unit_test(test_nul_byte_inside_a_quoted_field_gives_csv_syntax_at_its_line),
-		cmocka_unit_test(test_unterminated_quote_is_reported_at_the_line_where_the_field_began),
+		cmocka_unit_test(
+			test_unterminated_quote_is_reported_at_the_line_where_the_field_began),
 		cmocka_unit_test(
 			test_unterminated_quote_opened_after_a_closed_multiline_field_is_reported_at_its_own_line),
-		cmocka_unit_test(test_unterminated_quote_on_the_last_line_without_line_break_is_csv_syntax),
+		cmocka_unit_test(
+			test_unterminated_quote_on_the_last_line_without_line_break_is_csv_syntax),
 		cmocka_unit_test(
 			test_records_with_too_many_or_too_few_fields_are_csv_syntax_and_reading_goes_on),
 		cmocka_unit_test(test_unknown_column_is_refused),
@@ -1758,9 +1820,11 @@ int main(void)
 		cmocka_unit_test(test_detect_entity_knows_each_entity_from_a_partial_header),
 		cmocka_unit_test(test_detect_entity_skips_a_bom_and_quotes),
 		cmocka_unit_test(test_detect_entity_accepts_spaces_around_names_as_the_reader_does),
-		cmocka_unit_test(test_detect_entity_returns_null_for_an_ambiguous_or_foreign_header),
+		cmocka_unit_test(
+			test_detect_entity_returns_null_for_an_ambiguous_or_foreign_header),
 		cmocka_unit_test(test_csv_spectrum_corpus_reads_as_expected),
-		cmocka_unit_test(test_commons_csv_corpus_reads_as_expected_apart_from_listed_deviations),
+		cmocka_unit_test(
+			test_commons_csv_corpus_reads_as_expected_apart_from_listed_deviations),
 		cmocka_unit_test(test_commons_csv_bom_file_reads_with_its_bom_stripped),
 	};
 

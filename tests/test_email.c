@@ -42,10 +42,10 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 enum {
-	ISEMAIL_CASES = 164,      /* tests.xml version 3.05, per the corpus README */
-	HAPI_CASES = 210,         /* tests.json entries, per the corpus README */
+	ISEMAIL_CASES = 164,	  /* tests.xml version 3.05, per the corpus README */
+	HAPI_CASES = 210,	  /* tests.json entries, per the corpus README */
 	HAPI_LONE_SURROGATES = 5, /* per the corpus README */
-	VALID_BELOW = 16,         /* ISEMAIL_THRESHOLD */
+	VALID_BELOW = 16,	  /* ISEMAIL_THRESHOLD */
 	PATH_SIZE = 4096,
 };
 
@@ -67,11 +67,11 @@ static const struct deviation deviations[] = {
 
 /* The verdicts of one corpus run. */
 struct tally {
-	const char *corpus;                   /* name as in struct deviation */
-	size_t cases;                         /* addresses checked */
-	size_t agreed;                        /* same verdict as the corpus */
-	size_t deviated;                      /* different, and listed in deviations[] */
-	size_t failures;                      /* everything that makes the test fail */
+	const char *corpus;			  /* name as in struct deviation */
+	size_t cases;				  /* addresses checked */
+	size_t agreed;				  /* same verdict as the corpus */
+	size_t deviated;			  /* different, and listed in deviations[] */
+	size_t failures;			  /* everything that makes the test fail */
 	bool listed_seen[ARRAY_SIZE(deviations)]; /* deviations[i] met in this corpus */
 };
 
@@ -101,8 +101,9 @@ static char *escape(const char *s, size_t len)
 static int find_deviation(const char *corpus, const char *s, size_t len)
 {
 	for (size_t i = 0; deviations[i].corpus != NULL; i++)
-		if (strcmp(deviations[i].corpus, corpus) == 0 && strlen(deviations[i].address) == len
-		    && memcmp(deviations[i].address, s, len) == 0)
+		if (strcmp(deviations[i].corpus, corpus) == 0 &&
+		    strlen(deviations[i].address) == len &&
+		    memcmp(deviations[i].address, s, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -122,7 +123,8 @@ static void check_case(struct tally *t, const char *where, const char *s, size_t
 		t->agreed++;
 		if (dev >= 0) {
 			print_message("%s %s: '%s' is listed as a deviation but now agrees (%s)\n",
-				      t->corpus, where, shown ? shown : "?", expected ? "valid" : "invalid");
+				      t->corpus, where, shown ? shown : "?",
+				      expected ? "valid" : "invalid");
 			t->failures++;
 		}
 	} else if (dev >= 0) {
@@ -251,8 +253,8 @@ static size_t unpicture(const unsigned char *in, size_t n, char *out)
 	size_t o = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (i + 2 < n && in[i] == 0xE2 && in[i + 1] == 0x90 && in[i + 2] >= 0x80
-		    && in[i + 2] <= 0x9F) {
+		if (i + 2 < n && in[i] == 0xE2 && in[i + 1] == 0x90 && in[i + 2] >= 0x80 &&
+		    in[i + 2] <= 0x9F) {
 			out[o++] = (char)(in[i + 2] - 0x80);
 			i += 2;
 		} else {
@@ -449,7 +451,8 @@ static void test_hapi_isemail_corpus_agrees_with_email_check(void **state)
 	hidden = hide_lone_surrogates(text, text_len);
 	if (hidden != HAPI_LONE_SURROGATES) {
 		problem = hidden < 0 ? "tests.json already holds U+E000..U+E7FF"
-				     : "tests.json does not hold the 5 lone surrogates its README announces";
+				     : "tests.json does not hold the 5 lone surrogates its README "
+				       "announces";
 		goto out;
 	}
 	root = json_loadb(text, text_len, JSON_ALLOW_NUL, &jerr);
@@ -577,24 +580,26 @@ static void test_bad_dot_strings_are_refused(void **state)
 static void test_utf8_local_part_and_domain_are_accepted(void **state)
 {
 	(void)state;
-	assert_accepted("j\xC3\xB6rg@b\xC3\xBC" "cher.example");
-	assert_accepted("\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B\xE5\xAD\x90.\xE5\x85\xAC\xE5\x8F\xB8");
+	assert_accepted("j\xC3\xB6rg@b\xC3\xBC"
+			"cher.example");
+	assert_accepted(
+		"\xE7\x94\xA8\xE6\x88\xB7@\xE4\xBE\x8B\xE5\xAD\x90.\xE5\x85\xAC\xE5\x8F\xB8");
 	assert_accepted("\xF0\x9F\x98\x86@example.com");
 }
 
 static void test_invalid_utf8_is_refused(void **state)
 {
 	(void)state;
-	assert_refused("\xC0\xAF@example.com");         /* overlong '/' */
-	assert_refused("\xE0\x80\xAF@example.com");     /* overlong, 3 bytes */
+	assert_refused("\xC0\xAF@example.com");		/* overlong '/' */
+	assert_refused("\xE0\x80\xAF@example.com");	/* overlong, 3 bytes */
 	assert_refused("\xF0\x80\x80\xAF@example.com"); /* overlong, 4 bytes */
-	assert_refused("\xED\xA0\x80@example.com");     /* surrogate U+D800 */
-	assert_refused("a@\xED\xBF\xBF.example");       /* surrogate U+DFFF */
+	assert_refused("\xED\xA0\x80@example.com");	/* surrogate U+D800 */
+	assert_refused("a@\xED\xBF\xBF.example");	/* surrogate U+DFFF */
 	assert_refused("\xF4\x90\x80\x80@example.com"); /* U+110000 */
 	assert_refused("\xF5\x80\x80\x80@example.com");
 	assert_refused("\xFF@example.com");
-	assert_refused("\x80@example.com");             /* stray continuation */
-	assert_refused("a@example.co\xC3");             /* cut short */
+	assert_refused("\x80@example.com"); /* stray continuation */
+	assert_refused("a@example.co\xC3"); /* cut short */
 	assert_refused("\"\xE2\x82\"@example.com");
 }
 
@@ -671,7 +676,7 @@ static void test_ipv6_address_literals_follow_rfc_5321(void **state)
 		{"a@[IPv6:1::]", true},
 		{"a@[IPv6:1:2:3:4:5:6::]", true},
 		{"a@[IPv6:1:2:3::4:5:6]", true},
-		{"a@[IPv6:1:2:3:4:5:6:7::]", false},    /* "::" would stand for one group */
+		{"a@[IPv6:1:2:3:4:5:6:7::]", false}, /* "::" would stand for one group */
 		{"a@[IPv6:1:2:3:4::5:6:7]", false},
 		{"a@[IPv6:1:2:3:4:5:6:7]", false},
 		{"a@[IPv6:1:2:3:4:5:6:7:8:9]", false},
@@ -796,8 +801,8 @@ static void test_input_is_not_read_beyond_len(void **state)
 	assert_non_null(exact);
 	memcpy(exact, text, sizeof(text) - 1); /* no NUL: ASan catches a read past it */
 	assert_int_equal(email_check(exact, sizeof(text) - 1, NULL), 0);
-	assert_int_equal(email_check(exact, 4, NULL), -1);    /* "bob@" */
-	assert_int_equal(email_check(exact, 7, NULL), 0);     /* "bob@exa" */
+	assert_int_equal(email_check(exact, 4, NULL), -1); /* "bob@" */
+	assert_int_equal(email_check(exact, 7, NULL), 0);  /* "bob@exa" */
 	memcpy(exact, "\"bob\"@exam\xC3", sizeof(text) - 1 - 4);
 	assert_int_equal(email_check(exact, 11, NULL), -1); /* cut-short UTF-8 at the end */
 	assert_int_equal(email_check(exact, 1, NULL), -1);  /* lone quote */
@@ -808,13 +813,48 @@ static void test_input_is_not_read_beyond_len(void **state)
 static void test_why_is_a_lower_case_phrase_without_full_stop(void **state)
 {
 	static const char *const bad[] = {
-		"", "bob", "bob@", "@x", ".a@x", "a.@x", "a..b@x", "a b@x", "(c)a@x", "a@b@c",
-		"\"a@x", "\"a\"b@x", "\"\\\xC3\xA9\"@x", "\"\x01\"@x", "\xC0\xAF@x", "a@\xC2\x80",
-		"a@-x", "a@x-", "a@.x", "a@x.", "a@x..y", "a@x y", "a@x_y", "a@[1.2.3]", "a@[1.2.3.4",
-		"a@[1.2.3.4]x", "a@[]", "a@[IPv6:1::2::3]", "a@[IPv6::1]", "a@[IPv6:1:]",
-		"a@[IPv6:1:::2]", "a@[IPv6:12345::]", "a@[IPv6:g::]", "a@[IPv6:1:2:3:4:5:6:7]",
-		"a@[IPv6:1:2:3:4:5:6:7:8:9]", "a@[IPv6:1:2:3:4:5:6:7::]", "a@[IPv6:::1.2.3]",
-		"a@[IPv6:::1.2.3.4:1]", "a@[IPv6:]", "a@[x:y]", "a@[xyz]", "a@[2001:db8::1]",
+		"",
+		"bob",
+		"bob@",
+		"@x",
+		".a@x",
+		"a.@x",
+		"a..b@x",
+		"a b@x",
+		"(c)a@x",
+		"a@b@c",
+		"\"a@x",
+		"\"a\"b@x",
+		"\"\\\xC3\xA9\"@x",
+		"\"\x01\"@x",
+		"\xC0\xAF@x",
+		"a@\xC2\x80",
+		"a@-x",
+		"a@x-",
+		"a@.x",
+		"a@x.",
+		"a@x..y",
+		"a@x y",
+		"a@x_y",
+		"a@[1.2.3]",
+		"a@[1.2.3.4",
+		"a@[1.2.3.4]x",
+		"a@[]",
+		"a@[IPv6:1::2::3]",
+		"a@[IPv6::1]",
+		"a@[IPv6:1:]",
+		"a@[IPv6:1:::2]",
+		"a@[IPv6:12345::]",
+		"a@[IPv6:g::]",
+		"a@[IPv6:1:2:3:4:5:6:7]",
+		"a@[IPv6:1:2:3:4:5:6:7:8:9]",
+		"a@[IPv6:1:2:3:4:5:6:7::]",
+		"a@[IPv6:::1.2.3]",
+		"a@[IPv6:::1.2.3.4:1]",
+		"a@[IPv6:]",
+		"a@[x:y]",
+		"a@[xyz]",
+		"a@[2001:db8::1]",
 	};
 
 	(void)state;

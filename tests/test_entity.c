@@ -40,12 +40,14 @@ static void test_account_ids_follow_the_pattern(void **state)
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "account_id", "a.b_c-d"), -1);
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "account_id", "-start"), DIAG_BAD_FORMAT);
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "account_id", "has space"), DIAG_BAD_FORMAT);
-	assert_int_equal(verdict(ENTITY_ACCOUNTS, "account_id",
-				 "A123456789012345678901234567890123456789012345678901234567890123"),
-			 -1);
-	assert_int_equal(verdict(ENTITY_ACCOUNTS, "account_id",
-				 "A1234567890123456789012345678901234567890123456789012345678901234"),
-			 DIAG_TOO_LONG);
+	assert_int_equal(
+		verdict(ENTITY_ACCOUNTS, "account_id",
+			"A123456789012345678901234567890123456789012345678901234567890123"),
+		-1);
+	assert_int_equal(
+		verdict(ENTITY_ACCOUNTS, "account_id",
+			"A1234567890123456789012345678901234567890123456789012345678901234"),
+		DIAG_TOO_LONG);
 	assert_int_equal(verdict(ENTITY_INVOICES, "invoice_number", "INV-2026/0001"), -1);
 	assert_int_equal(verdict(ENTITY_INVOICES, "invoice_number", "INV.1"), DIAG_BAD_FORMAT);
 }
@@ -77,8 +79,10 @@ static void test_dates_must_exist_in_the_calendar(void **state)
 	assert_int_equal(verdict(ENTITY_INVOICES, "issued_on", "2026-1-01"), DIAG_BAD_DATE);
 	assert_int_equal(verdict(ENTITY_INVOICES, "issued_on", "26-11-2026"), DIAG_BAD_DATE);
 	assert_int_equal(verdict(ENTITY_INVOICES, "created_at", "2026-11-26T14:07:06Z"), -1);
-	assert_int_equal(verdict(ENTITY_INVOICES, "created_at", "2026-11-26T24:00:00Z"), DIAG_BAD_DATE);
-	assert_int_equal(verdict(ENTITY_INVOICES, "created_at", "2026-11-26 14:07:06"), DIAG_BAD_DATE);
+	assert_int_equal(verdict(ENTITY_INVOICES, "created_at", "2026-11-26T24:00:00Z"),
+			 DIAG_BAD_DATE);
+	assert_int_equal(verdict(ENTITY_INVOICES, "created_at", "2026-11-26 14:07:06"),
+			 DIAG_BAD_DATE);
 }
 
 static void test_booleans_accept_six_spellings_in_any_case(void **state)
@@ -148,7 +152,8 @@ static void test_enumerations_and_subscriptions(void **state)
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "status", "closed"), -1);
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "status", "Closed"), DIAG_BAD_ENUM);
 	assert_int_equal(verdict(ENTITY_INVOICES, "kind", "summary"), -1);
-	assert_int_equal(verdict(ENTITY_ACCOUNTS, "subscriptions", "newsletter  product_updates"), -1);
+	assert_int_equal(verdict(ENTITY_ACCOUNTS, "subscriptions", "newsletter  product_updates"),
+			 -1);
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "subscriptions", "News"), DIAG_BAD_FORMAT);
 	assert_int_equal(verdict(ENTITY_ACCOUNTS, "subscriptions",
 				 "a2345678901234567890123456789012345678901"),
@@ -161,15 +166,18 @@ static void test_password_hashes_of_three_kinds_are_recognised(void **state)
 {
 	(void)state;
 	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash",
-				 "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"),
+				 "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+"
+				 "dWRWJTmaaJObG"),
 			 -1);
 	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash",
 				 "$2b$12$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b."),
 			 -1);
 	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash",
-				 "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC.5i5rd.RhAtQ7"),
+				 "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$X3DX6M94c7o.9agCG9G317fhZg9SqC."
+				 "5i5rd.RhAtQ7"),
 			 -1);
-	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash", "$1$salt$md5crypt"), DIAG_BAD_FORMAT);
+	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash", "$1$salt$md5crypt"),
+			 DIAG_BAD_FORMAT);
 	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash", "plaintext"), DIAG_BAD_FORMAT);
 	assert_int_equal(verdict(ENTITY_LOGINS, "password_hash", "$argon2i$v=19$m=1,t=1,p=1$a$b"),
 			 DIAG_BAD_FORMAT);

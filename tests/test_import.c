@@ -31,12 +31,45 @@ static const char *const base[ENTITY_COUNT][FIELD_MAX] = {
 
 /* Values each field is tried with, valid and invalid. */
 static const char *const tries[] = {
-	"", "x", "-x", "a b", "Zoë", "bob@", "bob@example.org", "\"q l\"@example.org", "DE", "XX",
-	"de", "JPY", "EUR", "XYZ", "2026-02-30", "2026-12-31", "2025-01-01", "2026-11-26T14:07:06Z",
-	"2026-11-26T14:07:06", "maybe", "TRUE", "0", "12.5", "12.505", "125000", "-3", "void",
-	"Active", "summary", "News", "newsletter", "short", "x@acme.example", "correct-horse-43",
-	"$2b$12$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.", "$1$x$y",
-	"A123456789012345678901234567890123456789012345678901234567890123X", "=cmd()", "'=cmd()",
+	"",
+	"x",
+	"-x",
+	"a b",
+	"Zoë",
+	"bob@",
+	"bob@example.org",
+	"\"q l\"@example.org",
+	"DE",
+	"XX",
+	"de",
+	"JPY",
+	"EUR",
+	"XYZ",
+	"2026-02-30",
+	"2026-12-31",
+	"2025-01-01",
+	"2026-11-26T14:07:06Z",
+	"2026-11-26T14:07:06",
+	"maybe",
+	"TRUE",
+	"0",
+	"12.5",
+	"12.505",
+	"125000",
+	"-3",
+	"void",
+	"Active",
+	"summary",
+	"News",
+	"newsletter",
+	"short",
+	"x@acme.example",
+	"correct-horse-43",
+	"$2b$12$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.",
+	"$1$x$y",
+	"A123456789012345678901234567890123456789012345678901234567890123X",
+	"=cmd()",
+	"'=cmd()",
 };
 
 static void write_xml_text(FILE *fp, const char *s)
@@ -78,7 +111,8 @@ static long write_both(const struct entity *e, const char *csv_path, const char 
 				char keyed[64];
 				if ((fd->flags & F_KEY) && (long)i != f && !(fd->flags & F_REF)) {
 					if (fd->type == FT_EMAIL)
-						snprintf(keyed, sizeof(keyed), "k%ld-%zu@acme.example", f, t);
+						snprintf(keyed, sizeof(keyed),
+							 "k%ld-%zu@acme.example", f, t);
 					else
 						snprintf(keyed, sizeof(keyed), "%s", key);
 					v = keyed;
@@ -133,7 +167,8 @@ static char *verdicts(const char *path, long *rejected)
 	opts.mode = MODE_UPSERT;
 	opts.validate_only = true;
 	opts.now = "2026-11-26T00:00:00Z";
-	assert_int_equal(inputs_resolve(args, 1, NULL, FORMAT_UNKNOWN, false, &inputs, &rd), RESOLVE_OK);
+	assert_int_equal(inputs_resolve(args, 1, NULL, FORMAT_UNKNOWN, false, &inputs, &rd),
+			 RESOLVE_OK);
 	import_run(NULL, &inputs, &opts, &res);
 	*rejected = 0;
 	for (int e = 0; e < ENTITY_COUNT; e++)
@@ -167,13 +202,16 @@ static void test_csv_and_xml_give_identical_verdicts_for_the_same_records(void *
 		long n, rej_csv, rej_xml;
 		char *vc, *vx;
 
-		snprintf(csv, sizeof(csv), "/tmp/acctbatch-diff-%d-%s.csv", (int)getpid(), e->plural);
-		snprintf(xml, sizeof(xml), "/tmp/acctbatch-diff-%d-%s.xml", (int)getpid(), e->plural);
+		snprintf(csv, sizeof(csv), "/tmp/acctbatch-diff-%d-%s.csv", (int)getpid(),
+			 e->plural);
+		snprintf(xml, sizeof(xml), "/tmp/acctbatch-diff-%d-%s.xml", (int)getpid(),
+			 e->plural);
 		n = write_both(e, csv, xml);
 		vc = verdicts(csv, &rej_csv);
 		vx = verdicts(xml, &rej_xml);
 		if (strcmp(vc, vx) != 0) {
-			fprintf(stderr, "--- CSV verdicts (%s)\n%s--- XML verdicts (%s)\n%s", csv, vc, xml, vx);
+			fprintf(stderr, "--- CSV verdicts (%s)\n%s--- XML verdicts (%s)\n%s", csv,
+				vc, xml, vx);
 			fail_msg("%s: CSV and XML verdicts differ", e->plural);
 		}
 		assert_int_equal(rej_csv, rej_xml);
@@ -256,10 +294,13 @@ static void test_header_problems_are_reported_before_any_record(void **state)
 	char *v;
 
 	(void)state;
-	v = validate_text("contacts", "first_name,last_name,email,country,colour\nA,B,c@d.example,DE,red\n", &rej);
+	v = validate_text("contacts",
+			  "first_name,last_name,email,country,colour\nA,B,c@d.example,DE,red\n",
+			  &rej);
 	assert_string_equal(v, "000000 - unknown_column\n");
 	free(v);
-	v = validate_text("contacts-2", "account_id,first_name,last_name,country\nA,B,C,DE\n", &rej);
+	v = validate_text("contacts-2", "account_id,first_name,last_name,country\nA,B,C,DE\n",
+			  &rej);
 	/* the header names contacts' fields but not the email key: detected by name */
 	assert_string_equal(v, "000000 email missing_column\n");
 	free(v);
@@ -269,7 +310,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_and_xml_give_identical_verdicts_for_the_same_records),
-		cmocka_unit_test(test_passwords_must_match_be_long_enough_and_differ_from_the_email),
+		cmocka_unit_test(
+			test_passwords_must_match_be_long_enough_and_differ_from_the_email),
 		cmocka_unit_test(test_invoice_rules_need_the_currency_and_both_dates),
 		cmocka_unit_test(test_header_problems_are_reported_before_any_record),
 	};

@@ -19,9 +19,9 @@
 #include "store.h"
 
 struct fixture {
-	char path[64];       /* database file */
+	char path[64];	     /* database file */
 	struct store *store; /* open store */
-	sqlite3 *peek;       /* second connection for assertions */
+	sqlite3 *peek;	     /* second connection for assertions */
 };
 
 static int setup(void **state)
@@ -106,7 +106,9 @@ static void test_a_new_database_is_at_schema_version_1_in_wal_mode(void **state)
 
 	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
 	assert_scalar(f, "PRAGMA journal_mode", "wal");
-	assert_scalar(f, "SELECT group_concat(name) FROM sqlite_schema WHERE type='table' AND sql LIKE '%STRICT%' ORDER BY name",
+	assert_scalar(f,
+		      "SELECT group_concat(name) FROM sqlite_schema WHERE type='table' AND sql "
+		      "LIKE '%STRICT%' ORDER BY name",
 		      "accounts,logins,contacts,invoices,batches,batch_context,journal");
 }
 
@@ -127,18 +129,23 @@ static void test_table_columns_match_the_entity_tables(void **state)
 			strcat(want, ",email_norm");
 		snprintf(sql, sizeof(sql),
 			 "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('%s') "
-			 "ORDER BY name = 'email_norm', cid)", e->plural);
+			 "ORDER BY name = 'email_norm', cid)",
+			 e->plural);
 		/* the same set: compare sorted lists */
 		char *got = scalar(f, sql);
 		char sorted_sql[2048];
 		snprintf(sorted_sql, sizeof(sorted_sql),
 			 "WITH RECURSIVE split(w, rest) AS (SELECT '', '%s' || ',' UNION ALL "
-			 "SELECT substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1) "
-			 "FROM split WHERE rest <> '') SELECT group_concat(w) FROM (SELECT w FROM split "
-			 "WHERE w <> '' ORDER BY w)", want);
+			 "SELECT substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, "
+			 "',') + 1) "
+			 "FROM split WHERE rest <> '') SELECT group_concat(w) FROM (SELECT w FROM "
+			 "split "
+			 "WHERE w <> '' ORDER BY w)",
+			 want);
 		char *want_sorted = scalar(f, sorted_sql);
 		snprintf(sorted_sql, sizeof(sorted_sql),
-			 "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('%s') ORDER BY name)",
+			 "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('%s') "
+			 "ORDER BY name)",
 			 e->plural);
 		char *got_sorted = scalar(f, sorted_sql);
 		assert_string_equal(got_sorted, want_sorted);
@@ -158,7 +165,9 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	int64_t batch;
 
 	account_row(&r, "A-1");
-	assert_int_equal(store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch), STORE_OK);
+	assert_int_equal(
+		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
+		STORE_OK);
 	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
 	set(&r, e, "name", "Renamed");
 	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
@@ -166,12 +175,17 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	assert_string_equal(found.v[1], "Renamed");
 	assert_int_equal(store_delete(f->store, e, &r), STORE_OK);
 	assert_int_equal(store_find(f->store, e, &r, &found), 0);
-	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
+			 STORE_OK);
 	assert_scalar(f, "SELECT group_concat(op) FROM journal WHERE batch_id = 1 ORDER BY id",
 		      "insert,update,delete");
-	assert_scalar(f, "SELECT json_extract(before, '$.name') || '>' || json_extract(after, '$.name') FROM journal WHERE op = 'update'",
+	assert_scalar(f,
+		      "SELECT json_extract(before, '$.name') || '>' || json_extract(after, "
+		      "'$.name') FROM journal WHERE op = 'update'",
 		      "Name>Renamed");
-	assert_scalar(f, "SELECT key || ' ' || account_id FROM journal WHERE op = 'delete' AND after IS NULL",
+	assert_scalar(f,
+		      "SELECT key || ' ' || account_id FROM journal WHERE op = 'delete' AND after "
+		      "IS NULL",
 		      "A-1 A-1");
 	assert_scalar(f, "SELECT outcome || ' ' || ended_at FROM batches WHERE id = 1",
 		      "committed 2026-11-26T00:00:01Z");
@@ -190,7 +204,9 @@ static void test_a_rolled_back_batch_leaves_nothing_behind(void **state)
 	long counts[ENTITY_COUNT][3];
 
 	account_row(&r, "A-2");
-	assert_int_equal(store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch), STORE_OK);
+	assert_int_equal(
+		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
+		STORE_OK);
 	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
 	assert_int_equal(store_batch_counts(f->store, batch, counts), STORE_OK);
 	assert_int_equal(counts[ENTITY_ACCOUNTS][0], 1);
@@ -231,13 +247,15 @@ static void test_contacts_key_on_the_lower_cased_email(void **state)
 	assert_int_equal(store_insert(f->store, c, &r), STORE_OK);
 	assert_int_equal(store_find(f->store, c, &key, &found), 1);
 	assert_string_equal(found.v[3], "Anna.Lind@Example.ORG");
-	assert_int_equal(store_account_usage(f->store, "A-3", &logins, &contacts, &invoices), STORE_OK);
+	assert_int_equal(store_account_usage(f->store, "A-3", &logins, &contacts, &invoices),
+			 STORE_OK);
 	assert_int_equal(contacts, 1);
 	assert_int_equal(logins + invoices, 0);
 	assert_int_equal(store_account_exists(f->store, "A-3"), 1);
 	assert_int_equal(store_account_exists(f->store, "a-3"), 0);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
-	assert_scalar(f, "SELECT key FROM journal WHERE entity = 'contacts'", "[\"A-3\",\"anna.lind@example.org\"]");
+	assert_scalar(f, "SELECT key FROM journal WHERE entity = 'contacts'",
+		      "[\"A-3\",\"anna.lind@example.org\"]");
 	row_release(&acct);
 	row_release(&r);
 	row_release(&key);
@@ -278,7 +296,8 @@ static void test_a_database_from_a_newer_acctbatch_is_refused(void **state)
 	struct fixture *f = *state;
 	struct store *other = NULL;
 
-	assert_int_equal(sqlite3_exec(f->peek, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(f->peek, "PRAGMA user_version = 99", NULL, NULL, NULL),
+			 SQLITE_OK);
 	assert_int_equal(store_open(f->path, 100, &other), STORE_ERROR);
 	assert_non_null(strstr(store_errmsg(other), "newer"));
 	store_close(other);
@@ -287,13 +306,21 @@ static void test_a_database_from_a_newer_acctbatch_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_a_new_database_is_at_schema_version_1_in_wal_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_table_columns_match_the_entity_tables, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_change_is_journaled_with_before_and_after_images, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_contact_of_a_missing_account_fails_the_commit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_a_database_from_a_newer_acctbatch_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_new_database_is_at_schema_version_1_in_wal_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_columns_match_the_entity_tables, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_every_change_is_journaled_with_before_and_after_images, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_contact_of_a_missing_account_fails_the_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_database_from_a_newer_acctbatch_is_refused,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -17,11 +17,11 @@
 #include "xmlio.h"
 
 struct collected {
-	long records;               /* records seen */
-	long bad;                   /* records with problems */
+	long records;		       /* records seen */
+	long bad;		       /* records with problems */
 	char values[8][FIELD_MAX][64]; /* first records' values */
-	long lines[8][FIELD_MAX];   /* and their field lines */
-	bool given[8][FIELD_MAX];   /* field present */
+	long lines[8][FIELD_MAX];      /* and their field lines */
+	bool given[8][FIELD_MAX];      /* field present */
 };
 
 static int collect(void *ctx, struct record *rec, int bad)
@@ -85,8 +85,8 @@ static const char *conformance(void)
 
 static void test_hostile_documents_are_refused_before_parsing(void **state)
 {
-	static const char *const files[] = {"xmlbomb.xml", "xmlbomb2.xml", "quadratic.xml",
-					    "cyclic.xml", "external.xml", "dtd.xml",
+	static const char *const files[] = {"xmlbomb.xml",    "xmlbomb2.xml", "quadratic.xml",
+					    "cyclic.xml",     "external.xml", "dtd.xml",
 					    "dtd_element.xml"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -94,9 +94,10 @@ static void test_hostile_documents_are_refused_before_parsing(void **state)
 		struct collected c;
 		struct diag_list diags = {0};
 
-		snprintf(path, sizeof(path), "%s/xml-hardening/defusedxml/xmltestdata/%s", conformance(),
-			 files[i]);
-		assert_int_equal(read_file(path, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+		snprintf(path, sizeof(path), "%s/xml-hardening/defusedxml/xmltestdata/%s",
+			 conformance(), files[i]);
+		assert_int_equal(read_file(path, entity_get(ENTITY_ACCOUNTS), &c, &diags),
+				 READ_BROKEN);
 		assert_int_equal(c.records, 0);
 		assert_int_equal(diags.count, 1);
 		assert_int_equal(diags.items[0].code, DIAG_XML_SYNTAX);
@@ -115,8 +116,10 @@ static void test_an_external_file_entity_is_never_read(void **state)
 	(void)state;
 	/* the entity would pull /etc/hostname into a field if it were expanded */
 	snprintf(doc, sizeof(doc),
-		 "<?xml version=\"1.0\"?>\n<!DOCTYPE accounts [<!ENTITY x SYSTEM \"file:///etc/hostname\">]>\n"
-		 "<accounts><account><account_id>A</account_id><name>&x;</name></account></accounts>\n");
+		 "<?xml version=\"1.0\"?>\n<!DOCTYPE accounts [<!ENTITY x SYSTEM "
+		 "\"file:///etc/hostname\">]>\n"
+		 "<accounts><account><account_id>A</account_id><name>&x;</name></account></"
+		 "accounts>\n");
 	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
 	assert_int_equal(c.records, 0);
 	diag_list_release(&diags);
@@ -135,22 +138,23 @@ static void test_records_carry_values_and_element_lines(void **state)
 	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
 
 	(void)state;
-	assert_int_equal(read_text("<?xml version=\"1.0\"?>\n"
-				   "<accounts>\n"
-				   "  <account>\n"
-				   "    <account_id>A-1</account_id>\n"
-				   "    <name>Smith &amp; Jones, \"Ltd\"</name>\n"
-				   "    <email>a@b.example</email>\n"
-				   "    <full_name></full_name>\n"
-				   "    <country>DE</country>\n"
-				   "    <subscription>newsletter</subscription>\n"
-				   "    <subscription>product_updates</subscription>\n"
-				   "  </account>\n"
-				   "  <account><account_id>A-2</account_id><name><![CDATA[<b>]]></name>"
-				   "<email>c@d.example</email><country>FR</country></account>\n"
-				   "</accounts>\n",
-				   e, &c, &diags),
-			 READ_OK);
+	assert_int_equal(
+		read_text("<?xml version=\"1.0\"?>\n"
+			  "<accounts>\n"
+			  "  <account>\n"
+			  "    <account_id>A-1</account_id>\n"
+			  "    <name>Smith &amp; Jones, \"Ltd\"</name>\n"
+			  "    <email>a@b.example</email>\n"
+			  "    <full_name></full_name>\n"
+			  "    <country>DE</country>\n"
+			  "    <subscription>newsletter</subscription>\n"
+			  "    <subscription>product_updates</subscription>\n"
+			  "  </account>\n"
+			  "  <account><account_id>A-2</account_id><name><![CDATA[<b>]]></name>"
+			  "<email>c@d.example</email><country>FR</country></account>\n"
+			  "</accounts>\n",
+			  e, &c, &diags),
+		READ_OK);
 	assert_int_equal(diags.count, 0);
 	assert_int_equal(c.records, 2);
 	assert_string_equal(c.values[0][1], "Smith & Jones, \"Ltd\"");
@@ -170,12 +174,14 @@ static void test_a_schema_finding_stands_when_the_c_rules_find_nothing(void **st
 
 	(void)state;
 	/* elements out of schema order: every value is fine, the structure is not */
-	assert_int_equal(read_text("<accounts>\n<account>\n<name>N</name>\n<account_id>A</account_id>\n"
-				   "<email>a@b.example</email><country>DE</country></account>\n"
-				   "<account><account_id>B</account_id><name>N</name><email>a@b.example</email>"
-				   "<country>DE</country></account>\n</accounts>\n",
-				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
-			 READ_OK);
+	assert_int_equal(
+		read_text("<accounts>\n<account>\n<name>N</name>\n<account_id>A</account_id>\n"
+			  "<email>a@b.example</email><country>DE</country></account>\n"
+			  "<account><account_id>B</account_id><name>N</name><email>a@b.example</"
+			  "email>"
+			  "<country>DE</country></account>\n</accounts>\n",
+			  entity_get(ENTITY_ACCOUNTS), &c, &diags),
+		READ_OK);
 	assert_int_equal(c.records, 2);
 	assert_int_equal(c.bad, 1);
 	assert_int_equal(diags.count, 1);
@@ -191,11 +197,12 @@ static void test_a_c_rule_finding_replaces_the_schema_message(void **state)
 	struct diag_list diags = {0};
 
 	(void)state;
-	assert_int_equal(read_text("<contacts>\n<contact>\n<account_id>A</account_id>\n"
-				   "<first_name>F</first_name><last_name>L</last_name>\n"
-				   "<email>bob@</email>\n<country>XX</country></contact>\n</contacts>\n",
-				   entity_get(ENTITY_CONTACTS), &c, &diags),
-			 READ_OK);
+	assert_int_equal(
+		read_text("<contacts>\n<contact>\n<account_id>A</account_id>\n"
+			  "<first_name>F</first_name><last_name>L</last_name>\n"
+			  "<email>bob@</email>\n<country>XX</country></contact>\n</contacts>\n",
+			  entity_get(ENTITY_CONTACTS), &c, &diags),
+		READ_OK);
 	assert_int_equal(c.bad, 1);
 	assert_int_equal(diags.count, 2);
 	assert_int_equal(diags.items[0].code, DIAG_BAD_EMAIL);
@@ -221,7 +228,8 @@ static void test_malformed_xml_and_a_wrong_root_are_file_errors(void **state)
 	assert_int_equal(read_text("<?xml version=\"1.0\"?>\n<!-- c -->\n<contacts/>\n",
 				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
 			 READ_BROKEN);
-	assert_string_equal(diags.items[0].message, "root element is <contacts>, expected <accounts>");
+	assert_string_equal(diags.items[0].message,
+			    "root element is <contacts>, expected <accounts>");
 	assert_int_equal(diags.items[0].line, 3);
 	diag_list_release(&diags);
 	assert_int_equal(read_text("", entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);

@@ -20,10 +20,10 @@ static uint64_t next(void)
 	return state * 2685821657736338717ULL;
 }
 
-static const char *const first[] = {"Anna", "Björn", "Zoë", "François", "Małgorzata", "José",
-				    "Øyvind", "Şule", "Nguyễn", "Liam", "Olivia", "Noah"};
-static const char *const last[] = {"Lindqvist", "O'Brien", "Müller", "García", "Søreide",
-				   "Nakamura", "Smith", "Kowalska", "D'Angelo", "Dubois"};
+static const char *const first[] = {"Anna",   "Björn", "Zoë",	 "François", "Małgorzata", "José",
+				    "Øyvind", "Şule",  "Nguyễn", "Liam",     "Olivia",	   "Noah"};
+static const char *const last[] = {"Lindqvist", "O'Brien", "Müller",   "García",   "Søreide",
+				   "Nakamura",	"Smith",   "Kowalska", "D'Angelo", "Dubois"};
 static const char *const countries[] = {"DE", "FR", "NO", "SE", "PL", "ES", "US", "JP", "GB", "KW"};
 
 #define PICK(a) a[next() % (sizeof(a) / sizeof(a[0]))]
@@ -52,8 +52,8 @@ int main(int argc, char **argv)
 	}
 	fprintf(a, "account_id,name,email,country,status,subscriptions\n");
 	for (long i = 0; i < accounts; i++)
-		fprintf(a, "B-%07ld,\"%s, %s & Co\",holder%ld@bench.example,%s,active,newsletter\n", i,
-			PICK(last), PICK(last), i, PICK(countries));
+		fprintf(a, "B-%07ld,\"%s, %s & Co\",holder%ld@bench.example,%s,active,newsletter\n",
+			i, PICK(last), PICK(last), i, PICK(countries));
 	fprintf(c, "account_id,first_name,last_name,email,country,standard_invoices,"
 		   "summary_invoices,important_notices\n");
 	fprintf(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<contacts>\n");
@@ -61,8 +61,9 @@ int main(int argc, char **argv)
 		long acct = i * accounts / contacts;
 		const char *fn = PICK(first), *ln = PICK(last), *co = PICK(countries);
 		int s = (int)(next() & 7);
-		fprintf(c, "B-%07ld,%s,\"%s\",c%ld@bench.example,%s,%s,%s,%s\n", acct, fn, ln, i, co,
-			s & 1 ? "true" : "false", s & 2 ? "true" : "false", s & 4 ? "true" : "false");
+		fprintf(c, "B-%07ld,%s,\"%s\",c%ld@bench.example,%s,%s,%s,%s\n", acct, fn, ln, i,
+			co, s & 1 ? "true" : "false", s & 2 ? "true" : "false",
+			s & 4 ? "true" : "false");
 		fprintf(x,
 			"  <contact>\n    <account_id>B-%07ld</account_id>\n"
 			"    <first_name>%s</first_name>\n    <last_name>%s</last_name>\n"
