@@ -80,18 +80,21 @@ $(BUILD)/isocodes_data.c: $(BUILD)/gen_isocodes $(ISO_JSON)/iso_3166-1.json $(IS
 	$(BUILD)/gen_isocodes $(ISO_JSON)/iso_3166-1.json $(ISO_JSON)/iso_4217.json > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/isocodes_data.o: $(BUILD)/isocodes_data.c
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: src/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/acctbatch: $(LIB_OBJS) $(CMD_OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -c $< -o $@
+	@echo "  CC      $@"
+	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -c $< -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS) $(shell pkg-config --libs cmocka)

@@ -1193,10 +1193,9 @@ static char *inputs_json(const struct input_list *inputs)
 	return text;
 }
 
-static char *counts_json(const struct import_result *res)
+json_t *import_counts_json(const struct import_result *res)
 {
 	json_t *obj = json_object();
-	char *text;
 
 	for (int e = 0; e < ENTITY_COUNT; e++) {
 		const struct entity_counts *c = &res->counts[e];
@@ -1209,7 +1208,14 @@ static char *counts_json(const struct import_result *res)
 				  (json_int_t)c->unchanged, "deleted", (json_int_t)c->deleted,
 				  "rejected", (json_int_t)c->rejected));
 	}
-	text = json_dumps(obj, JSON_COMPACT);
+	return obj;
+}
+
+static char *counts_json(const struct import_result *res)
+{
+	json_t *obj = import_counts_json(res);
+	char *text = json_dumps(obj, JSON_COMPACT);
+
 	json_decref(obj);
 	return text;
 }

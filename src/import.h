@@ -11,6 +11,7 @@
 #ifndef ACCTBATCH_IMPORT_H
 #define ACCTBATCH_IMPORT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -99,6 +100,13 @@ struct import_result {
  */
 int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
 	       struct import_result *result);
+
+/*
+ * import_counts_json: the per-entity counts of RES as a JSON object
+ * {"contacts": {"inserted": N, "updated": N, "unchanged": N, "deleted": N,
+ * "rejected": N}, ...}, for the batches table and the report. New reference.
+ */
+json_t *import_counts_json(const struct import_result *res);
 
 /* import_result_release: free what RESULT holds. */
 void import_result_release(struct import_result *result);

@@ -4,6 +4,7 @@
  * acctbatch [--db PATH] [--quiet|--verbose] [--no-progress] COMMAND [ARGS]
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
 	bool no_progress = false;
 	int c, status;
 
+	/* past a file-size limit, writes fail with EFBIG and the run rolls back
+	 * and says so, instead of being killed half-way */
+	signal(SIGXFSZ, SIG_IGN);
 	memset(&app, 0, sizeof(app));
 	app.db_path = getenv("ACCTBATCH_DB");
 	if (!app.db_path || !*app.db_path)

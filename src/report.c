@@ -51,21 +51,10 @@ static json_t *nullable_int(long v)
 
 int report_json_write(const char *path, const struct import_result *res)
 {
-	json_t *root = json_object(), *ents = json_object(), *errs = json_array();
+	json_t *root = json_object(), *ents = import_counts_json(res), *errs = json_array();
 	struct outfile of;
-	int rc = -1, e;
+	int rc = -1;
 
-	for (e = 0; e < ENTITY_COUNT; e++) {
-		const struct entity_counts *c = &res->counts[e];
-		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
-			continue;
-		json_object_set_new(
-			ents, entity_get(e)->plural,
-			json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted", (json_int_t)c->inserted,
-				  "updated", (json_int_t)c->updated, "unchanged",
-				  (json_int_t)c->unchanged, "deleted", (json_int_t)c->deleted,
-				  "rejected", (json_int_t)c->rejected));
-	}
 	for (size_t i = 0; i < res->diags.count; i++) {
 		const struct diag *d = &res->diags.items[i];
 		json_array_append_new(

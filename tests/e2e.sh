@@ -144,6 +144,11 @@ run 73 ab --db "$DB" import --on-error skip --rejects /nonexistent/dir/r.csv "$W
 run 66 ab --db "$DB" import "$WORK/missing.csv" && check_same "a missing input file"
 printf '<?xml version="1.0"?>\n<contacts><contact><account_id>NL-0001</account_id>\n' >"$WORK/trunc.xml"
 run 65 ab --db "$DB" import --on-error skip "$WORK/trunc.xml" && check_same "truncated XML"
+awk 'BEGIN { print "account_id,name,email,country"; for (i = 0; i < 20000; i++) printf "F-%d,Name %d,f%d@x.example,DE\n", i, i, i }' >"$WORK/fill.csv"
+limit=$(( $(stat -c %s "$DB") / 1024 + 1024 ))
+( ulimit -f "$limit"; ab --db "$DB" import "$WORK/fill.csv" ) >"$WORK/out" 2>"$WORK/err"
+st=$?
+if [ "$st" = 74 ] && grep -q "disk\|full\|large\|I/O" "$WORK/err"; then check_same "a file-size limit (disk full) while writing"; else all=0; fail "file-size limit: status $st: $(cat "$WORK/err")"; fi
 [ $all = 1 ] && ok
 
 begin "a second concurrent import waits, then exits 75 and changes nothing"
