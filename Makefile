@@ -38,6 +38,7 @@ LIB_SRCS = \
 	src/entity.c \
 	src/import.c \
 	src/isocodes.c \
+	src/journal.c \
 	src/keyset.c \
 	src/outfile.c \
 	src/prefetch.c \

@@ -4,10 +4,13 @@
  * Every statement is prepared once per run and bound with parameters; no
  * SQL text is ever built from data. Entity statements are built from the
  * field tables (column names only). The schema is created by numbered
- * migrations recorded in PRAGMA user_version; triggers write the journal so
- * that no code path can change an entity row without a journal entry.
+ * migrations recorded in PRAGMA user_version. Every change this connection
+ * makes to an entity table reaches the journal through SQLite's pre-update
+ * hook (journal.c), so no store call can change a row unjournaled.
  */
 #include "store.h"
+
+#include "journal.h"
 
 #include <sodium.h>
 #include <sqlite3.h>
@@ -24,7 +27,7 @@ struct store {
 	sqlite3_stmt *account_exists;			 /* SELECT 1 FROM accounts */
 	sqlite3_stmt *usage;				 /* dependents of an account */
 	bool in_tx;					 /* a transaction is open */
-	int64_t journal_base;				 /* last journal id before the batch */
+	struct journal *journal;			 /* the change journal (pre-update hook) */
 	char norm[2][1024];				 /* normalised emails being bound */
 };
 
@@ -104,51 +107,22 @@ static const char migration_1[] =
 	"  journal_from INTEGER,\n"
 	"  journal_to INTEGER\n"
 	") STRICT;\n"
-	"CREATE TABLE batch_context(\n"
-	"  one INTEGER PRIMARY KEY CHECK (one = 1),\n"
-	"  batch_id INTEGER NOT NULL\n"
-	") STRICT;\n"
-	"CREATE TABLE journal(\n"
+	"CREATE TABLE journal_chunks(\n"
 	"  id INTEGER PRIMARY KEY,\n"
 	"  batch_id INTEGER,\n"
-	"  entity TEXT NOT NULL,\n"
-	"  key TEXT NOT NULL,\n"
-	"  account_id TEXT NOT NULL,\n"
-	"  op TEXT NOT NULL CHECK (op IN ('insert','update','delete')),\n"
-	"  before TEXT,\n"
-	"  after TEXT\n"
-	") STRICT;\n";
-/* The journal has no index on batch_id: one batch's entries are one range
- * of ids (batches are serialised), kept in batches.journal_from/_to. */
-
-/* Row images of each table for the triggers, as json_object() argument lists. */
-static const char *const images[ENTITY_COUNT] = {
-	"'account_id',R.account_id,'name',R.name,'email',R.email,'full_name',R.full_name,"
-	"'phone',R.phone,'street',R.street,'city',R.city,'region',R.region,"
-	"'postal_code',R.postal_code,'country',R.country,'status',R.status,"
-	"'subscriptions',R.subscriptions,'created_at',R.created_at,'updated_at',R.updated_at",
-	"'account_id',R.account_id,'email',R.email,'full_name',R.full_name,"
-	"'password_hash',R.password_hash,'activate_licenses',R.activate_licenses,"
-	"'make_purchases',R.make_purchases,'view_pay_invoices',R.view_pay_invoices,"
-	"'invoice_created_alerts',R.invoice_created_alerts,'created_at',R.created_at,"
-	"'updated_at',R.updated_at",
-	"'account_id',R.account_id,'first_name',R.first_name,'last_name',R.last_name,"
-	"'email',R.email,'country',R.country,'standard_invoices',R.standard_invoices,"
-	"'summary_invoices',R.summary_invoices,'important_notices',R.important_notices,"
-	"'created_at',R.created_at,'updated_at',R.updated_at",
-	"'invoice_number',R.invoice_number,'account_id',R.account_id,'kind',R.kind,"
-	"'issued_on',R.issued_on,'due_on',R.due_on,'currency',R.currency,'total',R.total,"
-	"'status',R.status,'description',R.description,'created_at',R.created_at,"
-	"'updated_at',R.updated_at",
-};
-
-/* The journal key of each table: the natural key as stored. */
-static const char *const journal_keys[ENTITY_COUNT] = {
-	"R.account_id",
-	"R.email_norm",
-	"json_array(R.account_id, R.email_norm)",
-	"R.invoice_number",
-};
+	"  changes TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE VIEW journal(id, batch_id, entity, key, account_id, op, before, after) AS\n"
+	"  SELECT c.id * 1000 + j.key, c.batch_id, j.value ->> 0, j.value ->> 1,\n"
+	"         j.value ->> 2, j.value ->> 3,\n"
+	"         CASE WHEN json_type(j.value, '$[4]') = 'null' THEN NULL ELSE j.value -> 4 END,\n"
+	"         CASE WHEN json_type(j.value, '$[5]') = 'null' THEN NULL ELSE j.value -> 5 END\n"
+	"  FROM journal_chunks AS c, json_each(c.changes) AS j;\n";
+/*
+ * The journal is written in chunks of up to 256 changes (journal.c) and read
+ * through the journal view, one row per change in order. A batch's chunks
+ * are one id range (batches are serialised): batches.journal_from/_to.
+ */
 
 static int set_error(struct store *s, const char *what)
 {
@@ -166,56 +140,6 @@ static enum store_status status_of(struct store *s, int rc, const char *what)
 	}
 	set_error(s, what);
 	return STORE_ERROR;
-}
-
-/* Replace "R." in TEMPLATE with PREFIX ("NEW." or "OLD.") into OUT. */
-static void expand(char *out, size_t size, const char *template, const char *prefix)
-{
-	size_t o = 0;
-
-	for (const char *p = template; *p && o + 8 < size; p++) {
-		if (p[0] == 'R' && p[1] == '.' && (p == template || strchr(",( ", p[-1]))) {
-			o += (size_t)snprintf(out + o, size - o, "%s", prefix);
-			p++;
-			continue;
-		}
-		out[o++] = *p;
-	}
-	out[o] = '\0';
-}
-
-static int create_triggers(struct store *s)
-{
-	static const char *const ops[3] = {"INSERT", "UPDATE", "DELETE"};
-	char sql[8192], img_new[2048], img_old[2048], key[256], acct[64];
-
-	for (int e = 0; e < ENTITY_COUNT; e++) {
-		const char *table = entity_get(e)->plural;
-		expand(img_new, sizeof(img_new), images[e], "NEW.");
-		expand(img_old, sizeof(img_old), images[e], "OLD.");
-		for (int op = 0; op < 3; op++) {
-			const char *row = op == 2 ? "OLD." : "NEW.";
-			expand(key, sizeof(key), journal_keys[e], row);
-			snprintf(acct, sizeof(acct), "%saccount_id", row);
-			snprintf(sql, sizeof(sql),
-				 "CREATE TRIGGER %s_journal_%s AFTER %s ON %s BEGIN "
-				 "INSERT INTO journal(batch_id, entity, key, account_id, op, "
-				 "before, "
-				 "after) VALUES ((SELECT batch_id FROM batch_context WHERE one = "
-				 "1), "
-				 "'%s', %s, %s, '%s', %s%s%s, %s%s%s); END;",
-				 table, ops[op], ops[op], table, table, key, acct,
-				 op == 0   ? "insert"
-				 : op == 1 ? "update"
-					   : "delete",
-				 op == 0 ? "" : "json_object(", op == 0 ? "NULL" : img_old,
-				 op == 0 ? "" : ")", op == 2 ? "" : "json_object(",
-				 op == 2 ? "NULL" : img_new, op == 2 ? "" : ")");
-			if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-				return set_error(s, "cannot create journal trigger");
-		}
-	}
-	return 0;
 }
 
 static enum store_status migrate(struct store *s)
@@ -236,8 +160,7 @@ static enum store_status migrate(struct store *s)
 		return status_of(s, rc, "cannot begin migration");
 	version = store_schema_version(s); /* another run may have migrated meanwhile */
 	if (version < 1) {
-		if (sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK ||
-		    create_triggers(s) != 0) {
+		if (sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK) {
 			set_error(s, "cannot create the database schema");
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return STORE_ERROR;
@@ -267,6 +190,7 @@ int store_schema_version(struct store *s)
 enum store_status store_open(const char *path, int busy_ms, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
+	enum store_status st;
 	int rc;
 
 	*out = s;
@@ -295,13 +219,22 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 		return status_of(s, rc, "cannot enable foreign keys");
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
-		enum store_status st = status_of(s, rc, "cannot open database");
+		st = status_of(s, rc, "cannot open database");
 		if (st == STORE_ERROR)
 			snprintf(s->errmsg, sizeof(s->errmsg), "cannot open database '%s': %s",
 				 path, sqlite3_errmsg(s->db));
 		return st == STORE_ERROR ? STORE_CANTOPEN : st;
 	}
-	return migrate(s);
+	st = migrate(s);
+	if (st != STORE_OK)
+		return st;
+	s->journal = journal_new(s->db);
+	if (!s->journal) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "cannot set up the journal: %s",
+			 sqlite3_errmsg(s->db));
+		return STORE_ERROR;
+	}
+	return STORE_OK;
 }
 
 void store_close(struct store *s)
@@ -313,6 +246,7 @@ void store_close(struct store *s)
 			sqlite3_finalize(s->stmt[e][k]);
 	sqlite3_finalize(s->account_exists);
 	sqlite3_finalize(s->usage);
+	journal_free(s->journal);
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(s->db);
@@ -525,6 +459,14 @@ int store_find(struct store *s, const struct entity *e, const struct row *key, s
 	return found;
 }
 
+/* Write the journal's waiting changes when a chunk is full. */
+static enum store_status flush_journal(struct store *s, bool all)
+{
+	int rc = journal_flush(s->journal, all);
+
+	return rc == SQLITE_OK ? STORE_OK : status_of(s, rc, "cannot write the journal");
+}
+
 static enum store_status run(struct store *s, sqlite3_stmt *st, const char *what)
 {
 	int rc = sqlite3_step(st);
@@ -533,7 +475,7 @@ static enum store_status run(struct store *s, sqlite3_stmt *st, const char *what
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return status_of(s, rc, what);
-	return STORE_OK;
+	return flush_journal(s, false);
 }
 
 enum store_status store_insert(struct store *s, const struct entity *e, const struct row *r)
@@ -650,7 +592,7 @@ enum store_status store_delete_children(struct store *s, const char *id)
 		if (rc != SQLITE_DONE)
 			return status_of(s, rc, "cannot delete dependent rows");
 	}
-	return STORE_OK;
+	return flush_journal(s, false);
 }
 
 enum store_status store_each_key(struct store *s, const struct entity *e, const char *id,
@@ -708,25 +650,7 @@ enum store_status store_begin_batch(struct store *s, const char *kind, const cha
 	if (rc != SQLITE_DONE)
 		return status_of(s, rc, "cannot record batch");
 	*batch = sqlite3_last_insert_rowid(s->db);
-	st = NULL;
-	rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM journal", -1, &st, NULL);
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		s->journal_base = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return status_of(s, rc, "cannot record batch");
-	st = NULL;
-	rc = sqlite3_prepare_v2(s->db, "INSERT INTO batch_context(one, batch_id) VALUES (1, ?1)",
-				-1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, *batch);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return status_of(s, rc, "cannot record batch");
+	journal_begin(s->journal, *batch);
 	return STORE_OK;
 }
 
@@ -736,6 +660,8 @@ void store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = false;
 	}
+	if (s && s->journal)
+		journal_discard(s->journal);
 }
 
 enum store_status store_end_batch(struct store *s, int64_t batch, const char *inputs,
@@ -748,24 +674,27 @@ enum store_status store_end_batch(struct store *s, int64_t batch, const char *in
 		store_rollback(s);
 		return STORE_OK;
 	}
-	rc = sqlite3_prepare_v2(s->db,
-				"UPDATE batches SET inputs = ?2, counts = ?3, ended_at = ?4, "
-				"outcome = 'committed', journal_from = ?5 + 1, "
-				"journal_to = (SELECT max(id) FROM journal) WHERE id = ?1",
-				-1, &st, NULL);
+	rc = journal_flush(s->journal, true);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+			s->db,
+			"UPDATE batches SET inputs = ?2, counts = ?3, ended_at = ?4, "
+			"outcome = 'committed', journal_from = ?5, journal_to = ?6 "
+			"WHERE id = ?1",
+			-1, &st, NULL);
 	if (rc == SQLITE_OK) {
+		int64_t from = journal_first_chunk(s->journal), to = journal_last_chunk(s->journal);
 		sqlite3_bind_int64(st, 1, batch);
 		sqlite3_bind_text(st, 2, inputs, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, counts, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, s->journal_base);
+		if (from) {
+			sqlite3_bind_int64(st, 5, from);
+			sqlite3_bind_int64(st, 6, to);
+		}
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		rc = sqlite3_exec(s->db, "DELETE FROM batch_context", NULL, NULL, NULL) == SQLITE_OK
-			     ? SQLITE_DONE
-			     : SQLITE_ERROR;
 	if (rc != SQLITE_DONE) {
 		enum store_status r = status_of(s, rc, "cannot finish batch");
 		store_rollback(s);
@@ -783,28 +712,9 @@ enum store_status store_end_batch(struct store *s, int64_t batch, const char *in
 
 enum store_status store_batch_counts(struct store *s, int64_t batch, long counts[][3])
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db,
-				    "SELECT entity, op, count(*) FROM journal WHERE id > ?2 "
-				    "AND batch_id = ?1 GROUP BY entity, op",
-				    -1, &st, NULL);
-
-	for (int e = 0; e < ENTITY_COUNT; e++)
-		counts[e][0] = counts[e][1] = counts[e][2] = 0;
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, batch);
-		sqlite3_bind_int64(st, 2, s->journal_base);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const struct entity *e =
-				entity_by_name((const char *)sqlite3_column_text(st, 0));
-			const char *op = (const char *)sqlite3_column_text(st, 1);
-			int k = strcmp(op, "insert") == 0 ? 0 : strcmp(op, "update") == 0 ? 1 : 2;
-			if (e)
-				counts[e->id][k] = sqlite3_column_int64(st, 2);
-		}
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot count journal");
+	(void)batch; /* the journal counts the batch in progress */
+	journal_counts(s->journal, counts);
+	return STORE_OK;
 }
 
 void row_release(struct row *r)

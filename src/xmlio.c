@@ -635,8 +635,11 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 				}
 			} else if (depth == 2) {
 				if (st.nelems < sizeof(st.elems) / sizeof(st.elems[0])) {
-					snprintf(st.elems[st.nelems].name, sizeof(st.elems[0].name),
-						 "%s", name);
+					size_t nl = strlen(name);
+					if (nl >= sizeof(st.elems[0].name))
+						nl = sizeof(st.elems[0].name) - 1;
+					memcpy(st.elems[st.nelems].name, name, nl);
+					st.elems[st.nelems].name[nl] = '\0';
 					st.elems[st.nelems].line = line;
 					st.elems[st.nelems].column = col;
 					st.nelems++;

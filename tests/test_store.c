@@ -1,6 +1,6 @@
 /*
  * test_store.c - the SQLite store: schema and migration, the tables in step
- * with the entity tables, row round trips, the journal triggers, batches and
+ * with the entity tables, row round trips, the journal (pre-update hook, chunks), batches and
  * rollback. Uses a fresh database file per test (a second connection reads
  * what the store wrote).
  */
@@ -109,7 +109,7 @@ static void test_a_new_database_is_at_schema_version_1_in_wal_mode(void **state)
 	assert_scalar(f,
 		      "SELECT group_concat(name) FROM sqlite_schema WHERE type='table' AND sql "
 		      "LIKE '%STRICT%' ORDER BY name",
-		      "accounts,logins,contacts,invoices,batches,batch_context,journal");
+		      "accounts,logins,contacts,invoices,batches,journal_chunks");
 }
 
 static void test_table_columns_match_the_entity_tables(void **state)
@@ -189,7 +189,9 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 		      "A-1 A-1");
 	assert_scalar(f, "SELECT outcome || ' ' || ended_at FROM batches WHERE id = 1",
 		      "committed 2026-11-26T00:00:01Z");
-	assert_scalar(f, "SELECT count(*) FROM batch_context", "0");
+	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 1",
+		      "1-1");
+	assert_scalar(f, "SELECT json_array_length(changes) FROM journal_chunks", "3");
 	row_release(&r);
 	row_release(&found);
 	row_release(&found);
@@ -303,6 +305,51 @@ static void test_a_database_from_a_newer_acctbatch_is_refused(void **state)
 	store_close(other);
 }
 
+static void test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+	long counts[ENTITY_COUNT][3];
+	char id[32];
+
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	for (int i = 0; i < 600; i++) {
+		snprintf(id, sizeof(id), "A-%04d", i);
+		account_row(&r, id);
+		assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+		row_release(&r);
+	}
+	assert_int_equal(store_batch_counts(f->store, batch, counts), STORE_OK);
+	assert_int_equal(counts[ENTITY_ACCOUNTS][0], 600);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	/* a rolled-back batch's buffered changes never reach a later batch */
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "B-1");
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", false), STORE_OK);
+	row_release(&r);
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "C-1");
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	row_release(&r);
+	assert_scalar(
+		f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal WHERE batch_id = 1",
+		"600 600");
+	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 1",
+		      "1-3");
+	assert_scalar(f, "SELECT group_concat(key) FROM journal WHERE batch_id = 2", "C-1");
+	/* the view keeps the order of the changes */
+	assert_scalar(f,
+		      "SELECT min(key) || ' ' || max(key) FROM (SELECT key FROM journal WHERE "
+		      "batch_id = 1 ORDER BY id LIMIT 1)",
+		      "A-0000 A-0000");
+	assert_scalar(f, "SELECT key FROM journal WHERE batch_id = 1 ORDER BY id DESC LIMIT 1",
+		      "A-0599");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +368,9 @@ int main(void)
 			test_a_contact_of_a_missing_account_fails_the_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_database_from_a_newer_acctbatch_is_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none, setup,
+			teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -1,0 +1,380 @@
+/*
+ * journal.c - the pre-update hook and the chunked journal (see journal.h).
+ */
+#include "journal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK_CHANGES 256 /* changes per journal_chunks row */
+
+/* What the hook needs to know of one table. */
+struct table_info {
+	const struct entity *e; /* the entity */
+	int ncols;		/* columns in the table */
+	char **names;		/* column names by cid */
+	int key[2];		/* cids of the key columns (stored form), key[1] -1 if one */
+	int account;		/* cid of account_id */
+	int skip;		/* cid of email_norm (not in images), -1 if none */
+};
+
+struct journal {
+	sqlite3 *db;			   /* the connection watched */
+	struct table_info t[ENTITY_COUNT]; /* the entity tables */
+	int64_t batch;			   /* current batch, 0 outside one */
+	char *buf;			   /* JSON array text being built */
+	size_t len, cap;		   /* bytes used / allocated in buf */
+	int pending;			   /* changes in buf */
+	bool oom;			   /* the hook ran out of memory */
+	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
+	int64_t first_chunk, last_chunk;   /* chunk ids written in this batch */
+	sqlite3_stmt *insert;		   /* INSERT INTO journal_chunks */
+};
+
+static int reserve(struct journal *j, size_t more)
+{
+	if (j->len + more + 1 > j->cap) {
+		size_t ncap = j->cap ? j->cap : 65536;
+		char *nb;
+		while (ncap < j->len + more + 1)
+			ncap *= 2;
+		nb = realloc(j->buf, ncap);
+		if (!nb)
+			return -1;
+		j->buf = nb;
+		j->cap = ncap;
+	}
+	return 0;
+}
+
+static void put(struct journal *j, const char *s, size_t n)
+{
+	if (j->oom || reserve(j, n) != 0) {
+		j->oom = true;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void puts_raw(struct journal *j, const char *s)
+{
+	put(j, s, strlen(s));
+}
+
+/* A JSON string of the N bytes at S. */
+static void put_string(struct journal *j, const unsigned char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t start = 0;
+
+	put(j, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = s[i];
+		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(j, (const char *)s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"':
+			put(j, "\\\"", 2);
+			break;
+		case '\\':
+			put(j, "\\\\", 2);
+			break;
+		case '\n':
+			put(j, "\\n", 2);
+			break;
+		case '\r':
+			put(j, "\\r", 2);
+			break;
+		case '\t':
+			put(j, "\\t", 2);
+			break;
+		default:
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			put(j, esc, 6);
+		}
+	}
+	put(j, (const char *)s + start, n - start);
+	put(j, "\"", 1);
+}
+
+static void put_value(struct journal *j, sqlite3_value *v)
+{
+	char num[32];
+
+	switch (v ? sqlite3_value_type(v) : SQLITE_NULL) {
+	case SQLITE_INTEGER:
+		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(v));
+		puts_raw(j, num);
+		break;
+	case SQLITE_FLOAT:
+		snprintf(num, sizeof(num), "%.17g", sqlite3_value_double(v));
+		puts_raw(j, num);
+		break;
+	case SQLITE_TEXT:
+		put_string(j, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v));
+		break;
+	default:
+		puts_raw(j, "null");
+	}
+}
+
+typedef int (*value_fn)(sqlite3 *, int, sqlite3_value **);
+
+/* The row image {"col": value, ...} through GET (old or new values). */
+static void put_image(struct journal *j, const struct table_info *t, value_fn get)
+{
+	bool first = true;
+
+	put(j, "{", 1);
+	for (int c = 0; c < t->ncols; c++) {
+		sqlite3_value *v = NULL;
+		if (c == t->skip)
+			continue;
+		if (get(j->db, c, &v) != SQLITE_OK)
+			v = NULL;
+		if (!first)
+			put(j, ",", 1);
+		first = false;
+		put_string(j, (const unsigned char *)t->names[c], strlen(t->names[c]));
+		put(j, ":", 1);
+		put_value(j, v);
+	}
+	put(j, "}", 1);
+}
+
+static const unsigned char *value_text(struct journal *j, value_fn get, int cid, size_t *n)
+{
+	sqlite3_value *v = NULL;
+	const unsigned char *s;
+
+	if (cid < 0 || get(j->db, cid, &v) != SQLITE_OK || !v)
+		return NULL;
+	s = sqlite3_value_text(v);
+	*n = (size_t)sqlite3_value_bytes(v);
+	return s;
+}
+
+static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const char *table,
+		      sqlite3_int64 k1, sqlite3_int64 k2)
+{
+	struct journal *j = ctx;
+	const struct table_info *t = NULL;
+	value_fn key_from = op == SQLITE_DELETE ? sqlite3_preupdate_old : sqlite3_preupdate_new;
+	const unsigned char *k, *acct;
+	size_t klen = 0, alen = 0;
+	int opi;
+
+	(void)db;
+	(void)k1;
+	(void)k2;
+	if (strcmp(zdb, "main") != 0)
+		return;
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		if (j->t[e].e && strcmp(table, j->t[e].e->plural) == 0)
+			t = &j->t[e];
+	if (!t)
+		return;
+	opi = op == SQLITE_INSERT ? 0 : op == SQLITE_UPDATE ? 1 : 2;
+	j->counts[t->e->id][opi]++;
+	put(j, j->pending ? ",[" : "[", j->pending ? 2 : 1);
+	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
+	put(j, ",", 1);
+	k = value_text(j, key_from, t->key[0], &klen);
+	if (t->key[1] >= 0) {
+		/* a two-part key is the text of a JSON array ["account","email"] */
+		char inner[2100];
+		size_t n = 0, k2len = 0;
+		const unsigned char *k2s = value_text(j, key_from, t->key[1], &k2len);
+		const unsigned char *part[2] = {k, k2s};
+		size_t plen[2] = {klen, k2len};
+		if (!k || !k2s || klen + k2len > 1000) {
+			j->oom = true;
+			return;
+		}
+		inner[n++] = '[';
+		for (int p = 0; p < 2; p++) {
+			if (p)
+				inner[n++] = ',';
+			inner[n++] = '"';
+			for (size_t i = 0; i < plen[p]; i++) {
+				if (part[p][i] == '"' || part[p][i] == '\\')
+					inner[n++] = '\\';
+				inner[n++] = (char)part[p][i];
+			}
+			inner[n++] = '"';
+		}
+		inner[n++] = ']';
+		put_string(j, (const unsigned char *)inner, n);
+	} else {
+		put_string(j, k ? k : (const unsigned char *)"", klen);
+	}
+	put(j, ",", 1);
+	acct = value_text(j, key_from, t->account, &alen);
+	put_string(j, acct ? acct : (const unsigned char *)"", alen);
+	puts_raw(j, opi == 0 ? ",\"insert\"," : opi == 1 ? ",\"update\"," : ",\"delete\",");
+	if (opi == 0)
+		puts_raw(j, "null");
+	else
+		put_image(j, t, sqlite3_preupdate_old);
+	put(j, ",", 1);
+	if (opi == 2)
+		puts_raw(j, "null");
+	else
+		put_image(j, t, sqlite3_preupdate_new);
+	put(j, "]", 1);
+	j->pending++;
+}
+
+static int load_table(struct journal *j, struct table_info *t, const struct entity *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	t->e = e;
+	t->key[0] = t->key[1] = t->account = t->skip = -1;
+	rc = sqlite3_prepare_v2(j->db, "SELECT cid, name FROM pragma_table_info(?1) ORDER BY cid",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_text(st, 1, e->plural, -1, SQLITE_STATIC);
+	t->names = calloc(FIELD_MAX + 2, sizeof(*t->names));
+	if (!t->names)
+		rc = SQLITE_NOMEM;
+	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		int cid = sqlite3_column_int(st, 0);
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		if (cid != t->ncols || cid >= FIELD_MAX + 2) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		t->names[cid] = strdup(name);
+		if (!t->names[cid]) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		t->ncols = cid + 1;
+		if (strcmp(name, "email_norm") == 0)
+			t->skip = cid;
+		if (strcmp(name, "account_id") == 0)
+			t->account = cid;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return rc;
+	/* the key as stored: emails by their normalised form */
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		const char *want =
+			e->key[k] == e->email_field ? "email_norm" : e->fields[e->key[k]].name;
+		for (int c = 0; c < t->ncols; c++)
+			if (strcmp(t->names[c], want) == 0)
+				t->key[k] = c;
+	}
+	return t->key[0] >= 0 && t->account >= 0 ? SQLITE_OK : SQLITE_CORRUPT;
+}
+
+struct journal *journal_new(sqlite3 *db)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	if (!sqlite3_compileoption_used("ENABLE_PREUPDATE_HOOK")) {
+		free(j);
+		return NULL;
+	}
+	j->db = db;
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		if (load_table(j, &j->t[e], entity_get(e)) != SQLITE_OK) {
+			journal_free(j);
+			return NULL;
+		}
+	journal_discard(j);
+	sqlite3_preupdate_hook(db, on_change, j);
+	return j;
+}
+
+void journal_begin(struct journal *j, int64_t batch)
+{
+	journal_discard(j);
+	j->batch = batch;
+	memset(j->counts, 0, sizeof(j->counts));
+	j->first_chunk = j->last_chunk = 0;
+}
+
+int journal_flush(struct journal *j, bool all)
+{
+	int rc;
+
+	if (j->oom)
+		return SQLITE_NOMEM;
+	if (j->pending == 0 || (!all && j->pending < CHUNK_CHANGES))
+		return SQLITE_OK;
+	if (!j->insert &&
+	    (rc = sqlite3_prepare_v3(
+		     j->db, "INSERT INTO journal_chunks(batch_id, changes) VALUES (?1, ?2)", -1,
+		     SQLITE_PREPARE_PERSISTENT, &j->insert, NULL)) != SQLITE_OK)
+		return rc;
+	put(j, "]", 1);
+	if (j->oom)
+		return SQLITE_NOMEM;
+	if (j->batch)
+		sqlite3_bind_int64(j->insert, 1, j->batch);
+	else
+		sqlite3_bind_null(j->insert, 1);
+	sqlite3_bind_text(j->insert, 2, j->buf, (int)j->len, SQLITE_STATIC);
+	rc = sqlite3_step(j->insert);
+	sqlite3_reset(j->insert);
+	sqlite3_clear_bindings(j->insert);
+	if (rc != SQLITE_DONE)
+		return rc;
+	j->last_chunk = sqlite3_last_insert_rowid(j->db);
+	if (!j->first_chunk)
+		j->first_chunk = j->last_chunk;
+	j->len = 0;
+	j->pending = 0;
+	put(j, "[", 1);
+	return SQLITE_OK;
+}
+
+int64_t journal_first_chunk(const struct journal *j)
+{
+	return j->first_chunk;
+}
+
+int64_t journal_last_chunk(const struct journal *j)
+{
+	return j->last_chunk;
+}
+
+void journal_discard(struct journal *j)
+{
+	j->len = 0;
+	j->pending = 0;
+	j->oom = false;
+	put(j, "[", 1);
+}
+
+void journal_counts(const struct journal *j, long counts[][3])
+{
+	memcpy(counts, j->counts, sizeof(j->counts));
+}
+
+void journal_free(struct journal *j)
+{
+	if (!j)
+		return;
+	sqlite3_preupdate_hook(j->db, NULL, NULL);
+	sqlite3_finalize(j->insert);
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++)
+			free(j->t[e].names[c]);
+		free(j->t[e].names);
+	}
+	free(j->buf);
+	free(j);
+}

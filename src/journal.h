@@ -1,0 +1,56 @@
+/*
+ * journal.h - the change journal, part of the store (used by store.c only).
+ *
+ * SQLite's pre-update hook hands every change to the four entity tables,
+ * made through this connection, to the journal with the row before and
+ * after. Changes are kept as JSON and written in chunks of up to 256 to
+ * the journal_chunks table, inside the batch's transaction; the journal
+ * view shows one row per change (batch id, entity, key, account, operation,
+ * before, after). Writing one row per chunk instead of one per change keeps
+ * the journal's cost small next to the change itself.
+ */
+#ifndef ACCTBATCH_JOURNAL_H
+#define ACCTBATCH_JOURNAL_H
+
+/* Debian's libsqlite3 is built with the pre-update hook; its declarations
+ * need this before sqlite3.h (the store checks the library at open). */
+#ifndef SQLITE_ENABLE_PREUPDATE_HOOK
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1
+#endif
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "entity.h"
+
+struct journal;
+
+/* journal_new: watch the entity tables of DB (after migration). NULL when out of memory. */
+struct journal *journal_new(sqlite3 *db);
+
+/* journal_begin: from now on, changes belong to BATCH; counts start at zero. */
+void journal_begin(struct journal *j, int64_t batch);
+
+/*
+ * journal_flush: write the buffered changes as one chunk when at least a
+ * chunk's worth is waiting, or whatever is waiting when ALL. Returns an
+ * SQLite result code (SQLITE_NOMEM when the hook ran out of memory).
+ */
+int journal_flush(struct journal *j, bool all);
+
+/* journal_last_chunk: the id of the last chunk written in this batch, 0 if none. */
+int64_t journal_last_chunk(const struct journal *j);
+
+/* journal_first_chunk: the id of the first chunk written in this batch, 0 if none. */
+int64_t journal_first_chunk(const struct journal *j);
+
+/* journal_discard: forget buffered changes (the batch rolls back). */
+void journal_discard(struct journal *j);
+
+/* journal_counts: changes of this batch per entity: [0] inserted, [1] updated, [2] deleted. */
+void journal_counts(const struct journal *j, long counts[][3]);
+
+/* journal_free: remove the hook and free; accepts NULL. */
+void journal_free(struct journal *j);
+
+#endif
