@@ -103,7 +103,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	enum input_format format = FORMAT_UNKNOWN;
 	const char *report_path = NULL;
 	bool mode_given = false, db_existed = true, opened;
-	char started[32];
+	char started[32], prog_name[64];
 	struct timespec t0, t1;
 	int c, status = EXIT_DONE;
 	enum resolve_status rs;
@@ -115,6 +115,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	opts.on_error = ON_ERROR_ABORT;
 	opts.validate_only = validate;
 	optind = 0; /* 0: glibc re-initialises, so options may follow the files */
+	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
+	argv[0] = prog_name; /* getopt's own messages then read like ours */
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
@@ -202,6 +204,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		app_error(app, "validate takes only --entity, --format, --mode and --report");
 		return EXIT_USAGE;
 	}
+	if (opts.rejects_path && strcmp(opts.rejects_path, "-") == 0) {
+		app_error(app, "--rejects needs a file name, not standard output");
+		return EXIT_USAGE;
+	}
 	if (opts.cascade && opts.mode != MODE_DELETE) {
 		app_error(app, "--cascade goes with --mode delete");
 		return EXIT_USAGE;
@@ -248,14 +254,13 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	status = import_run(store, &inputs, &opts, &res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
-		status = res.exit_status = EXIT_REJECTED;
 	if (app->progress && prog.shown)
 		fputs("\r\033[K", stderr);
 	report_diags(app, &res.diags);
 	if (res.stopped_max_errors)
-		app_error(app, "stopped after %ld rejected records (--max-errors); nothing written",
-			  opts.max_errors);
+		app_error(app,
+			  "stopped after %ld rejected record%s (--max-errors); nothing written",
+			  opts.max_errors, opts.max_errors == 1 ? "" : "s");
 	if (res.message[0])
 		app_error(app, "%s", res.message);
 	if (app->verbose) {
@@ -267,14 +272,16 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 				 in->records, in->records == 1 ? "" : "s",
 				 in->sha256[0] ? in->sha256 : "(not read whole)");
 		}
-		app_note(app, "%ld records in %.2f s (%.0f records/s)", res.records, secs,
-			 secs > 0 ? res.records / secs : 0.0);
+		app_note(app, "%ld record%s in %.2f s (%.0f records/s)", res.records,
+			 res.records == 1 ? "" : "s", secs, secs > 0 ? res.records / secs : 0.0);
 		app_note(app, "key index: %zu keys in %.1f MiB", res.keys,
 			 res.key_bytes / 1048576.0);
 	}
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);
 report:
+	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
+		status = res.exit_status = EXIT_REJECTED;
 	if (report_path) {
 		res.exit_status = status;
 		if (report_json_write(report_path, &res) != 0) {

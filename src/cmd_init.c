@@ -3,6 +3,7 @@
  * current schema version (every other command does this implicitly too).
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "app.h"
 #include "store.h"
@@ -13,7 +14,10 @@ int cmd_init(int argc, char **argv, struct app *app)
 	enum store_status st;
 	int status = EXIT_DONE;
 
-	(void)argv;
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: acctbatch [--db PATH] init\n");
+		return EXIT_DONE;
+	}
 	if (argc != 1) {
 		fprintf(stderr, "usage: acctbatch [--db PATH] init\n");
 		return EXIT_USAGE;

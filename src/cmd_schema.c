@@ -12,6 +12,10 @@ int cmd_schema(int argc, char **argv, struct app *app)
 {
 	const struct entity *e;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: acctbatch schema accounts|logins|contacts|invoices\n");
+		return EXIT_DONE;
+	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: acctbatch schema accounts|logins|contacts|invoices\n");
 		return EXIT_USAGE;

@@ -190,6 +190,26 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 	}
 	if (st != RESOLVE_OK)
 		return st;
+	/* a file named twice (or through a directory too) is read once */
+	for (size_t i = 0; i < list->count; i++) {
+		char *ri = strcmp(list->items[i].path, "-") ? realpath(list->items[i].path, NULL)
+							    : NULL;
+		for (size_t k = i + 1; ri && k < list->count;) {
+			char *rk = realpath(list->items[k].path, NULL);
+			bool same_file = rk && strcmp(ri, rk) == 0;
+			free(rk);
+			if (!same_file) {
+				k++;
+				continue;
+			}
+			free(list->items[k].path);
+			free(list->items[k].name);
+			memmove(&list->items[k], &list->items[k + 1],
+				(list->count - k - 1) * sizeof(*list->items));
+			list->count--;
+		}
+		free(ri);
+	}
 	for (size_t i = 0; i < list->count; i++) {
 		struct input *in = &list->items[i];
 		struct source src;
@@ -263,6 +283,7 @@ struct run {
 	bool hash;			  /* compute real password hashes */
 	struct keyset seen[ENTITY_COUNT]; /* keys met in this batch */
 	struct keyset *bad_accounts;	  /* accounts with a rejected record */
+	struct first_pass *first;	  /* skip-account: what the first pass rejected */
 	struct keyset sync_seen;	  /* sync: entity digit + account, named in the batch */
 	char **sync_accounts;		  /* sync: those, in order */
 	size_t nsync;			  /* entries in sync_accounts */
@@ -279,6 +300,20 @@ struct run {
 	struct pending *pending;	  /* logins waiting for their hashes */
 	size_t npending;		  /* entries used in pending */
 	const char *precomputed;	  /* hash settled for the record being applied */
+};
+
+/*
+ * skip-account's first pass: the records it rejected and their problems, so
+ * that the second pass reports each with its own cause, not as
+ * account_rejected. Kept across the passes, released by import_run.
+ */
+struct first_pass {
+	struct keyset rejected; /* "input:record" -> index into spans */
+	struct diag_list diags; /* the first pass's diagnostics */
+	struct {
+		size_t first, count; /* a record's diagnostics in diags */
+	} * spans;
+	size_t nspans; /* entries in spans */
 };
 
 /* A login whose password is hashed on all cores before it is applied. */
@@ -322,6 +357,22 @@ static int reject(struct run *r, const struct record *rec)
 
 	r->res->counts[rec->entity->id].rejected++;
 	r->rejected++;
+	if (!r->final_pass && r->first) {
+		char key[48];
+		void *n =
+			realloc(r->first->spans, (r->first->nspans + 1) * sizeof(*r->first->spans));
+		int klen = snprintf(key, sizeof(key), "%zu:%ld", r->input_index, rec->number);
+		if (n)
+			r->first->spans = n;
+		if (!n || keyset_add(&r->first->rejected, key, (size_t)klen, (long)r->first->nspans,
+				     NULL) < 0) {
+			set_fatal(r, 74, "%s", "out of memory");
+			return -1;
+		}
+		r->first->spans[r->first->nspans].first = first;
+		r->first->spans[r->first->nspans].count = r->res->diags.count - first;
+		r->first->nspans++;
+	}
 	if (acct && r->bad_accounts && keyset_add(r->bad_accounts, acct, strlen(acct), 0, NULL) < 0)
 		set_fatal(r, 74, "%s", "out of memory");
 	if (r->final_pass && r->rejects) {
@@ -707,6 +758,22 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	enum store_status st;
 
 	r->records++;
+	if (r->final_pass && r->first && !bad) {
+		/* rejected in the first pass: the same problems again, not account_rejected */
+		char key[48];
+		int klen = snprintf(key, sizeof(key), "%zu:%ld", r->input_index, rec->number);
+		long span;
+		if (keyset_get(&r->first->rejected, key, (size_t)klen, &span)) {
+			for (size_t i = 0; i < r->first->spans[span].count; i++) {
+				const struct diag *d =
+					&r->first->diags.items[r->first->spans[span].first + i];
+				diag_add(&r->res->diags, d->code, d->file, d->line, d->column,
+					 d->record, d->field, "%s", d->message);
+			}
+			rc = reject(r, rec);
+			goto out;
+		}
+	}
 	if (r->opts->progress && r->records % 1000 == 0)
 		r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes + r->consumed,
 				  r->total_bytes);
@@ -774,7 +841,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		found = 1; /* validating an update: the stored row is unknown, not absent */
 	}
 	if (mode == MODE_DELETE) {
-		if (r->store)
+		if (r->store || e->id == ENTITY_INVOICES)
 			rc = delete_record(r, rec, key_row, found == 1);
 		goto out;
 	}
@@ -1346,6 +1413,7 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	int spool_fd = -1;
 	struct run r;
 	struct keyset bad = {0};
+	struct first_pass first;
 	struct rejects_file rf[ENTITY_COUNT];
 	bool two_pass = opts->on_error == ON_ERROR_SKIP_ACCOUNT;
 	bool commit = false, in_batch = false;
@@ -1355,11 +1423,13 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 
 	memset(res, 0, sizeof(*res));
 	memset(rf, 0, sizeof(rf));
+	memset(&first, 0, sizeof(first));
 	memset(&r, 0, sizeof(r));
 	r.store = store;
 	r.opts = opts;
 	r.res = res;
 	r.bad_accounts = &bad;
+	r.first = two_pass ? &first : NULL;
 
 	if (opts->rejects_path && open_rejects(&r, inputs, rf) != 0) {
 		res->exit_status = 73;
@@ -1392,7 +1462,8 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		}
 		if (pass == 1 && two_pass) {
 			/* second pass of skip-account: afresh, with the bad accounts known */
-			diag_list_release(&res->diags);
+			first.diags = res->diags;
+			memset(&res->diags, 0, sizeof(res->diags));
 			memset(res->counts, 0, sizeof(res->counts));
 			res->exit_status = 0;
 			run_release(&r);
@@ -1495,6 +1566,9 @@ out:
 	free(counts_text);
 	run_release(&r);
 	keyset_release(&bad);
+	keyset_release(&first.rejected);
+	diag_list_release(&first.diags);
+	free(first.spans);
 	if (spool_fd >= 0)
 		close(spool_fd);
 	return res->exit_status;

@@ -72,7 +72,10 @@ static const char *keep_bytes(struct keyset *set, const char *key, size_t len)
 	char *out;
 
 	if (!b || b->size - b->used < len) {
-		size_t size = len > BLOCK_BYTES ? len : BLOCK_BYTES;
+		/* blocks grow from 16 KiB to 1 MiB, so a small batch stays small */
+		size_t size = b ? (b->size * 2 > BLOCK_BYTES ? BLOCK_BYTES : b->size * 2) : 16384;
+		if (size < len)
+			size = len;
 		b = malloc(sizeof(*b) + size);
 		if (!b)
 			return NULL;
@@ -113,6 +116,18 @@ int keyset_add(struct keyset *set, const char *key, size_t len, long value, long
 	slot->value = value;
 	set->count++;
 	return 1;
+}
+
+bool keyset_get(const struct keyset *set, const char *key, size_t len, long *value)
+{
+	const struct keyset_slot *slot;
+
+	if (!set->cap)
+		return false;
+	slot = find_slot(set->slots, set->cap, key, len, hash_bytes(key, len));
+	if (slot->key)
+		*value = slot->value;
+	return slot->key != NULL;
 }
 
 bool keyset_has(const struct keyset *set, const char *key, size_t len)

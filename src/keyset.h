@@ -24,6 +24,9 @@ struct keyset {
  */
 int keyset_add(struct keyset *set, const char *key, size_t len, long value, long *old);
 
+/* keyset_get: whether KEY is in the set; its value goes to *VALUE. */
+bool keyset_get(const struct keyset *set, const char *key, size_t len, long *value);
+
 /* keyset_has: whether KEY is in the set. */
 bool keyset_has(const struct keyset *set, const char *key, size_t len);
 

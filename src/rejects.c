@@ -59,7 +59,8 @@ int rejects_open(struct rejects_file *rf, const char *path, const struct entity 
 			fprintf(rf->out.fp, "%s%s", first ? "" : ",", e->fields[i].name);
 			first = false;
 		}
-		fprintf(rf->out.fp, "%serror_line,error_field,error_code,error_message\n",
+		fprintf(rf->out.fp,
+			"%serror_file,error_line,error_field,error_code,error_message\n",
 			first ? "" : ",");
 	}
 	return ferror(rf->out.fp) ? -1 : 0;
@@ -141,7 +142,10 @@ int rejects_add(struct rejects_file *rf, const struct record *rec, const struct 
 				csv_write_cell(out, rec->value[i], rec->len[i], true);
 		}
 		snprintf(line, sizeof(line), "%ld", rec->line);
-		fprintf(out, "%s%s,", first ? "" : ",", line);
+		if (!first)
+			putc(',', out);
+		csv_write_cell(out, rec->file, strlen(rec->file), true);
+		fprintf(out, ",%s,", line);
 		joined(out, diags, count, 0, true);
 		putc(',', out);
 		joined(out, diags, count, 1, true);

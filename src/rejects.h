@@ -1,6 +1,6 @@
 /*
  * rejects.h - the --rejects file: rejected records in the input's format,
- * re-importable once fixed. CSV gets the entity's columns plus error_line,
+ * re-importable once fixed. CSV gets the entity's columns plus error_file, error_line,
  * error_field, error_code and error_message (ignored on import); XML gets
  * the record elements with the errors in a comment before each record.
  * Password columns are left empty: plaintext is never written anywhere.

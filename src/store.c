@@ -215,8 +215,13 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 	if ((rc = sqlite3_exec(s->db,
 			       "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
 			       "PRAGMA cache_size = -16384",
-			       NULL, NULL, NULL)) != SQLITE_OK)
-		return status_of(s, rc, "cannot enable foreign keys");
+			       NULL, NULL, NULL)) != SQLITE_OK) {
+		st = status_of(s, rc, "cannot open database");
+		if (st == STORE_ERROR)
+			snprintf(s->errmsg, sizeof(s->errmsg), "cannot open database '%s': %s",
+				 path, sqlite3_errmsg(s->db));
+		return st == STORE_ERROR ? STORE_CANTOPEN : st;
+	}
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		st = status_of(s, rc, "cannot open database");

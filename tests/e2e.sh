@@ -261,9 +261,22 @@ printf 'account_id,name,email,country\nO-1,O,o@x.example,DE\n' >"$WORK/o-acc.csv
 printf 'account_id,email,full_name,password,password_confirm,make_purchases\nO-1,a@x.example,A,correct-horse-1,correct-horse-X,1\nO-1,b@x.example,B,correct-horse-2,correct-horse-2,1\nO-1,c@x.example,C,correct-horse-3,correct-horse-3,maybe\nO-1,d@x.example,D,correct-horse-4,correct-horse-4,1\n' >"$WORK/o-log.csv"
 run 1 ab --db "$DB" import --on-error skip --rejects "$WORK/o-rej.csv" "$WORK/o-acc.csv" "$WORK/o-log.csv"
 if [ "$(grep -o 'o-log.csv:[0-9]*' "$WORK/err" | tr '\n' ' ')" = "o-log.csv:2 o-log.csv:4 " ] &&
-	grep -q '^O-1,a@x.example,A,,,1,2,password_confirm,password_mismatch,' "$WORK/o-rej.logins.csv" &&
-	grep -q '^O-1,c@x.example,C,,,maybe,4,make_purchases,bad_boolean,' "$WORK/o-rej.logins.csv" &&
+	grep -q "^O-1,a@x.example,A,,,1,$WORK/o-log.csv,2,password_confirm,password_mismatch," "$WORK/o-rej.logins.csv" &&
+	grep -q "^O-1,c@x.example,C,,,maybe,$WORK/o-log.csv,4,make_purchases,bad_boolean," "$WORK/o-rej.logins.csv" &&
 	[ "$(q "select group_concat(email) from logins")" = "b@x.example,d@x.example" ]; then ok; else fail "$(cat "$WORK/err") $(cat "$WORK/o-rej.logins.csv")"; fi
+
+begin "skip-account reports each record's own problem, and account_rejected only for the others"
+fresh sa
+printf 'account_id,name,email,country\nA-1,A,a@x.example,DE\nA-2,B,b@x.example,DE\n' >"$WORK/sa.csv"
+printf 'account_id,email,full_name,password_hash,make_purchases\nA-2,x@x.example,X,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,0\nA-9,y@x.example,Y,$2b$10$abcdefghijklmnopqrstuu5Ogyl9yHYxH5nFkSh5pW1XK5m6JH3b.,1\n' >"$WORK/sal.csv"
+run 1 ab --db "$DB" import --on-error skip-account "$WORK/sa.csv" "$WORK/sal.csv" &&
+	has_err "sa.csv:3: left out: another record of account 'A-2' was rejected [account_rejected]" &&
+	has_err "sal.csv:2: a login needs at least one access type" && has_err "sal.csv:3: field 'account_id': account 'A-9' exists neither" &&
+	[ "$(q "select group_concat(account_id) from accounts")" = A-1 ] && ok || fail "$(cat "$WORK/err")"
+
+begin "a file named twice is read once"
+fresh twice
+run 0 ab --db "$DB" import "$WORK/sa.csv" "$WORK/sa.csv" "$WORK/../$(basename "$WORK")/sa.csv" && has_out "accounts           2" && ok || fail "$(cat "$WORK/err") $(cat "$WORK/out")"
 
 begin "a rejects file can be fixed and re-imported as it is"
 fresh rej
@@ -345,7 +358,7 @@ run 0 ab validate --mode update "$WORK/st.csv" && run 0 ab validate --mode delet
 
 begin "--verbose names every input with its records and SHA-256; options may follow the files"
 run 0 ab --verbose --db "$DB" import "$WORK/st.csv" --mode update &&
-	has_err "st.csv: accounts as CSV, 1 record, sha256 $(sha256sum "$WORK/st.csv" | cut -c1-64)" && has_err "1 records in" && ok || fail "$(cat "$WORK/err")"
+	has_err "st.csv: accounts as CSV, 1 record, sha256 $(sha256sum "$WORK/st.csv" | cut -c1-64)" && has_err "1 record in" && ok || fail "$(cat "$WORK/err")"
 
 begin "--report is written also when an input is missing"
 run 66 ab --db "$DB" import --report "$WORK/miss.json" "$WORK/nope.csv" &&
