@@ -14,6 +14,7 @@ struct table_info {
 	const struct entity *e; /* the entity */
 	int ncols;		/* columns in the table */
 	char **names;		/* column names by cid */
+	char **labels;		/* "name": by cid, ready for an image */
 	int key[2];		/* cids of the key columns (stored form), key[1] -1 if one */
 	int account;		/* cid of account_id */
 	int skip;		/* cid of email_norm (not in images), -1 if none */
@@ -67,10 +68,23 @@ static void puts_raw(struct journal *j, const char *s)
 static void put_string(struct journal *j, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t start = 0;
+	size_t start = 0, i;
 
+	for (i = 0; i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'; i++)
+		;
+	if (i == n) { /* nothing to escape: the common case */
+		if (j->oom || reserve(j, n + 2) != 0) {
+			j->oom = true;
+			return;
+		}
+		j->buf[j->len++] = '"';
+		memcpy(j->buf + j->len, s, n);
+		j->len += n;
+		j->buf[j->len++] = '"';
+		return;
+	}
 	put(j, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		unsigned char c = s[i];
 		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 		if (c >= 0x20 && c != '"' && c != '\\')
@@ -141,8 +155,7 @@ static void put_image(struct journal *j, const struct table_info *t, value_fn ge
 		if (!first)
 			put(j, ",", 1);
 		first = false;
-		put_string(j, (const unsigned char *)t->names[c], strlen(t->names[c]));
-		put(j, ":", 1);
+		puts_raw(j, t->labels[c]);
 		put_value(j, v);
 	}
 	put(j, "}", 1);
@@ -243,7 +256,8 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 	if (rc == SQLITE_OK)
 		sqlite3_bind_text(st, 1, e->plural, -1, SQLITE_STATIC);
 	t->names = calloc(FIELD_MAX + 2, sizeof(*t->names));
-	if (!t->names)
+	t->labels = calloc(FIELD_MAX + 2, sizeof(*t->labels));
+	if (!t->names || !t->labels)
 		rc = SQLITE_NOMEM;
 	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		int cid = sqlite3_column_int(st, 0);
@@ -253,7 +267,9 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 			break;
 		}
 		t->names[cid] = strdup(name);
-		if (!t->names[cid]) {
+		if (t->names[cid] && asprintf(&t->labels[cid], "\"%s\":", name) < 0)
+			t->labels[cid] = NULL;
+		if (!t->names[cid] || !t->labels[cid]) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -371,9 +387,12 @@ void journal_free(struct journal *j)
 	sqlite3_preupdate_hook(j->db, NULL, NULL);
 	sqlite3_finalize(j->insert);
 	for (int e = 0; e < ENTITY_COUNT; e++) {
-		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++)
+		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++) {
 			free(j->t[e].names[c]);
+			free(j->t[e].labels[c]);
+		}
 		free(j->t[e].names);
+		free(j->t[e].labels);
 	}
 	free(j->buf);
 	free(j);
