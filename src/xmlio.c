@@ -14,6 +14,7 @@
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +41,16 @@ static void *wipe_malloc(size_t n)
 	return h + 1;
 }
 
+/* Whether an entity with secrets is being read: only then is freed memory
+ * wiped (set before a reader starts; one XML document is read at a time). */
+static atomic_bool wipe_on;
+
 static void wipe_free(void *p)
 {
 	if (p) {
 		size_t *h = (size_t *)p - 1;
-		sodium_memzero(p, *h);
+		if (atomic_load_explicit(&wipe_on, memory_order_relaxed))
+			sodium_memzero(p, *h);
 		free(h);
 	}
 }
@@ -561,6 +567,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	for (size_t i = 0; i < e->nfields; i++)
 		if (e->fields[i].flags & F_SECRET)
 			st.secret = true;
+	atomic_store(&wipe_on, st.secret);
 	schema = schema_for(e);
 	if (!schema) {
 		diag_add(diags, DIAG_SCHEMA, src->name, 0, 0, 0, NULL,
@@ -721,8 +728,13 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 out:
 	if (r)
 		xmlFreeTextReader(r);
+	if (st.secret && st.text)
+		sodium_memzero(st.text, st.text_cap);
+	if (st.secret && st.values)
+		sodium_memzero(st.values, st.values_cap);
 	wipe_free(st.text);
 	wipe_free(st.values);
+	atomic_store(&wipe_on, false);
 	free(st.scan.q);
 	diag_list_release(&st.pending);
 	return result;
