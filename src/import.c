@@ -284,6 +284,7 @@ struct run {
 	struct keyset seen[ENTITY_COUNT]; /* keys met in this batch */
 	struct keyset *bad_accounts;	  /* accounts with a rejected record */
 	struct first_pass *first;	  /* skip-account: what the first pass rejected */
+	bool was_empty[ENTITY_COUNT];	  /* the table had no row when the batch began */
 	struct keyset sync_seen;	  /* sync: entity digit + account, named in the batch */
 	char **sync_accounts;		  /* sync: those, in order */
 	size_t nsync;			  /* entries in sync_accounts */
@@ -753,7 +754,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	char keybuf[2048];
 	long keylen = 0;
 	const char *acct;
-	int found = 0, rc = 0, problems = 0;
+	int found = 0, rc = 0, problems = 0, added;
 	long prev;
 	enum store_status st;
 
@@ -805,8 +806,8 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	prev = 0;
-	switch (keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
-			   ((long)r->input_index << 40) | rec->line, &prev)) {
+	switch ((added = keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
+				    ((long)r->input_index << 40) | rec->line, &prev))) {
 	case 0: {
 		struct input *first = r->input - r->input_index + (prev >> 40);
 		int kf = e->key[1] >= 0 ? e->key[1] : e->key[0];
@@ -832,7 +833,10 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	if (r->store) {
-		found = store_find(r->store, e, key_row, old_row);
+		/* a key new to the batch cannot be in a table that began it empty */
+		found = r->was_empty[e->id] && added == 1
+				? 0
+				: store_find(r->store, e, key_row, old_row);
 		if (found < 0) {
 			rc = store_fatal(r, (enum store_status)found);
 			goto out;
@@ -1478,6 +1482,16 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 				goto out;
 			}
 			in_batch = true;
+			for (int e = 0; e < ENTITY_COUNT; e++) {
+				int empty = store_is_empty(store, entity_get(e));
+				if (empty < 0) {
+					res->exit_status = empty == STORE_BUSY ? 75 : 74;
+					snprintf(res->message, sizeof(res->message), "%s",
+						 store_errmsg(store));
+					goto out;
+				}
+				r.was_empty[e] = empty == 1;
+			}
 		}
 		run_pass(&r, inputs);
 		res->records = r.records;

@@ -539,6 +539,21 @@ enum store_status store_delete(struct store *s, const struct entity *e, const st
 	return run(s, st, "cannot delete row");
 }
 
+int store_is_empty(struct store *s, const struct entity *e)
+{
+	char sql[96];
+	sqlite3_stmt *st = NULL;
+	int rc, empty = -1;
+
+	/* the table name comes from the entity table, never from input */
+	snprintf(sql, sizeof(sql), "SELECT NOT EXISTS (SELECT 1 FROM %s)", e->plural);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		empty = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return empty >= 0 ? empty : status_of(s, rc, "cannot look at a table");
+}
+
 int store_account_exists(struct store *s, const char *id)
 {
 	int rc, found;

@@ -87,6 +87,9 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 enum store_status store_update(struct store *s, const struct entity *e, const struct row *r);
 enum store_status store_delete(struct store *s, const struct entity *e, const struct row *key);
 
+/* store_is_empty: 1 if entity E's table has no row, 0 if it has, negative on error. */
+int store_is_empty(struct store *s, const struct entity *e);
+
 /* store_account_exists: 1 if account ID exists, 0 if not, negative on error. */
 int store_account_exists(struct store *s, const char *id);
 
