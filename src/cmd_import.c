@@ -274,8 +274,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		}
 		app_note(app, "%ld record%s in %.2f s (%.0f records/s)", res.records,
 			 res.records == 1 ? "" : "s", secs, secs > 0 ? res.records / secs : 0.0);
-		app_note(app, "key index: %zu keys in %.1f MiB", res.keys,
-			 res.key_bytes / 1048576.0);
+		app_note(app, "key index: %zu key%s in %.1f %s", res.keys, res.keys == 1 ? "" : "s",
+			 res.key_bytes >= 1048576 ? res.key_bytes / 1048576.0
+						  : res.key_bytes / 1024.0,
+			 res.key_bytes >= 1048576 ? "MiB" : "KiB");
 	}
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);

@@ -190,15 +190,15 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 	}
 	if (st != RESOLVE_OK)
 		return st;
-	/* a file named twice (or through a directory too) is read once */
+	/* a file named twice (through a directory, a link or a hard link too) is read once */
 	for (size_t i = 0; i < list->count; i++) {
-		char *ri = strcmp(list->items[i].path, "-") ? realpath(list->items[i].path, NULL)
-							    : NULL;
-		for (size_t k = i + 1; ri && k < list->count;) {
-			char *rk = realpath(list->items[k].path, NULL);
-			bool same_file = rk && strcmp(ri, rk) == 0;
-			free(rk);
-			if (!same_file) {
+		struct stat si, sk;
+		if (strcmp(list->items[i].path, "-") == 0 || stat(list->items[i].path, &si) != 0)
+			continue;
+		for (size_t k = i + 1; k < list->count;) {
+			if (strcmp(list->items[k].path, "-") == 0 ||
+			    stat(list->items[k].path, &sk) != 0 || sk.st_dev != si.st_dev ||
+			    sk.st_ino != si.st_ino) {
 				k++;
 				continue;
 			}
@@ -208,7 +208,6 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 				(list->count - k - 1) * sizeof(*list->items));
 			list->count--;
 		}
-		free(ri);
 	}
 	for (size_t i = 0; i < list->count; i++) {
 		struct input *in = &list->items[i];
@@ -285,6 +284,7 @@ struct run {
 	struct keyset *bad_accounts;	  /* accounts with a rejected record */
 	struct first_pass *first;	  /* skip-account: what the first pass rejected */
 	bool was_empty[ENTITY_COUNT];	  /* the table had no row when the batch began */
+	struct keyset rejected_accounts;  /* account records rejected in this pass */
 	struct keyset sync_seen;	  /* sync: entity digit + account, named in the batch */
 	char **sync_accounts;		  /* sync: those, in order */
 	size_t nsync;			  /* entries in sync_accounts */
@@ -358,6 +358,9 @@ static int reject(struct run *r, const struct record *rec)
 
 	r->res->counts[rec->entity->id].rejected++;
 	r->rejected++;
+	if (rec->entity->id == ENTITY_ACCOUNTS && acct &&
+	    keyset_add(&r->rejected_accounts, acct, strlen(acct), 0, NULL) < 0)
+		set_fatal(r, 74, "%s", "out of memory");
 	if (!r->final_pass && r->first) {
 		char key[48];
 		void *n =
@@ -876,7 +879,14 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 			rc = store_fatal(r, (enum store_status)ex);
 			goto out;
 		}
-		if (ex == 0) {
+		if (ex == 0 &&
+		    keyset_has(&r->rejected_accounts, eff_row->v[i], strlen(eff_row->v[i]))) {
+			/* the account is in the batch, but its own record was rejected */
+			entity_report(&r->res->diags, rec, (int)i, DIAG_ACCOUNT_REJECTED,
+				      "account '%s' was rejected earlier in this batch",
+				      eff_row->v[i]);
+			problems++;
+		} else if (ex == 0) {
 			entity_report(&r->res->diags, rec, (int)i, DIAG_NO_ACCOUNT,
 				      "account '%s' exists neither in the database nor earlier in "
 				      "this batch",
@@ -1218,6 +1228,7 @@ static void run_release(struct run *r)
 	for (int e = 0; e < ENTITY_COUNT; e++)
 		keyset_release(&r->seen[e]);
 	keyset_release(&r->sync_seen);
+	keyset_release(&r->rejected_accounts);
 	for (size_t a = 0; a < r->nsync; a++)
 		free(r->sync_accounts[a]);
 	free(r->sync_accounts);

@@ -1,6 +1,6 @@
 /*
  * keyset.c - open-addressing hash set (FNV-1a, linear probing). Key bytes
- * live in 1 MiB blocks appended to and never moved, so a key costs its
+ * live in blocks (16 KiB growing to 1 MiB) appended to and never moved, so a key costs its
  * length plus one 32-byte slot (at most 3/4 of the slots are used).
  */
 #include "keyset.h"

@@ -31,7 +31,7 @@ struct store {
 	char norm[2][1024];				 /* normalised emails being bound */
 };
 
-/* Migration 1: the four entities, batches, the journal and its triggers. */
+/* Migration 1: the four entities, batches and the journal (chunks and view). */
 static const char migration_1[] =
 	"CREATE TABLE accounts(\n"
 	"  account_id TEXT PRIMARY KEY NOT NULL,\n"

@@ -2,7 +2,7 @@
  * store.h - the database: SQLite behind one narrow interface.
  *
  * Owns: every SQL statement, the schema and its migrations, the journal
- * triggers, transactions and batches. Callers see rows of canonical strings
+ * (journal.c), transactions and batches. Callers see rows of canonical strings
  * (struct row) and never SQL text, so another backend (PostgreSQL via libpq)
  * can implement this interface later. Never prints; failures are returned
  * with a message in store_errmsg().

@@ -274,9 +274,17 @@ run 1 ab --db "$DB" import --on-error skip-account "$WORK/sa.csv" "$WORK/sal.csv
 	has_err "sal.csv:2: a login needs at least one access type" && has_err "sal.csv:3: field 'account_id': account 'A-9' exists neither" &&
 	[ "$(q "select group_concat(account_id) from accounts")" = A-1 ] && ok || fail "$(cat "$WORK/err")"
 
+begin "a record whose account's own record was rejected says so (account_rejected, not no_account)"
+fresh arej
+printf 'account_id,name,email,country\nR-1,R,r@,DE\n' >"$WORK/arej-a.csv"
+printf 'account_id,first_name,last_name,email,country\nR-1,F,L,f@x.example,DE\n' >"$WORK/arej-c.csv"
+run 65 ab --db "$DB" import "$WORK/arej-a.csv" "$WORK/arej-c.csv" &&
+	has_err "arej-c.csv:2: field 'account_id': account 'R-1' was rejected earlier in this batch [account_rejected]" && ok || fail "$(cat "$WORK/err")"
+
 begin "a file named twice is read once"
 fresh twice
-run 0 ab --db "$DB" import "$WORK/sa.csv" "$WORK/sa.csv" "$WORK/../$(basename "$WORK")/sa.csv" && has_out "accounts           2" && ok || fail "$(cat "$WORK/err") $(cat "$WORK/out")"
+ln -f "$WORK/sa.csv" "$WORK/sa-hardlink.csv"
+run 0 ab --db "$DB" import "$WORK/sa.csv" "$WORK/sa.csv" "$WORK/../$(basename "$WORK")/sa.csv" "$WORK/sa-hardlink.csv" && has_out "accounts           2" && ok || fail "$(cat "$WORK/err") $(cat "$WORK/out")"
 
 begin "a rejects file can be fixed and re-imported as it is"
 fresh rej
