@@ -4,6 +4,7 @@
  * the inputs, open the store, run the import layer, print.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,58 @@ static int parse_mode(const char *s, enum import_mode *mode)
 	return -1;
 }
 
+/* A new, empty, mode 0600 file beside PATH to build a database in (malloc'd), or NULL. */
+static char *temp_name_beside(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *name = NULL;
+	int fd;
+
+	if (asprintf(&name, "%.*s.%s.new-XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
+		     slash ? slash + 1 : path) < 0)
+		return NULL;
+	fd = mkostemp(name, O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+		free(name);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	return name;
+}
+
+/* Remove a database file and its WAL companions. */
+static void remove_database(const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char name[4096];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		unlink(name);
+	}
+}
+
+/*
+ * Give the closed database built at TMP its real name PATH; link() fails
+ * when PATH appeared meanwhile (another run created it), and then nothing
+ * is replaced. Returns 0, or -1 with errno set and MSG filled.
+ */
+static int publish_database(const char *tmp, const char *path, char *msg, size_t size)
+{
+	if (link(tmp, path) == 0)
+		return 0;
+	if (errno == EEXIST)
+		snprintf(msg, size,
+			 "database '%s' was created by another run meanwhile; nothing written, "
+			 "try again",
+			 path);
+	else
+		snprintf(msg, size, "cannot create database '%s': %s", path, strerror(errno));
+	return -1;
+}
+
 int import_command(int argc, char **argv, struct app *app, bool validate)
 {
 	static const struct option longopts[] = {
@@ -102,7 +155,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	const struct entity *entity = NULL;
 	enum input_format format = FORMAT_UNKNOWN;
 	const char *report_path = NULL;
-	bool mode_given = false, db_existed = true, opened;
+	bool mode_given = false;
+	char *fresh_db = NULL;
 	char started[32], prog_name[64];
 	struct timespec t0, t1;
 	int c, status = EXIT_DONE;
@@ -231,8 +285,21 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		goto report;
 	}
 	if (!validate) {
-		db_existed = access(app->db_path, F_OK) == 0;
-		st = store_open(app->db_path, app->busy_ms, &store);
+		if (access(app->db_path, F_OK) != 0 && errno == ENOENT) {
+			/* a new database is built under a temporary name and published
+			 * only when the batch commits: a failed run leaves nothing, and
+			 * never removes a database another run created meanwhile */
+			fresh_db = temp_name_beside(app->db_path);
+			if (!fresh_db) {
+				snprintf(res.message, sizeof(res.message),
+					 "cannot create database '%s': %s", app->db_path,
+					 strerror(errno));
+				app_error(app, "%s", res.message);
+				status = EXIT_IOERR;
+				goto report;
+			}
+		}
+		st = store_open(fresh_db ? fresh_db : app->db_path, app->busy_ms, &store);
 		if (st != STORE_OK) {
 			app_error(app, "%s", store_errmsg(store));
 			snprintf(res.message, sizeof(res.message), "%s", store_errmsg(store));
@@ -254,6 +321,13 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	status = import_run(store, &inputs, &opts, &res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	store_close(store);
+	store = NULL;
+	if (fresh_db && res.outcome == OUTCOME_COMMITTED &&
+	    publish_database(fresh_db, app->db_path, res.message, sizeof(res.message)) != 0) {
+		res.outcome = OUTCOME_ROLLED_BACK;
+		status = res.exit_status = errno == EEXIST ? EXIT_TEMPFAIL : EXIT_IOERR;
+	}
 	if (app->progress && prog.shown)
 		fputs("\r\033[K", stderr);
 	report_diags(app, &res.diags);
@@ -296,16 +370,10 @@ report:
 	import_result_release(&res);
 	input_list_release(&inputs);
 	diag_list_release(&rdiags);
-	opened = store != NULL;
 	store_close(store);
-	if (opened && !db_existed && res.outcome != OUTCOME_COMMITTED) {
-		/* the run created the database and kept nothing: leave no trace */
-		static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-		char path[4096];
-		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-			snprintf(path, sizeof(path), "%s%s", app->db_path, suffix[i]);
-			unlink(path);
-		}
+	if (fresh_db) {
+		remove_database(fresh_db);
+		free(fresh_db);
 	}
 	return status;
 }

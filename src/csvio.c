@@ -10,7 +10,10 @@
  * kept as text, as RFC 4180 readers commonly do); libcsv reports a quote
  * left open at the end of the file only in strict mode, so the reader checks
  * the parser state itself. libcsv trims spaces and tabs around unquoted
- * fields, so the writer quotes a cell that begins or ends with either.
+ * fields (and after a closing quote, which keeps "a" ,b readable); a value
+ * whose outer spaces matter must be quoted, so the writer quotes a cell
+ * that begins or ends with either. (libcsv keeps its parser state in local
+ * variables while parsing, so trimming cannot be limited to some states.)
  */
 #include "csvio.h"
 
@@ -120,6 +123,18 @@ static const char *cell_text(const struct csv_state *st, size_t i)
 	return st->buf + st->cells[i].off;
 }
 
+/* Whether a header cell looks like a column name: safe to quote in a message. */
+static bool looks_like_name(const char *s, size_t len)
+{
+	if (len == 0 || len > 40)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-' || s[i] == ' '))
+			return false;
+	return true;
+}
+
 /* Map header cells to fields; report unknown and duplicate columns. */
 static int take_header(struct csv_state *st)
 {
@@ -141,6 +156,13 @@ static int take_header(struct csv_state *st)
 		size_t len = st->cells[i].len;
 		int fi;
 
+		/* column names never hold spaces: "a, b" headers are common */
+		while (len && (*name == ' ' || *name == '\t')) {
+			name++;
+			len--;
+		}
+		while (len && (name[len - 1] == ' ' || name[len - 1] == '\t'))
+			len--;
 		st->colmap[i] = -1;
 		if (utf8_length(name, len) < 0) {
 			diag_add(st->diags, DIAG_BAD_UTF8, st->src->name, st->row_line, 0, 0, NULL,
@@ -151,10 +173,23 @@ static int take_header(struct csv_state *st)
 		if (len >= 6 && memcmp(name, "error_", 6) == 0)
 			continue;
 		fi = entity_field_index(st->e, name, len);
-		if (fi < 0) {
+		if (fi < 0 && !st->secret && looks_like_name(name, len)) {
 			diag_add(st->diags, DIAG_UNKNOWN_COLUMN, st->src->name, st->row_line, 0, 0,
-				 NULL, "unknown column '%.*s' for %s", (int)(len > 64 ? 64 : len),
-				 name, st->e->plural);
+				 NULL, "unknown column '%.*s' for %s", (int)len, name,
+				 st->e->plural);
+			problems++;
+			continue;
+		}
+		if (fi < 0) {
+			/* never echoed when it may be a password (a logins file without
+			 * its header row) or when it is no name at all */
+			diag_add(st->diags, DIAG_UNKNOWN_COLUMN, st->src->name, st->row_line, 0, 0,
+				 NULL,
+				 "column %zu of the header is not a field of %s (%s); is the "
+				 "header row missing?",
+				 i + 1, st->e->plural,
+				 st->secret ? "its text is not shown: the file may hold passwords"
+					    : "its text is not a column name");
 			problems++;
 			continue;
 		}

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -1395,13 +1396,13 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
  */
 static int spool_stdin(struct input *in)
 {
-	char path[] = "/tmp/acctbatch-stdin-XXXXXX", buf[65536], *name;
-	int fd = mkstemp(path);
+	char buf[65536], *name;
+	/* in memory, never on disk: standard input may hold passwords */
+	int fd = memfd_create("acctbatch-stdin", MFD_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0)
 		return -1;
-	unlink(path);
 	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = write(fd, buf + off, (size_t)(n - off));

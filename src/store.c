@@ -12,11 +12,14 @@
 
 #include "journal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum stmt_kind { ST_FIND, ST_INSERT, ST_UPDATE, ST_DELETE, ST_EACH_KEY, ST_KIND_COUNT };
 
@@ -199,6 +202,12 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 	/* no allocation statistics: they cost a mutex per malloc (fails harmlessly
 	 * once SQLite is initialised, as on a second open) */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* a new database holds personal data: create it readable by its owner only */
+	if (access(path, F_OK) != 0 && errno == ENOENT) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
 	rc = sqlite3_open_v2(path, &s->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			     NULL);

@@ -265,9 +265,8 @@ struct xml_state {
 	const struct entity *e;	      /* what the records are */
 	const struct reader_ops *ops; /* the caller */
 	struct diag_list *diags;      /* where problems go */
-	struct diag_list pending;     /* schema errors not yet tied to a record */
+	struct diag_list pending;     /* schema findings of the current record */
 	long file_errors;	      /* schema problems outside any record */
-	bool in_record;		      /* between a record's start and end tags */
 	long records;		      /* records seen */
 	bool fatal;		      /* a syntax error ended the document */
 	bool secret;		      /* wipe text buffers */
@@ -281,10 +280,10 @@ struct xml_state {
 	long fline[FIELD_MAX];	/* line of each field element */
 	long fcol[FIELD_MAX];	/* column of each field element */
 	long rline, rcol;	/* where the record element starts */
-	long rmax;		/* last line of a node seen in the record */
+	xmlNodePtr record_node; /* the expanded record being validated */
 	struct tag_scan scan;	/* where the start tags are, ahead of the parser */
 	struct {
-		char name[32];	   /* element name (truncated) */
+		xmlNodePtr node;   /* a child element of the record */
 		long line, column; /* its start tag */
 	} elems[64];		   /* the record's child elements, for error columns */
 	size_t nelems;		   /* entries used in elems */
@@ -294,27 +293,17 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 {
 	struct xml_state *st = ctx;
 	const char *msg = err->message ? err->message : "malformed XML";
-	size_t n = strlen(msg);
-	const char *field = NULL;
+	const char *nl = strchr(msg, '\n');
+	size_t n = nl ? (size_t)(nl - msg) : strlen(msg);
 
-	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+	/* one line only: libxml2 may add the offending bytes on a second line,
+	 * and they may be part of a password */
+	while (n && msg[n - 1] == ' ')
 		n--;
-	if (err->domain == XML_FROM_SCHEMASV) {
-		/* the reader may validate ahead of the node the loop is at: the
-		 * error is tied to its record by line when the record is delivered */
-		/* the reader's errors carry no node: the element is named in the message */
-		const char *q = strncmp(msg, "Element '", 9) == 0 ? msg + 9 : NULL;
-		const char *end = q ? strchr(q, '\'') : NULL;
-		if (end) {
-			size_t qn = (size_t)(end - q);
-			int fi = qn == 12 && strncmp(q, "subscription", 12) == 0
-					 ? entity_field_index(st->e, "subscriptions", 13)
-					 : entity_field_index(st->e, q, qn);
-			if (fi >= 0)
-				field = st->e->fields[fi].name;
-		}
-		diag_add(&st->pending, DIAG_SCHEMA, st->src->name, err->line, err->int2, 0, field,
-			 "%.*s", (int)n, msg);
+	if (err->domain != XML_FROM_SCHEMASV && strstr(msg, "not proper UTF-8")) {
+		st->fatal = true;
+		diag_add(st->diags, DIAG_BAD_UTF8, st->src->name, err->line, err->int2, 0, NULL,
+			 "not valid UTF-8 (or the document's encoding declaration is wrong)");
 		return;
 	}
 	if (err->level < XML_ERR_ERROR)
@@ -396,47 +385,10 @@ static int keep_field(struct xml_state *st, int fi, long line, long col)
 	return 0;
 }
 
-/* Move pending schema errors up to line LAST out: those from line FIRST on
- * into RECORD_DIAGS, earlier ones to the file's diagnostics. */
-static void take_pending(struct xml_state *st, long first, long last,
-			 struct diag_list *record_diags)
-{
-	size_t keep = 0;
-
-	for (size_t i = 0; i < st->pending.count; i++) {
-		struct diag *d = &st->pending.items[i];
-		if (d->line > last) {
-			st->pending.items[keep++] = *d;
-			continue;
-		}
-		if (d->line >= first && record_diags) {
-			long col = d->column;
-			const char *q =
-				strncmp(d->message, "Element '", 9) == 0 ? d->message + 9 : NULL;
-			const char *qe = q ? strchr(q, '\'') : NULL;
-			for (size_t k = 0; qe && col == 0 && k < st->nelems; k++)
-				if (st->elems[k].line == d->line &&
-				    strlen(st->elems[k].name) == (size_t)(qe - q) &&
-				    memcmp(st->elems[k].name, q, (size_t)(qe - q)) == 0)
-					col = st->elems[k].column;
-			diag_add(record_diags, d->code, d->file, d->line, col, st->records,
-				 d->field, "%s", d->message);
-		} else {
-			diag_add(st->diags, d->code, d->file, d->line, d->column, 0, d->field, "%s",
-				 d->message);
-			st->file_errors++;
-		}
-		free(d->file);
-		free(d->field);
-		free(d->message);
-	}
-	st->pending.count = keep;
-}
-
 static int deliver(struct xml_state *st)
 {
 	struct record rec;
-	struct diag_list mine = {0};
+	size_t mark;
 	int bad;
 
 	memset(&rec, 0, sizeof(rec));
@@ -453,18 +405,23 @@ static int deliver(struct xml_state *st)
 		rec.field_line[i] = st->fline[i];
 		rec.field_column[i] = st->fcol[i];
 	}
-	take_pending(st, st->rline, st->rmax, &mine);
+	mark = st->diags->count;
 	bad = entity_check_cells(&rec, st->diags);
-	if (bad == 0 && mine.count > 0) {
-		/* the C rules found nothing: the schema's own findings stand */
-		for (size_t i = 0; i < mine.count; i++) {
-			struct diag *d = &mine.items[i];
-			diag_add(st->diags, d->code, d->file, d->line, d->column, d->record,
-				 d->field, "%s", d->message);
-		}
-		bad = (int)mine.count;
+	/* the C rules decide a field's value: a schema finding about a field C
+	 * already reported is left out; every other finding stands */
+	for (size_t i = 0; i < st->pending.count; i++) {
+		struct diag *d = &st->pending.items[i];
+		bool told = false;
+		for (size_t k = mark; d->field && k < st->diags->count; k++)
+			told = told || (st->diags->items[k].field &&
+					strcmp(st->diags->items[k].field, d->field) == 0);
+		if (told)
+			continue;
+		diag_add(st->diags, d->code, d->file, d->line, d->column, d->record, d->field, "%s",
+			 d->message);
+		bad++;
 	}
-	diag_list_release(&mine);
+	diag_list_truncate(&st->pending, 0);
 	if (st->ops->on_record(st->ops->ctx, &rec, bad) != 0)
 		return -1;
 	if (st->secret && st->values)
@@ -548,15 +505,119 @@ static int check_prolog(struct source *src, const struct entity *e, struct diag_
 	return 0;
 }
 
+/* Pop the start tags of the elements inside NODE (pre-order), unused. */
+static void skip_tags(struct xml_state *st, xmlNodePtr node)
+{
+	for (xmlNodePtr c = node->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE) {
+			scan_pop(&st->scan);
+			skip_tags(st, c);
+		}
+}
+
+/*
+ * Gather the field values of the expanded record REC: each child element
+ * is a field (repeated <subscription> elements join into one token list);
+ * its text is the concatenation of its text and CDATA children.
+ */
+static int gather_record(struct xml_state *st, xmlNodePtr rec)
+{
+	const struct entity *e = st->e;
+
+	for (xmlNodePtr c = rec->children; c; c = c->next) {
+		struct tag_pos at;
+		const char *name;
+		long line, col;
+		int field;
+
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		at = scan_pop(&st->scan);
+		name = (const char *)c->name;
+		line = xmlGetLineNo(c);
+		col = at.line == line ? at.column : 0;
+		if (st->nelems < sizeof(st->elems) / sizeof(st->elems[0])) {
+			st->elems[st->nelems].node = c;
+			st->elems[st->nelems].line = line;
+			st->elems[st->nelems].column = col;
+			st->nelems++;
+		}
+		skip_tags(st, c);
+		field = strcmp(name, subscription_element) == 0
+				? entity_field_index(e, "subscriptions", 13)
+				: entity_field_index(e, name, strlen(name));
+		if (field < 0 ||
+		    (e->fields[field].type == FT_TOKENS && strcmp(name, subscription_element) != 0))
+			continue; /* not a field: the schema says so */
+		st->text_len = 0;
+		for (xmlNodePtr t = c->children; t; t = t->next) {
+			size_t n;
+			if ((t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE) ||
+			    !t->content)
+				continue;
+			n = strlen((const char *)t->content);
+			if (st->text_len + n > MAX_FIELD_BYTES) {
+				diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, line, col,
+					 st->records, e->fields[field].name,
+					 "element text longer than 1 MiB");
+				return -2;
+			}
+			if (grow(&st->text, &st->text_cap, st->text_len + n + 1) != 0)
+				return -1;
+			memcpy(st->text + st->text_len, t->content, n);
+			st->text_len += n;
+		}
+		if (keep_field(st, field, line, col) != 0)
+			return -1;
+		if (st->secret && st->text)
+			sodium_memzero(st->text, st->text_len);
+	}
+	return 0;
+}
+
+/* Schema findings of the record being validated: node, field and column are known. */
+static void on_schema_error(void *ctx, xmlErrorPtr err)
+{
+	struct xml_state *st = ctx;
+	const char *msg = err->message ? err->message : "does not match the schema";
+	const char *nl = strchr(msg, '\n');
+	size_t n = nl ? (size_t)(nl - msg) : strlen(msg);
+	xmlNodePtr node = err->node;
+	const char *field = NULL;
+	long line = err->line, col = 0;
+
+	while (n && msg[n - 1] == ' ')
+		n--;
+	for (size_t k = 0; node && k < st->nelems; k++)
+		if (st->elems[k].node == node) {
+			line = st->elems[k].line;
+			col = st->elems[k].column;
+		}
+	if (node && node->type == XML_ELEMENT_NODE) {
+		const char *name = (const char *)node->name;
+		int fi = strcmp(name, subscription_element) == 0
+				 ? entity_field_index(st->e, "subscriptions", 13)
+				 : entity_field_index(st->e, name, strlen(name));
+		if (fi >= 0)
+			field = st->e->fields[fi].name;
+		if (node == st->record_node) {
+			line = st->rline;
+			col = st->rcol;
+		}
+	}
+	diag_add(&st->pending, DIAG_SCHEMA, st->src->name, line, col, st->records, field, "%.*s",
+		 (int)n, msg);
+}
+
 enum read_status xml_read_records(struct source *src, const struct entity *e,
 				  const struct reader_ops *ops, struct diag_list *diags)
 {
 	struct xml_state st;
 	xmlTextReaderPtr r = NULL;
 	xmlSchemaPtr schema;
+	xmlSchemaValidCtxtPtr vctxt = NULL;
 	enum read_status result = READ_OK;
-	int ret, field = -1;
-	long fline = 0, fcol = 0;
+	int ret;
 	bool seen_root = false;
 
 	memset(&st, 0, sizeof(st));
@@ -580,28 +641,25 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		result = READ_BROKEN;
 		goto out;
 	}
+	/* each record is validated on its own, as soon as it is read, so every
+	 * schema finding belongs to exactly one record */
+	vctxt = xmlSchemaNewValidCtxt(schema);
 	st.scan.line = 1;
 	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL, XML_PARSE_NONET);
-	if (!r) {
+	if (!r || !vctxt) {
 		result = READ_NO_MEMORY;
 		goto out;
 	}
-	/* the handler must be set before the schema, which takes it over for
-	 * validation errors; parser errors are read back with xmlGetLastError */
+	xmlSchemaSetValidStructuredErrors(vctxt, on_schema_error, &st);
 	xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, &st);
-	if (xmlTextReaderSetSchema(r, schema) != 0) {
-		result = READ_NO_MEMORY;
-		goto out;
-	}
 	xmlResetLastError();
-	while ((ret = xmlTextReaderRead(r)) == 1) {
+	ret = xmlTextReaderRead(r);
+	while (ret == 1) {
 		int type = xmlTextReaderNodeType(r);
 		int depth = xmlTextReaderDepth(r);
 		xmlNodePtr node = xmlTextReaderCurrentNode(r);
 		long line = node ? (long)xmlGetLineNo(node) : 0;
 
-		if (st.in_record && line > st.rmax)
-			st.rmax = line;
 		if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
 		    type == XML_READER_TYPE_ENTITY_REFERENCE || type == XML_READER_TYPE_ENTITY) {
 			diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
@@ -609,101 +667,63 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 			result = READ_BROKEN;
 			goto out;
 		}
-		if (type == XML_READER_TYPE_ELEMENT) {
-			const char *name = (const char *)xmlTextReaderConstLocalName(r);
-			bool empty = xmlTextReaderIsEmptyElement(r);
+		if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
 			struct tag_pos at = scan_pop(&st.scan);
-			long col = at.line == line ? at.column : 0;
-
-			if (depth == 0) {
-				seen_root = true;
-				if (strcmp(name, e->plural) != 0) {
-					diag_add(diags, DIAG_SCHEMA, src->name, line, 0, 0, NULL,
-						 "root element is <%s>, expected <%s>", name,
-						 e->plural);
-					result = READ_BROKEN;
-					goto out;
-				}
-			} else if (depth == 1) {
-				st.records++;
-				st.in_record = true;
-				st.rline = line;
-				st.rmax = line;
-				st.rcol = col;
-				st.nelems = 0;
-				st.values_len = 0;
-				memset(st.given, 0, sizeof(st.given));
-				if (empty) {
-					st.in_record = false;
-					if (deliver(&st) != 0) {
-						result = READ_STOPPED;
-						goto out;
-					}
-				}
-			} else if (depth == 2) {
-				if (st.nelems < sizeof(st.elems) / sizeof(st.elems[0])) {
-					size_t nl = strlen(name);
-					if (nl >= sizeof(st.elems[0].name))
-						nl = sizeof(st.elems[0].name) - 1;
-					memcpy(st.elems[st.nelems].name, name, nl);
-					st.elems[st.nelems].name[nl] = '\0';
-					st.elems[st.nelems].line = line;
-					st.elems[st.nelems].column = col;
-					st.nelems++;
-				}
-				field = strcmp(name, subscription_element) == 0
-						? entity_field_index(e, "subscriptions", 13)
-						: entity_field_index(e, name, strlen(name));
-				if (field >= 0 && e->fields[field].type == FT_TOKENS &&
-				    strcmp(name, subscription_element) != 0)
-					field = -1;
-				st.text_len = 0;
-				fline = line;
-				fcol = col;
-				if (empty && field >= 0 &&
-				    keep_field(&st, field, fline, fcol) != 0) {
-					result = READ_NO_MEMORY;
-					goto out;
-				}
-				if (empty)
-					field = -1;
-			}
-		} else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA ||
-			    type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) &&
-			   depth == 3 && field >= 0) {
-			const char *v = (const char *)xmlTextReaderConstValue(r);
-			size_t n = v ? strlen(v) : 0;
-			if (st.text_len + n > MAX_FIELD_BYTES) {
-				diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, st.records,
-					 e->fields[field].name, "element text longer than 1 MiB");
+			seen_root = true;
+			if (strcmp((const char *)xmlTextReaderConstLocalName(r), e->plural) != 0 ||
+			    xmlTextReaderHasAttributes(r) > 0) {
+				diag_add(diags, DIAG_SCHEMA, src->name, line,
+					 at.line == line ? at.column : 0, 0, NULL,
+					 "the root element must be <%s>, without attributes",
+					 e->plural);
 				result = READ_BROKEN;
 				goto out;
 			}
-			if (grow(&st.text, &st.text_cap, st.text_len + n + 1) != 0) {
+		} else if (type == XML_READER_TYPE_ELEMENT && depth == 1) {
+			struct tag_pos at = scan_pop(&st.scan);
+			xmlNodePtr rec = xmlTextReaderExpand(r);
+			int gathered;
+
+			if (!rec)
+				break; /* the record is not well-formed: a syntax error follows */
+			st.records++;
+			st.record_node = rec;
+			st.rline = line;
+			st.rcol = at.line == line ? at.column : 0;
+			st.nelems = 0;
+			st.values_len = 0;
+			memset(st.given, 0, sizeof(st.given));
+			gathered = gather_record(&st, rec);
+			if (gathered == -1) {
 				result = READ_NO_MEMORY;
 				goto out;
 			}
-			memcpy(st.text + st.text_len, v, n);
-			st.text_len += n;
-		} else if (type == XML_READER_TYPE_END_ELEMENT) {
-			if (depth == 2 && field >= 0) {
-				if (keep_field(&st, field, fline, fcol) != 0) {
-					result = READ_NO_MEMORY;
-					goto out;
-				}
-				if (st.secret && st.text)
-					sodium_memzero(st.text, st.text_len);
-				field = -1;
-			} else if (depth == 1 && st.in_record) {
-				st.in_record = false;
-				if (deliver(&st) != 0) {
-					result = READ_STOPPED;
-					goto out;
-				}
+			if (gathered == -2) {
+				result = READ_BROKEN;
+				goto out;
 			}
+			if (strcmp((const char *)rec->name, e->singular) != 0)
+				diag_add(&st.pending, DIAG_SCHEMA, src->name, st.rline, st.rcol,
+					 st.records, NULL, "<%s> holds <%s> records, not <%s>",
+					 e->plural, e->singular, (const char *)rec->name);
+			else
+				xmlSchemaValidateOneElement(vctxt, rec);
+			if (deliver(&st) != 0) {
+				result = READ_STOPPED;
+				goto out;
+			}
+			st.record_node = NULL;
+			ret = xmlTextReaderNext(r);
+			continue;
+		} else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) &&
+			   depth == 1) {
+			diag_add(diags, DIAG_SCHEMA, src->name, line, 0, 0, NULL,
+				 "text between records: <%s> holds only <%s> elements", e->plural,
+				 e->singular);
+			st.file_errors++;
 		}
+		ret = xmlTextReaderRead(r);
 	}
-	take_pending(&st, 0, LONG_MAX, NULL);
 	if (ret < 0 || st.fatal) {
 		if (src->error) {
 			result = READ_IO_ERROR;
@@ -728,6 +748,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 out:
 	if (r)
 		xmlFreeTextReader(r);
+	if (vctxt)
+		xmlSchemaFreeValidCtxt(vctxt);
 	if (st.secret && st.text)
 		sodium_memzero(st.text, st.text_cap);
 	if (st.secret && st.values)

@@ -116,7 +116,8 @@ static void put_simple_type(FILE *out, const struct field *f)
 			put_enum(out, *v);
 		break;
 	case FT_TOKENS:
-		fputs("      <xs:pattern value=\"[a-z0-9_]{1,40}\"/>\n", out);
+		/* an empty <subscription/> clears the list, as an empty CSV cell does */
+		fputs("      <xs:pattern value=\"([a-z0-9_]{1,40})?\"/>\n", out);
 		break;
 	case FT_HASH:
 		open_pattern(out, f);
@@ -147,6 +148,8 @@ int xsd_write(const struct entity *e, FILE *out)
 		"maxOccurs=\"unbounded\"/>\n",
 		e->singular, e->singular);
 	fputs("      </xs:sequence>\n    </xs:complexType>\n  </xs:element>\n", out);
+	/* the record element is global too: each record is validated on its own */
+	fprintf(out, "  <xs:element name=\"%s\" type=\"%s\"/>\n", e->singular, e->singular);
 	fprintf(out, "  <xs:complexType name=\"%s\">\n    <xs:sequence>\n", e->singular);
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];

@@ -111,6 +111,17 @@ if [ -z "$leak" ] && [ "$(q "select count(*) from logins")" = 1 ] &&
 	q "select password_hash from logins" | grep -q '^\$argon2id\$' &&
 	has_err "[password_mismatch]" && has_err "[no_access]"; then ok; else fail "leak in:$leak"; fi
 
+begin "plaintext stays out of messages for a headerless logins file and bad UTF-8 in an XML password"
+mkdir -p "$WORK/nh"
+printf 'PW-1,nh@pw.example,NH,Sekrit-Plaintext-9,Sekrit-Plaintext-9,true\n' >"$WORK/nh/logins.csv"
+printf '<logins><login><account_id>PW-1</account_id><email>u@pw.example</email><full_name>U</full_name><password>Sekrit-\351Plain</password></login></logins>\n' >"$WORK/nh/bad.xml"
+run 1 ab validate --report "$WORK/nh.json" "$WORK/nh/logins.csv"
+leak=""
+grep -aq "Sekrit" "$WORK/err" "$WORK/nh.json" && leak="csv"
+run 1 ab validate --report "$WORK/nh2.json" --entity logins "$WORK/nh/bad.xml"
+grep -aq "Plain\|Sekrit" "$WORK/err" "$WORK/nh2.json" && leak="$leak xml"
+if [ -z "$leak" ] && has_err "[bad_utf8]"; then ok; else fail "leak in: $leak: $(cat "$WORK/err")"; fi
+
 begin "password_hash accepts Argon2id, bcrypt and yescrypt strings"
 cat >"$WORK/hash.csv" <<'CSV'
 account_id,email,full_name,password_hash,make_purchases
@@ -371,6 +382,14 @@ run 0 ab --verbose --db "$DB" import "$WORK/st.csv" --mode update &&
 begin "--report is written also when an input is missing"
 run 66 ab --db "$DB" import --report "$WORK/miss.json" "$WORK/nope.csv" &&
 	grep -q '"exit_status": 66' "$WORK/miss.json" && grep -q '"outcome": "rolled_back"' "$WORK/miss.json" && ok || fail "$(cat "$WORK/miss.json")"
+
+begin "a new database is created readable by its owner only, and XML can clear subscriptions"
+rm -f "$WORK/mode.db"
+printf '<accounts><account><account_id>S-1</account_id><name>S</name><email>s@x.example</email><country>DE</country><subscription>newsletter</subscription></account></accounts>\n' >"$WORK/sub1.xml"
+printf '<accounts><account><account_id>S-1</account_id><subscription/></account></accounts>\n' >"$WORK/sub2.xml"
+run 0 ab --db "$WORK/mode.db" import "$WORK/sub1.xml" && [ "$(stat -c %a "$WORK/mode.db")" = 600 ] &&
+	run 0 ab --db "$WORK/mode.db" import --mode update "$WORK/sub2.xml" &&
+	[ "$(sqlite3 "$WORK/mode.db" "select subscriptions is null from accounts")" = 1 ] && ok || fail "$(cat "$WORK/err") $(stat -c %a "$WORK/mode.db")"
 
 begin "a failed import into a new database path leaves no database behind"
 rm -f "$WORK/new.db"

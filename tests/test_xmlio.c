@@ -191,6 +191,31 @@ static void test_a_schema_finding_stands_when_the_c_rules_find_nothing(void **st
 	diag_list_release(&diags);
 }
 
+static void test_schema_findings_belong_to_their_record_on_a_single_line(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	/* a minified document: record 2 has its elements out of order */
+	assert_int_equal(
+		read_text("<accounts><account><account_id>A1</account_id><name>N</name>"
+			  "<email>a@b.example</email><country>DE</country></account><account>"
+			  "<account_id>A2</account_id><country>DE</country><name>N</name>"
+			  "<email>a@b.example</email></account><account><account_id>A3</account_id>"
+			  "<name>N</name><email>a@b.example</email><country>DE</country></account>"
+			  "</accounts>",
+			  entity_get(ENTITY_ACCOUNTS), &c, &diags),
+		READ_OK);
+	assert_int_equal(c.records, 3);
+	assert_int_equal(c.bad, 1);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].record, 2);
+	assert_int_equal(diags.items[0].line, 1);
+	assert_int_equal(diags.items[0].column, 175);
+	diag_list_release(&diags);
+}
+
 static void test_a_c_rule_finding_replaces_the_schema_message(void **state)
 {
 	struct collected c;
@@ -252,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_an_external_file_entity_is_never_read),
 		cmocka_unit_test(test_records_carry_values_and_element_lines),
 		cmocka_unit_test(test_a_schema_finding_stands_when_the_c_rules_find_nothing),
+		cmocka_unit_test(test_schema_findings_belong_to_their_record_on_a_single_line),
 		cmocka_unit_test(test_a_c_rule_finding_replaces_the_schema_message),
 		cmocka_unit_test(test_malformed_xml_and_a_wrong_root_are_file_errors),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
