@@ -8,6 +8,11 @@
 # prints the apt-get line to run).
 
 PREFIX ?= /usr/local
+# 'make unit' and 'make e2e' on their own use the test build too
+ifneq ($(filter unit e2e,$(MAKECMDGOALS)),)
+TEST_HOOKS ?= 1
+BUILD ?= build/check
+endif
 DESTDIR ?=
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -27,8 +32,13 @@ endif
 ifdef WERROR
 WARN += -Werror
 endif
+# Test builds (make check) honour ACCTBATCH_TEST_WEAK_HASH, ACCTBATCH_NOW and
+# ACCTBATCH_TEST_FAIL_READ_AT; a release build ignores them.
+ifdef TEST_HOOKS
+HOOKS = -DACCTBATCH_TEST_HOOKS
+endif
 
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SAN) -Isrc -I$(BUILD) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(HOOKS) $(WARN) $(SAN) -Isrc -I$(BUILD) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB_SRCS = \
@@ -123,8 +133,8 @@ check-format: $(BUILD)/.deps-ok
 
 check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
-	$(MAKE) WERROR=1 BUILD=build/check unit e2e
-	$(MAKE) WERROR=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
+	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check unit e2e
+	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
 	@echo "make check: all tests passed (gcc build, and clang ASan+UBSan build)"
 
 $(BUILD)/gen_bench: tools/gen_bench.c $(BUILD)/.deps-ok

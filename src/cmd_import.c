@@ -10,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "cmd_import.h"
 #include "import.h"
+#include "outfile.h"
 #include "report.h"
 #include "store.h"
 
@@ -155,8 +157,9 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	const struct entity *entity = NULL;
 	enum input_format format = FORMAT_UNKNOWN;
 	const char *report_path = NULL;
-	bool mode_given = false;
+	bool mode_given = false, report_open = false;
 	char *fresh_db = NULL;
+	struct outfile report_out;
 	char started[32], prog_name[64];
 	struct timespec t0, t1;
 	int c, status = EXIT_DONE;
@@ -269,6 +272,15 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	(void)mode_given;
 
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
+	/* the report is created first: if it cannot be, nothing is done */
+	if (report_path) {
+		if (outfile_open(&report_out, report_path) != 0) {
+			app_error(app, "cannot create the report '%s': %s", report_path,
+				  strerror(errno));
+			return EXIT_CANTCREAT;
+		}
+		report_open = true;
+	}
 	rs = inputs_resolve(argv, argc, entity, format, opts.mode == MODE_DELETE, &inputs, &rdiags);
 	if (rs != RESOLVE_OK) {
 		for (size_t i = 0; i < rdiags.count; i++) {
@@ -283,6 +295,23 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			 : rs == RESOLVE_UNKNOWN ? EXIT_DATAERR
 						 : EXIT_IOERR;
 		goto report;
+	}
+	for (size_t i = 0; i < inputs.count; i++) {
+		/* an output must never overwrite an input */
+		const char *outs[2] = {report_path, opts.rejects_path};
+		struct stat si, so;
+		if (stat(inputs.items[i].path, &si) != 0)
+			continue;
+		for (int k = 0; k < 2; k++)
+			if (outs[k] && stat(outs[k], &so) == 0 && so.st_dev == si.st_dev &&
+			    so.st_ino == si.st_ino) {
+				snprintf(res.message, sizeof(res.message),
+					 "'%s' is an input; %s would overwrite it", outs[k],
+					 k ? "--rejects" : "--report");
+				app_error(app, "%s", res.message);
+				status = EXIT_USAGE;
+				goto report;
+			}
 	}
 	if (!validate) {
 		if (access(app->db_path, F_OK) != 0 && errno == ENOENT) {
@@ -358,9 +387,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 report:
 	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
 		status = res.exit_status = EXIT_REJECTED;
-	if (report_path) {
+	if (report_open) {
 		res.exit_status = status;
-		if (report_json_write(report_path, &res) != 0) {
+		report_open = false;
+		if (report_json_write(&report_out, &res) != 0) {
 			app_error(app, "cannot write the report '%s': %s", report_path,
 				  strerror(errno));
 			if (status < 64)

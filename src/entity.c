@@ -560,18 +560,23 @@ int entity_report(struct diag_list *diags, const struct record *rec, int fi, enu
 /* Quote VALUE for a message: at most 60 bytes, never a secret. */
 static void quote_value(const struct field *f, const char *v, size_t len, char *buf, size_t size)
 {
+	size_t o = 0, shown = len > 60 ? 57 : len;
+
 	if (f->flags & F_SECRET) {
 		snprintf(buf, size, "[redacted]");
 		return;
 	}
-	if (len > 60) {
-		size_t cut = 57;
-		while (cut > 0 && ((unsigned char)v[cut] & 0xC0) == 0x80)
-			cut--;
-		snprintf(buf, size, "'%.*s...'", (int)cut, v);
-		return;
+	while (shown > 0 && shown < len && ((unsigned char)v[shown] & 0xC0) == 0x80)
+		shown--; /* never cut a character in two */
+	buf[o++] = '\'';
+	for (size_t i = 0; i < shown && o + 8 < size; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c < 0x20 || c == 0x7F) /* never send control characters to a terminal */
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02X", c);
+		else
+			buf[o++] = (char)c;
 	}
-	snprintf(buf, size, "'%.*s'", (int)len, v);
+	snprintf(buf + o, size - o, "%s'", shown < len ? "..." : "");
 }
 
 int entity_check_cells(const struct record *rec, struct diag_list *diags)
@@ -584,7 +589,7 @@ int entity_check_cells(const struct record *rec, struct diag_list *diags)
 		const char *v = rec->value[i];
 		enum diag_code code;
 		const char *why = NULL;
-		char shown[80];
+		char shown[300];
 
 		if (!v)
 			continue;

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -34,6 +35,32 @@
 #include "secret.h"
 #include "source.h"
 #include "xmlio.h"
+
+/* The signal that asked the run to stop, 0 if none (set by a handler). */
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t run_active; /* import_run is running */
+
+static void on_stop_signal(int signo)
+{
+	if (!run_active) { /* nothing to roll back: the default action */
+		signal(signo, SIG_DFL);
+		raise(signo);
+		return;
+	}
+	stop_signal = signo;
+}
+
+void import_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
 
 /* A stand-in hash for passes that are rolled back: never committed. */
 static const char placeholder_hash[] = "$argon2id$v=19$m=8,t=1,p=1$cGxhY2Vob2xkZXI$cGxhY2Vob2xkZXI";
@@ -514,7 +541,8 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 					     "password must not be the email address");
 		if (r->precomputed)
 			return row_set(eff, ph, r->precomputed, strlen(r->precomputed)) ? -1 : 0;
-		if (found && old->v[ph] && secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
+		if (r->final_pass && found && old->v[ph] &&
+		    secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
 			return row_set(eff, ph, old->v[ph], strlen(old->v[ph])) ? -1 : 0;
 		if (!r->hash)
 			return row_set(eff, ph, placeholder_hash, strlen(placeholder_hash)) ? -1
@@ -1058,6 +1086,11 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	const struct entity *e = rec->entity;
 	int pw = e->id == ENTITY_LOGINS ? entity_field_index(e, "password", 8) : -1;
 
+	if (stop_signal) {
+		set_fatal(r, 128 + stop_signal, "stopped by signal %d; nothing written",
+			  (int)stop_signal);
+		return -1;
+	}
 	if (r->hash && r->store && !bad && pw >= 0 && rec->value[pw] && rec->len[pw] &&
 	    r->opts->mode != MODE_DELETE) {
 		if (defer_login(r, rec) != 0) {
@@ -1440,6 +1473,7 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	memset(res, 0, sizeof(*res));
 	memset(rf, 0, sizeof(rf));
 	memset(&first, 0, sizeof(first));
+	run_active = 1;
 	memset(&r, 0, sizeof(r));
 	r.store = store;
 	r.opts = opts;
@@ -1597,6 +1631,7 @@ out:
 	free(first.spans);
 	if (spool_fd >= 0)
 		close(spool_fd);
+	run_active = 0;
 	return res->exit_status;
 }
 

@@ -108,6 +108,13 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
  */
 json_t *import_counts_json(const struct import_result *res);
 
+/*
+ * import_catch_signals: from now on SIGINT, SIGTERM and SIGHUP stop a run
+ * between two records: it rolls back, removes what it created and exits
+ * 128 + the signal's number.
+ */
+void import_catch_signals(void);
+
 /* import_result_release: free what RESULT holds. */
 void import_result_release(struct import_result *result);
 

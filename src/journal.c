@@ -27,6 +27,8 @@ struct journal {
 	char *buf;			   /* JSON array text being built */
 	size_t len, cap;		   /* bytes used / allocated in buf */
 	int pending;			   /* changes in buf */
+	size_t *ends;			   /* where each change in buf ends */
+	size_t ends_cap;		   /* entries allocated in ends */
 	bool oom;			   /* the hook ran out of memory */
 	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
 	int64_t first_chunk, last_chunk;   /* chunk ids written in this batch */
@@ -195,7 +197,7 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 		return;
 	opi = op == SQLITE_INSERT ? 0 : op == SQLITE_UPDATE ? 1 : 2;
 	j->counts[t->e->id][opi]++;
-	put(j, j->pending ? ",[" : "[", j->pending ? 2 : 1);
+	put(j, ",[", 2); /* every change starts with a comma; a chunk turns the first into '[' */
 	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
 	put(j, ",", 1);
 	k = value_text(j, key_from, t->key[0], &klen);
@@ -241,7 +243,17 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 	else
 		put_image(j, t, sqlite3_preupdate_new);
 	put(j, "]", 1);
-	j->pending++;
+	if ((size_t)j->pending == j->ends_cap) {
+		size_t ncap = j->ends_cap ? j->ends_cap * 2 : 512;
+		size_t *ne = realloc(j->ends, ncap * sizeof(*ne));
+		if (!ne) {
+			j->oom = true;
+			return;
+		}
+		j->ends = ne;
+		j->ends_cap = ncap;
+	}
+	j->ends[j->pending++] = j->len;
 }
 
 static int load_table(struct journal *j, struct table_info *t, const struct entity *e)
@@ -322,9 +334,35 @@ void journal_begin(struct journal *j, int64_t batch)
 	j->first_chunk = j->last_chunk = 0;
 }
 
+/* Write changes FROM..FROM+N-1 of the buffer as one journal_chunks row. */
+static int write_chunk(struct journal *j, int from, int n)
+{
+	size_t start = from ? j->ends[from - 1] : 0, end = j->ends[from + n - 1];
+	char saved = j->buf[end]; /* reserve() keeps one spare byte past len */
+	int rc;
+
+	j->buf[start] = '[';
+	j->buf[end] = ']';
+	if (j->batch)
+		sqlite3_bind_int64(j->insert, 1, j->batch);
+	else
+		sqlite3_bind_null(j->insert, 1);
+	sqlite3_bind_text(j->insert, 2, j->buf + start, (int)(end - start + 1), SQLITE_STATIC);
+	rc = sqlite3_step(j->insert);
+	sqlite3_reset(j->insert);
+	sqlite3_clear_bindings(j->insert);
+	j->buf[end] = saved;
+	if (rc != SQLITE_DONE)
+		return rc;
+	j->last_chunk = sqlite3_last_insert_rowid(j->db);
+	if (!j->first_chunk)
+		j->first_chunk = j->last_chunk;
+	return SQLITE_OK;
+}
+
 int journal_flush(struct journal *j, bool all)
 {
-	int rc;
+	int rc, done = 0;
 
 	if (j->oom)
 		return SQLITE_NOMEM;
@@ -335,25 +373,24 @@ int journal_flush(struct journal *j, bool all)
 		     j->db, "INSERT INTO journal_chunks(batch_id, changes) VALUES (?1, ?2)", -1,
 		     SQLITE_PREPARE_PERSISTENT, &j->insert, NULL)) != SQLITE_OK)
 		return rc;
-	put(j, "]", 1);
-	if (j->oom)
-		return SQLITE_NOMEM;
-	if (j->batch)
-		sqlite3_bind_int64(j->insert, 1, j->batch);
-	else
-		sqlite3_bind_null(j->insert, 1);
-	sqlite3_bind_text(j->insert, 2, j->buf, (int)j->len, SQLITE_STATIC);
-	rc = sqlite3_step(j->insert);
-	sqlite3_reset(j->insert);
-	sqlite3_clear_bindings(j->insert);
-	if (rc != SQLITE_DONE)
-		return rc;
-	j->last_chunk = sqlite3_last_insert_rowid(j->db);
-	if (!j->first_chunk)
-		j->first_chunk = j->last_chunk;
-	j->len = 0;
-	j->pending = 0;
-	put(j, "[", 1);
+	/* one statement may change many rows (a cascade): never more than
+	 * CHUNK_CHANGES per chunk, so the journal view's ids stay unique */
+	while (j->pending - done >= CHUNK_CHANGES || (all && done < j->pending)) {
+		int n = j->pending - done < CHUNK_CHANGES ? j->pending - done : CHUNK_CHANGES;
+		if ((rc = write_chunk(j, done, n)) != SQLITE_OK)
+			return rc;
+		done += n;
+	}
+	if (done < j->pending) {
+		size_t cut = j->ends[done - 1];
+		memmove(j->buf, j->buf + cut, j->len - cut);
+		j->len -= cut;
+		for (int i = done; i < j->pending; i++)
+			j->ends[i - done] = j->ends[i] - cut;
+	} else {
+		j->len = 0;
+	}
+	j->pending -= done;
 	return SQLITE_OK;
 }
 
@@ -372,7 +409,6 @@ void journal_discard(struct journal *j)
 	j->len = 0;
 	j->pending = 0;
 	j->oom = false;
-	put(j, "[", 1);
 }
 
 void journal_counts(const struct journal *j, long counts[][3])
@@ -395,5 +431,6 @@ void journal_free(struct journal *j)
 		free(j->t[e].labels);
 	}
 	free(j->buf);
+	free(j->ends);
 	free(j);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "import.h"
 #include "secret.h"
 #include "xmlio.h"
 
@@ -61,12 +62,15 @@ void app_note(const struct app *app, const char *fmt, ...)
 const char *app_now(void)
 {
 	static char buf[32];
-	const char *fixed = getenv("ACCTBATCH_NOW");
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (fixed && strlen(fixed) == 20)
+#ifdef ACCTBATCH_TEST_HOOKS
+	/* test builds only: a fixed clock, for reproducible outputs */
+	const char *fixed = getenv("ACCTBATCH_NOW");
+	if (fixed && strlen(fixed) == 20 && fixed[10] == 'T' && fixed[19] == 'Z')
 		return fixed;
+#endif
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
@@ -128,6 +132,7 @@ int main(int argc, char **argv)
 	app.db_path = getenv("ACCTBATCH_DB");
 	if (!app.db_path || !*app.db_path)
 		app.db_path = "./acctbatch.db";
+	import_catch_signals();
 	busy = getenv("ACCTBATCH_BUSY_TIMEOUT_MS");
 	app.busy_ms = busy && *busy ? atoi(busy) : 10000;
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {
@@ -152,6 +157,11 @@ int main(int argc, char **argv)
 		default:
 			return usage(EXIT_USAGE);
 		}
+	}
+	if (!*app.db_path || strcmp(app.db_path, ":memory:") == 0 ||
+	    strncmp(app.db_path, "file:", 5) == 0) {
+		app_error(NULL, "--db needs the path of a database file, not '%s'", app.db_path);
+		return EXIT_USAGE;
 	}
 	if (app.quiet && app.verbose) {
 		app_error(NULL, "--quiet and --verbose exclude each other");

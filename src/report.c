@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "outfile.h"
@@ -44,26 +45,58 @@ void report_summary(FILE *out, const struct import_result *res, bool validate_on
 		fprintf(out, "rolled back: nothing written (the counts are what was undone)\n");
 }
 
+/* A JSON string of S; invalid UTF-8 bytes become U+FFFD, never a lost entry. */
+static json_t *json_text(const char *s)
+{
+	json_t *j = json_string(s);
+	size_t n, o = 0;
+	char *clean;
+
+	if (j)
+		return j;
+	n = strlen(s);
+	clean = malloc(n * 3 + 1);
+	if (!clean)
+		return json_null();
+	for (size_t i = 0; i < n;) {
+		size_t k = 1;
+		while (k <= 4 && i + k <= n && utf8_length(s + i, k) != 1)
+			k++;
+		if (k <= 4 && i + k <= n) {
+			memcpy(clean + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(clean + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		}
+	}
+	clean[o] = '\0';
+	j = json_string(clean);
+	free(clean);
+	return j ? j : json_null();
+}
+
 static json_t *nullable_int(long v)
 {
 	return v > 0 ? json_integer(v) : json_null();
 }
 
-int report_json_write(const char *path, const struct import_result *res)
+int report_json_write(struct outfile *of, const struct import_result *res)
 {
 	json_t *root = json_object(), *ents = import_counts_json(res), *errs = json_array();
-	struct outfile of;
 	int rc = -1;
 
 	for (size_t i = 0; i < res->diags.count; i++) {
 		const struct diag *d = &res->diags.items[i];
 		json_array_append_new(
-			errs, json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "file",
-					d->file ? json_string(d->file) : json_null(), "line",
+			errs, json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:o}", "file",
+					d->file ? json_text(d->file) : json_null(), "line",
 					nullable_int(d->line), "column", nullable_int(d->column),
 					"record", nullable_int(d->record), "field",
-					d->field ? json_string(d->field) : json_null(), "code",
-					diag_code_name(d->code), "message", d->message));
+					d->field ? json_text(d->field) : json_null(), "code",
+					diag_code_name(d->code), "message", json_text(d->message)));
 	}
 	json_object_set_new(root, "batch", res->batch ? json_integer(res->batch) : json_null());
 	json_object_set_new(root, "outcome", json_string(import_outcome_name(res->outcome)));
@@ -71,17 +104,15 @@ int report_json_write(const char *path, const struct import_result *res)
 	json_object_set_new(root, "errors", errs);
 	json_object_set_new(root, "exit_status", json_integer(res->exit_status));
 	if (res->message[0])
-		json_object_set_new(root, "message", json_string(res->message));
-	if (outfile_open(&of, path) != 0)
-		goto out;
-	if (json_dumpf(root, of.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-	    fputc('\n', of.fp) == EOF) {
-		int err = errno;
-		outfile_abort(&of);
+		json_object_set_new(root, "message", json_text(res->message));
+	if (json_dumpf(root, of->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
+	    fputc('\n', of->fp) == EOF) {
+		int err = errno ? errno : EIO;
+		outfile_abort(of);
 		errno = err;
 		goto out;
 	}
-	rc = outfile_commit(&of);
+	rc = outfile_commit(of);
 out:
 	json_decref(root);
 	return rc;

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "import.h"
+#include "outfile.h"
 
 /* report_diags: print every diagnostic of RES to stderr. */
 void report_diags(const struct app *app, const struct diag_list *diags);
@@ -19,9 +20,12 @@ void report_diags(const struct app *app, const struct diag_list *diags);
 void report_summary(FILE *out, const struct import_result *res, bool validate_only);
 
 /*
- * report_json_write: write the JSON report of RES to PATH ("-" = stdout)
- * atomically, mode 0600. Returns 0, or -1 with errno set.
+ * report_json_write: write the JSON report of RES into OF (opened with
+ * outfile_open before the run, so that a report that cannot be created
+ * stops the run before it writes anything) and commit it. Strings that are
+ * not valid UTF-8 are written with U+FFFD for the bad bytes. Returns 0, or
+ * -1 with errno set (OF is then removed).
  */
-int report_json_write(const char *path, const struct import_result *res);
+int report_json_write(struct outfile *of, const struct import_result *res);
 
 #endif

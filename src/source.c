@@ -100,11 +100,13 @@ int source_open_file(struct source *src, const char *path, const char *name)
 	}
 	fh->fd = fd;
 	fh->done = 0;
-	/* ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read fail after N bytes:
-	 * the test suite's way to cause an I/O error in the middle of an input */
-	fh->fail_at = getenv("ACCTBATCH_TEST_FAIL_READ_AT")
-			      ? atoll(getenv("ACCTBATCH_TEST_FAIL_READ_AT"))
-			      : -1;
+	fh->fail_at = -1;
+#ifdef ACCTBATCH_TEST_HOOKS
+	/* test builds only: ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read
+	 * fail after N bytes, an I/O error in the middle of an input */
+	if (getenv("ACCTBATCH_TEST_FAIL_READ_AT"))
+		fh->fail_at = atoll(getenv("ACCTBATCH_TEST_FAIL_READ_AT"));
+#endif
 	return source_open_custom(src, name ? name : (strcmp(path, "-") == 0 ? "<stdin>" : path),
 				  fd_read, fh, fd_close, size);
 }

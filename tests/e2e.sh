@@ -395,6 +395,22 @@ begin "a failed import into a new database path leaves no database behind"
 rm -f "$WORK/new.db"
 run 65 ab --db "$WORK/new.db" import "$WORK/r1.csv" && [ ! -e "$WORK/new.db" ] && [ ! -e "$WORK/new.db-wal" ] && ok || fail "$(ls "$WORK")"
 
+begin "an interrupted run rolls back, removes its temporary files and exits 128+signal"
+fresh sig
+awk 'BEGIN { print "account_id,name,email,country"; for (i = 0; i < 400000; i++) printf "G-%d,Name %d,g%d@x.example,DE\n", i, i, i }' >"$WORK/sig.csv"
+"$ACCTBATCH" --no-progress --db "$DB" import --rejects "$WORK/sig-rej.csv" --report "$WORK/sig.json" "$WORK/sig.csv" >"$WORK/out" 2>"$WORK/err" &
+pid=$!
+sleep 0.7
+kill -TERM $pid
+wait $pid
+st=$?
+left=$(ls -a "$WORK" | grep -c '^\.sig\|new-' || true)
+if [ "$st" = 143 ] && [ ! -e "$DB" ] && [ "$left" = 0 ] && has_err "stopped by signal 15"; then ok; else fail "status $st, leftovers $left: $(ls -a "$WORK" | head -20) $(cat "$WORK/err")"; fi
+
+begin "an output that would overwrite an input is refused; --db must name a file"
+run 64 ab --db "$WORK/x.db" import --report "$WORK/st.csv" "$WORK/st.csv" && has_err "is an input" &&
+	run 64 ab --db ":memory:" import "$WORK/st.csv" && run 64 ab --db "" init && ok || fail "$(cat "$WORK/err")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok

@@ -350,6 +350,45 @@ static void test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none
 		      "A-0599");
 }
 
+static void test_a_cascade_of_many_rows_keeps_journal_ids_unique(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *a = entity_get(ENTITY_ACCOUNTS), *c = entity_get(ENTITY_CONTACTS);
+	struct row acct, r;
+	int64_t batch;
+	char email[64];
+
+	memset(&r, 0, sizeof(r));
+	account_row(&acct, "CASCADE-1");
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	assert_int_equal(store_insert(f->store, a, &acct), STORE_OK);
+	set(&r, c, "account_id", "CASCADE-1");
+	set(&r, c, "first_name", "F");
+	set(&r, c, "last_name", "L");
+	set(&r, c, "country", "SE");
+	set(&r, c, "standard_invoices", "1");
+	set(&r, c, "summary_invoices", "0");
+	set(&r, c, "important_notices", "0");
+	set(&r, c, "created_at", "x");
+	set(&r, c, "updated_at", "x");
+	for (int i = 0; i < 1300; i++) {
+		snprintf(email, sizeof(email), "c%d@x.example", i);
+		set(&r, c, "email", email);
+		assert_int_equal(store_insert(f->store, c, &r), STORE_OK);
+	}
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	/* one DELETE statement removes 1,300 rows: the journal still splits them */
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	assert_int_equal(store_delete_children(f->store, "CASCADE-1"), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	assert_scalar(f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal", "2601 2601");
+	assert_scalar(f, "SELECT max(json_array_length(changes)) FROM journal_chunks", "256");
+	assert_scalar(f, "SELECT count(*) FROM journal WHERE batch_id = 2 AND op = 'delete'",
+		      "1300");
+	row_release(&acct);
+	row_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +410,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_a_cascade_of_many_rows_keeps_journal_ids_unique, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
