@@ -71,6 +71,7 @@ TESTS = \
 	test_import \
 	test_entity \
 	test_store \
+	test_util \
 	test_xmlio \
 	test_xsd
 

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <jansson.h>
 #include <sodium.h>
@@ -66,6 +67,40 @@ void import_catch_signals(void)
 static const char placeholder_hash[] = "$argon2id$v=19$m=8,t=1,p=1$cGxhY2Vob2xkZXI$cGxhY2Vob2xkZXI";
 
 /* ---------------------------------------------------------------- inputs */
+
+/*
+ * Copy what FROM gives (standard input, a pipe) into memory so that it can
+ * be looked at and read again; the input then names it through /dev/fd.
+ * Returns the descriptor (close it when done) or -1 with errno set.
+ */
+static int spool_input(struct input *in, int from)
+{
+	char buf[65536], *name;
+	/* in memory, never on disk: the input may hold passwords */
+	int fd = memfd_create("acctbatch-input", MFD_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(from, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				close(fd);
+				return -1;
+			}
+			off += w;
+		}
+	}
+	sodium_memzero(buf, sizeof(buf));
+	if (n < 0 || asprintf(&name, "/dev/fd/%d", fd) < 0) {
+		close(fd);
+		return -1;
+	}
+	free(in->path);
+	in->path = name;
+	return fd;
+}
 
 static int input_rank(const struct input *in)
 {
@@ -124,6 +159,7 @@ static int add_input(struct input_list *list, const char *path, const char *name
 	memset(&n[list->count], 0, sizeof(*n));
 	n[list->count].path = strdup(path);
 	n[list->count].name = strdup(name);
+	n[list->count].spool_fd = -1;
 	if (!n[list->count].path || !n[list->count].name) {
 		free(n[list->count].path);
 		free(n[list->count].name);
@@ -238,6 +274,24 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 		}
 	}
 	for (size_t i = 0; i < list->count; i++) {
+		/* a pipe (process substitution, a FIFO) can be read only once:
+		 * keep its bytes so that it can be looked at and read again */
+		struct input *in = &list->items[i];
+		struct stat sb;
+		int from;
+		if (strcmp(in->path, "-") == 0 || stat(in->path, &sb) != 0 || S_ISREG(sb.st_mode))
+			continue;
+		from = open(in->path, O_RDONLY | O_CLOEXEC);
+		in->spool_fd = from < 0 ? -1 : spool_input(in, from);
+		if (from >= 0)
+			close(from);
+		if (in->spool_fd < 0) {
+			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot read: %s",
+				 strerror(errno));
+			return RESOLVE_IO;
+		}
+	}
+	for (size_t i = 0; i < list->count; i++) {
 		struct input *in = &list->items[i];
 		struct source src;
 		const char *data;
@@ -272,7 +326,7 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 			in->e = in->format == FORMAT_XML ? xml_detect_entity(data, len)
 							 : csv_detect_entity(data, len);
 		if (!in->e)
-			in->e = entity_from_name(in->path);
+			in->e = entity_from_name(in->name);
 		source_close(&src);
 		if (!in->e) {
 			diag_add(diags, DIAG_SCHEMA, in->name, 1, 0, 0, NULL,
@@ -291,6 +345,8 @@ void input_list_release(struct input_list *list)
 	for (size_t i = 0; i < list->count; i++) {
 		free(list->items[i].path);
 		free(list->items[i].name);
+		if (list->items[i].spool_fd >= 0)
+			close(list->items[i].spool_fd);
 	}
 	free(list->items);
 	list->items = NULL;
@@ -1422,40 +1478,6 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
 	return 0;
 }
 
-/*
- * Copy standard input to an unlinked temporary file so that a two-pass run
- * can read it twice; the input then names the file through /dev/fd.
- * Returns the descriptor (close it when done) or -1 with errno set.
- */
-static int spool_stdin(struct input *in)
-{
-	char buf[65536], *name;
-	/* in memory, never on disk: standard input may hold passwords */
-	int fd = memfd_create("acctbatch-stdin", MFD_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0) {
-				close(fd);
-				return -1;
-			}
-			off += w;
-		}
-	}
-	sodium_memzero(buf, sizeof(buf));
-	if (n < 0 || asprintf(&name, "/dev/fd/%d", fd) < 0) {
-		close(fd);
-		return -1;
-	}
-	free(in->path);
-	in->path = name;
-	return fd;
-}
-
 int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
 	       struct import_result *res)
 {
@@ -1488,7 +1510,7 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	for (size_t i = 0; two_pass && i < inputs->count; i++) {
 		if (strcmp(inputs->items[i].path, "-") != 0)
 			continue;
-		spool_fd = spool_stdin(&inputs->items[i]);
+		spool_fd = spool_input(&inputs->items[i], STDIN_FILENO);
 		if (spool_fd < 0) {
 			res->exit_status = 74;
 			snprintf(res->message, sizeof(res->message),

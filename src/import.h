@@ -31,6 +31,7 @@ struct input {
 	enum input_format format; /* how to read it */
 	char sha256[65];	  /* digest of the bytes read, filled by the run */
 	long records;		  /* records read from it in the last pass */
+	int spool_fd;		  /* a pipe's bytes kept in memory (memfd), or -1 */
 };
 
 /* The inputs of one batch, in dependency order after inputs_resolve. */

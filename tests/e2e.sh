@@ -407,6 +407,17 @@ st=$?
 left=$(ls -a "$WORK" | grep -c '^\.sig\|new-' || true)
 if [ "$st" = 143 ] && [ ! -e "$DB" ] && [ "$left" = 0 ] && has_err "stopped by signal 15"; then ok; else fail "status $st, leftovers $left: $(ls -a "$WORK" | head -20) $(cat "$WORK/err")"; fi
 
+begin "a pipe is read once and kept, so its entity can be told and skip-account reads it twice"
+fresh pipe
+run 0 ab --db "$DB" import <(cat "$SAMPLES/onboarding/csv/accounts.csv") &&
+	run 0 ab --db "$DB" import --on-error skip-account --entity accounts --format csv <(cat "$SAMPLES/onboarding/csv/accounts.csv") &&
+	[ "$(q "select count(*) from accounts")" = 32 ] && ok || fail "$(cat "$WORK/err")"
+
+begin "a record with the wrong number of fields keeps its cells in the rejects file"
+printf 'account_id,name,email,country\nW-1,A,a@x.example,DE\nW-2,B,b@x.example,DE,extra\n' >"$WORK/wc.csv"
+run 1 ab --db "$DB" import --on-error skip --rejects "$WORK/wc-rej.csv" "$WORK/wc.csv" &&
+	grep -q "^W-2,B,b@x.example,DE,$WORK/wc.csv,3,,csv_syntax," "$WORK/wc-rej.csv" && ok || fail "$(cat "$WORK/wc-rej.csv")"
+
 begin "an output that would overwrite an input is refused; --db must name a file"
 run 64 ab --db "$WORK/x.db" import --report "$WORK/st.csv" "$WORK/st.csv" && has_err "is an input" &&
 	run 64 ab --db ":memory:" import "$WORK/st.csv" && run 64 ab --db "" init && ok || fail "$(cat "$WORK/err")"
