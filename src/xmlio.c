@@ -188,10 +188,35 @@ static struct tag_pos scan_pop(struct tag_scan *sc)
 	return p;
 }
 
+/* Move the position over N bytes of text that hold no '<'. */
+static void scan_text(struct tag_scan *sc, const char *s, size_t n)
+{
+	const char *nl, *end = s + n;
+
+	while ((nl = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+		sc->line++;
+		sc->column = 0;
+		s = nl + 1;
+	}
+	for (; s < end; s++)
+		sc->column += ((unsigned char)*s & 0xC0) != 0x80;
+}
+
 static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)buf[i];
+		unsigned char c;
+
+		if (sc->state == SC_TEXT) {
+			/* text between tags: jump to the next '<' */
+			const char *lt = memchr(buf + i, '<', n - i);
+			size_t stop = lt ? (size_t)(lt - buf) : n;
+			scan_text(sc, buf + i, stop - i);
+			if (!lt)
+				return;
+			i = stop;
+		}
+		c = (unsigned char)buf[i];
 
 		if (c == '\n') {
 			sc->line++;
