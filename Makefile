@@ -108,7 +108,7 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -c $< -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB_OBJS)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testlib.o $(LIB_OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # The checked-in schemas are generated from src/entity.c; test_xsd keeps them current.
@@ -124,7 +124,7 @@ e2e: $(BUILD)/acctbatch
 		bash tests/e2e.sh
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/bad_samples.sh
 
-FORMATTED = src/*.c src/*.h tests/*.c tools/*.c
+FORMATTED = src/*.c src/*.h tests/*.c tests/*.h tools/*.c
 
 format:
 	clang-format -i $(FORMATTED)

@@ -59,6 +59,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -115,27 +117,6 @@ static void buf_release(struct buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
-}
-
-/* A printable copy of S (LEN bytes), control bytes and '\' as \xNN; caller frees. */
-static char *escape(const char *s, size_t len)
-{
-	char *out = malloc(len * 4 + 1);
-	size_t o = 0;
-
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7F || c == '\\') {
-			snprintf(out + o, 5, "\\x%02X", c);
-			o += 4;
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
 }
 
 /* ---------------------------------------------------------- reading CSV */
@@ -298,7 +279,7 @@ static void assert_value_n(const struct run *r, size_t i, const char *name, cons
 	if (g->value[fi] == NULL)
 		fail_msg("record %zu: field '%s' not given", i + 1, name);
 	if (g->len[fi] != len || memcmp(g->value[fi], expect, len) != 0) {
-		char *want = escape(expect, len), *got = escape(g->value[fi], g->len[fi]);
+		char *want = test_escape(expect, len), *got = test_escape(g->value[fi], g->len[fi]);
 		print_message("record %zu field '%s': expected '%s', got '%s'\n", i + 1, name,
 			      want ? want : "?", got ? got : "?");
 		free(want);
@@ -889,8 +870,8 @@ static void assert_written(const char *s, bool guard, const char *expect)
 	char *out = written(s, strlen(s), guard, &len);
 
 	if (len != strlen(expect) || memcmp(out, expect, len) != 0) {
-		char *a = escape(s, strlen(s)), *b = escape(expect, strlen(expect)),
-		     *c = escape(out, len);
+		char *a = test_escape(s, strlen(s)), *b = test_escape(expect, strlen(expect)),
+		     *c = test_escape(out, len);
 		print_message("csv_write_cell('%s', guard=%d): expected '%s', got '%s'\n", a, guard,
 			      b, c);
 		free(a);
@@ -1213,7 +1194,7 @@ static void compare_value(struct tally *t, const char *case_name, size_t i, size
 	if (got != NULL && glen == elen && memcmp(got, expect, elen) == 0)
 		return;
 	{
-		char *a = escape(expect, elen), *b = got ? escape(got, glen) : NULL;
+		char *a = test_escape(expect, elen), *b = got ? test_escape(got, glen) : NULL;
 		print_message("%s %s: record %zu column %zu: expected '%s', got %s%s%s\n",
 			      t->corpus, case_name, i + 1, c + 1, a ? a : "?", b ? "'" : "",
 			      b ? b : "nothing", b ? "'" : "");

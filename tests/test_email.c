@@ -32,6 +32,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include <jansson.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -75,28 +77,6 @@ struct tally {
 	bool listed_seen[ARRAY_SIZE(deviations)]; /* deviations[i] met in this corpus */
 };
 
-/* A printable copy of S (LEN bytes), non-printing bytes as \xNN; caller frees. */
-static char *escape(const char *s, size_t len)
-{
-	char *out = malloc(len * 4 + 1);
-	size_t o = 0;
-
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x20 || c == 0x7F || c == '\\') {
-			snprintf(out + o, 5, "\\x%02X", c);
-			o += 4;
-		} else {
-			out[o++] = (char)c;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* Index of the deviation listed for S (LEN bytes) in CORPUS, or -1. */
 static int find_deviation(const char *corpus, const char *s, size_t len)
 {
@@ -114,7 +94,7 @@ static void check_case(struct tally *t, const char *where, const char *s, size_t
 	const char *why = "";
 	bool got = email_check(s, len, &why) == 0;
 	int dev = find_deviation(t->corpus, s, len);
-	char *shown = escape(s, len);
+	char *shown = test_escape(s, len);
 
 	t->cases++;
 	if (dev >= 0)
@@ -519,7 +499,7 @@ static void assert_refused_len(const char *s, size_t len)
 	char *shown;
 
 	if (email_check(s, len, &why) == 0) {
-		shown = escape(s, len);
+		shown = test_escape(s, len);
 		print_message("'%s' accepted\n", shown != NULL ? shown : "?");
 		free(shown);
 		fail();

@@ -100,6 +100,23 @@ static void account_row(struct row *r, const char *id)
 	set(r, e, "updated_at", "2026-01-01T00:00:00Z");
 }
 
+/* A contact of ACCOUNT with EMAIL, every required field set. */
+static void contact_row(struct row *r, const char *account, const char *email)
+{
+	const struct entity *c = entity_get(ENTITY_CONTACTS);
+
+	set(r, c, "account_id", account);
+	set(r, c, "first_name", "F");
+	set(r, c, "last_name", "L");
+	set(r, c, "email", email);
+	set(r, c, "country", "SE");
+	set(r, c, "standard_invoices", "1");
+	set(r, c, "summary_invoices", "0");
+	set(r, c, "important_notices", "0");
+	set(r, c, "created_at", "x");
+	set(r, c, "updated_at", "x");
+}
+
 static void test_a_new_database_is_at_schema_version_1_in_wal_mode(void **state)
 {
 	struct fixture *f = *state;
@@ -232,16 +249,7 @@ static void test_contacts_key_on_the_lower_cased_email(void **state)
 	long logins, contacts, invoices;
 
 	account_row(&acct, "A-3");
-	set(&r, c, "account_id", "A-3");
-	set(&r, c, "first_name", "F");
-	set(&r, c, "last_name", "L");
-	set(&r, c, "email", "Anna.Lind@Example.ORG");
-	set(&r, c, "country", "SE");
-	set(&r, c, "standard_invoices", "1");
-	set(&r, c, "summary_invoices", "0");
-	set(&r, c, "important_notices", "0");
-	set(&r, c, "created_at", "x");
-	set(&r, c, "updated_at", "x");
+	contact_row(&r, "A-3", "Anna.Lind@Example.ORG");
 	set(&key, c, "account_id", "A-3");
 	set(&key, c, "email", "anna.lind@example.org");
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
@@ -273,16 +281,7 @@ static void test_a_contact_of_a_missing_account_fails_the_commit(void **state)
 	memset(&r, 0, sizeof(r));
 	int64_t batch;
 
-	set(&r, c, "account_id", "NOPE");
-	set(&r, c, "first_name", "F");
-	set(&r, c, "last_name", "L");
-	set(&r, c, "email", "a@b.example");
-	set(&r, c, "country", "SE");
-	set(&r, c, "standard_invoices", "1");
-	set(&r, c, "summary_invoices", "0");
-	set(&r, c, "important_notices", "0");
-	set(&r, c, "created_at", "x");
-	set(&r, c, "updated_at", "x");
+	contact_row(&r, "NOPE", "a@b.example");
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
 	/* foreign keys are checked at commit (deferred), which then fails whole */
 	assert_int_equal(store_insert(f->store, c, &r), STORE_OK);
@@ -362,15 +361,7 @@ static void test_a_cascade_of_many_rows_keeps_journal_ids_unique(void **state)
 	account_row(&acct, "CASCADE-1");
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
 	assert_int_equal(store_insert(f->store, a, &acct), STORE_OK);
-	set(&r, c, "account_id", "CASCADE-1");
-	set(&r, c, "first_name", "F");
-	set(&r, c, "last_name", "L");
-	set(&r, c, "country", "SE");
-	set(&r, c, "standard_invoices", "1");
-	set(&r, c, "summary_invoices", "0");
-	set(&r, c, "important_notices", "0");
-	set(&r, c, "created_at", "x");
-	set(&r, c, "updated_at", "x");
+	contact_row(&r, "CASCADE-1", "c0@x.example");
 	for (int i = 0; i < 1300; i++) {
 		snprintf(email, sizeof(email), "c%d@x.example", i);
 		set(&r, c, "email", email);

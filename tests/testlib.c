@@ -1,0 +1,28 @@
+/*
+ * testlib.c - helpers shared by the cmocka test programs (see testlib.h).
+ */
+#include "testlib.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+char *test_escape(const char *s, size_t len)
+{
+	char *out = malloc(len * 4 + 1);
+	size_t o = 0;
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7F || c == '\\') {
+			snprintf(out + o, 5, "\\x%02X", c);
+			o += 4;
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
