@@ -81,6 +81,41 @@ static int parse_mode(const char *s, enum import_mode *mode)
 	return -1;
 }
 
+/*
+ * Whether an output (the report, the rejects file or one of its per-entity
+ * names STEM.ENTITY.EXT) would overwrite one of INPUTS; MSG says which.
+ */
+static bool output_is_input(const struct input_list *inputs, const char *report,
+			    const char *rejects, char *msg, size_t size)
+{
+	for (size_t i = 0; i < inputs->count; i++) {
+		struct stat si, so;
+		if (stat(inputs->items[i].path, &si) != 0)
+			continue;
+		for (int k = 0; k < 1 + ENTITY_COUNT + 1; k++) {
+			char name[4096];
+			const char *out = k == 0 ? report : rejects;
+			if (!out)
+				continue;
+			if (k >= 2) { /* the per-entity rejects names */
+				const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+				if (!dot || (slash && dot < slash))
+					dot = out + strlen(out);
+				snprintf(name, sizeof(name), "%.*s.%s%s", (int)(dot - out), out,
+					 entity_get(k - 2)->plural, dot);
+				out = name;
+			}
+			if (stat(out, &so) == 0 && so.st_dev == si.st_dev &&
+			    so.st_ino == si.st_ino) {
+				snprintf(msg, size, "'%.400s' is an input; %s would overwrite it",
+					 out, k ? "--rejects" : "--report");
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* A new, empty, mode 0600 file beside PATH to build a database in (malloc'd), or NULL. */
 static char *temp_name_beside(const char *path)
 {
@@ -157,7 +192,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	const struct entity *entity = NULL;
 	enum input_format format = FORMAT_UNKNOWN;
 	const char *report_path = NULL;
-	bool mode_given = false, report_open = false;
+	bool mode_given = false, report_open = false, discard_report = false;
 	char *fresh_db = NULL;
 	struct outfile report_out;
 	char started[32], prog_name[64];
@@ -272,11 +307,13 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	(void)mode_given;
 
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
+	import_hold_signals(true); /* from here on, a signal is a clean stop */
 	/* the report is created first: if it cannot be, nothing is done */
 	if (report_path) {
 		if (outfile_open(&report_out, report_path) != 0) {
 			app_error(app, "cannot create the report '%s': %s", report_path,
 				  strerror(errno));
+			import_hold_signals(false);
 			return EXIT_CANTCREAT;
 		}
 		report_open = true;
@@ -296,22 +333,14 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 						 : EXIT_IOERR;
 		goto report;
 	}
-	for (size_t i = 0; i < inputs.count; i++) {
-		/* an output must never overwrite an input */
-		const char *outs[2] = {report_path, opts.rejects_path};
-		struct stat si, so;
-		if (stat(inputs.items[i].path, &si) != 0)
-			continue;
-		for (int k = 0; k < 2; k++)
-			if (outs[k] && stat(outs[k], &so) == 0 && so.st_dev == si.st_dev &&
-			    so.st_ino == si.st_ino) {
-				snprintf(res.message, sizeof(res.message),
-					 "'%s' is an input; %s would overwrite it", outs[k],
-					 k ? "--rejects" : "--report");
-				app_error(app, "%s", res.message);
-				status = EXIT_USAGE;
-				goto report;
-			}
+	if (import_stop_signal())
+		goto report;
+	if (output_is_input(&inputs, report_path, opts.rejects_path, res.message,
+			    sizeof(res.message))) {
+		app_error(app, "%s", res.message);
+		status = EXIT_USAGE;
+		discard_report = true; /* the report's name is an input: never write it */
+		goto report;
 	}
 	if (!validate) {
 		if (access(app->db_path, F_OK) != 0 && errno == ENOENT) {
@@ -385,8 +414,17 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);
 report:
+	if (import_stop_signal() && status < 128) {
+		status = res.exit_status = 128 + import_stop_signal();
+		snprintf(res.message, sizeof(res.message), "stopped by signal %d; nothing written",
+			 import_stop_signal());
+	}
 	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
 		status = res.exit_status = EXIT_REJECTED;
+	if (report_open && discard_report) {
+		outfile_abort(&report_out);
+		report_open = false;
+	}
 	if (report_open) {
 		res.exit_status = status;
 		report_open = false;
@@ -405,6 +443,7 @@ report:
 		remove_database(fresh_db);
 		free(fresh_db);
 	}
+	import_hold_signals(false);
 	return status;
 }
 

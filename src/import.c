@@ -39,7 +39,7 @@
 
 /* The signal that asked the run to stop, 0 if none (set by a handler). */
 static volatile sig_atomic_t stop_signal;
-static volatile sig_atomic_t run_active; /* import_run is running */
+static volatile sig_atomic_t run_active; /* a run (or its set-up) is under way */
 
 static void on_stop_signal(int signo)
 {
@@ -49,6 +49,16 @@ static void on_stop_signal(int signo)
 		return;
 	}
 	stop_signal = signo;
+}
+
+void import_hold_signals(bool hold)
+{
+	run_active = hold;
+}
+
+int import_stop_signal(void)
+{
+	return stop_signal;
 }
 
 void import_catch_signals(void)
@@ -1495,7 +1505,7 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	memset(res, 0, sizeof(*res));
 	memset(rf, 0, sizeof(rf));
 	memset(&first, 0, sizeof(first));
-	run_active = 1;
+	res->outcome = store ? OUTCOME_ROLLED_BACK : OUTCOME_VALIDATED;
 	memset(&r, 0, sizeof(r));
 	r.store = store;
 	r.opts = opts;
@@ -1653,7 +1663,6 @@ out:
 	free(first.spans);
 	if (spool_fd >= 0)
 		close(spool_fd);
-	run_active = 0;
 	return res->exit_status;
 }
 

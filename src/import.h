@@ -116,6 +116,15 @@ json_t *import_counts_json(const struct import_result *res);
  */
 void import_catch_signals(void);
 
+/*
+ * import_hold_signals: while HOLD, a stop signal only sets a flag (the run
+ * and its set-up clean up, then exit); otherwise it acts as usual.
+ */
+void import_hold_signals(bool hold);
+
+/* import_stop_signal: the signal that asked the run to stop, 0 if none. */
+int import_stop_signal(void);
+
 /* import_result_release: free what RESULT holds. */
 void import_result_release(struct import_result *result);
 

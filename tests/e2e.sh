@@ -419,7 +419,12 @@ run 1 ab --db "$DB" import --on-error skip --rejects "$WORK/wc-rej.csv" "$WORK/w
 	grep -q "^W-2,B,b@x.example,DE,$WORK/wc.csv,3,,csv_syntax," "$WORK/wc-rej.csv" && ok || fail "$(cat "$WORK/wc-rej.csv")"
 
 begin "an output that would overwrite an input is refused; --db must name a file"
+cp "$WORK/st.csv" "$WORK/st-keep.csv"
+cp "$WORK/st.csv" "$WORK/rj.accounts.csv"
 run 64 ab --db "$WORK/x.db" import --report "$WORK/st.csv" "$WORK/st.csv" && has_err "is an input" &&
+	cmp -s "$WORK/st.csv" "$WORK/st-keep.csv" &&
+	run 64 ab --db "$WORK/x.db" import --rejects "$WORK/rj.csv" "$WORK/rj.accounts.csv" "$WORK/c1.csv" &&
+	cmp -s "$WORK/rj.accounts.csv" "$WORK/st-keep.csv" &&
 	run 64 ab --db ":memory:" import "$WORK/st.csv" && run 64 ab --db "" init && ok || fail "$(cat "$WORK/err")"
 
 # ---------------------------------------------------------------- usage
