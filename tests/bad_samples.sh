@@ -22,7 +22,7 @@
 # directory, and every case directory must be named after such a code.
 #
 # Prints `ok - bad/CODE` or `FAIL - bad/CODE: WHY` per case, then
-# `bad samples: N passed, M failed`; exits 1 when anything failed, 2 when it
+# `bad-samples: N passed, M failed`; exits 1 when anything failed, 2 when it
 # cannot run at all.
 set -u
 
@@ -179,5 +179,5 @@ for code in $CODES; do
 	fi
 done
 
-echo "bad samples: $passed passed, $failed failed"
+echo "bad-samples: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
