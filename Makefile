@@ -164,4 +164,4 @@ clean:
 .PHONY: all check unit e2e demo bench install uninstall clean schemas format check-format
 .PRECIOUS: $(BUILD)/tests/%.o
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

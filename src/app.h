@@ -41,9 +41,22 @@ void app_note(const struct app *app, const char *fmt, ...) __attribute__((format
 /* app_now: the current UTC time as ISO 8601 (ACCTBATCH_NOW overrides, for tests). */
 const char *app_now(void);
 
+/*
+ * The commands. Each takes its own ARGC/ARGV (argv[0] is the command's
+ * name), parses its options, prints its results and diagnostics and
+ * returns the exit status of DESIGN section 4.
+ */
+
+/* cmd_init: create or migrate the database at app->db_path. */
 int cmd_init(int argc, char **argv, struct app *app);
+
+/* cmd_validate: check files against the schemas and rules; no database. 0 or 1. */
 int cmd_validate(int argc, char **argv, struct app *app);
+
+/* cmd_import: apply files to the database as one batch. */
 int cmd_import(int argc, char **argv, struct app *app);
+
+/* cmd_schema: print one entity's XSD on standard output. */
 int cmd_schema(int argc, char **argv, struct app *app);
 
 #endif

@@ -3,7 +3,7 @@
  *
  * Owns: which fields exist, their types and limits, and whether one value is
  * valid for its field. Must not: read files, touch the database, or decide
- * cross-field or cross-record rules (record.c and import.c do that).
+ * cross-field or cross-record rules (import.c does that).
  */
 #include "entity.h"
 

@@ -136,7 +136,7 @@ static int compare_inputs(const void *a, const void *b)
 		d = -d;
 	if (d == 0)
 		d = x->e->id - y->e->id;
-	return d != 0 ? d : (x < y ? -1 : x > y);
+	return d != 0 ? d : (x->order > y->order) - (x->order < y->order);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -345,6 +345,8 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 		}
 	}
 	reverse_order = reverse;
+	for (size_t i = 0; i < list->count; i++)
+		list->items[i].order = i; /* qsort is not stable: keep the given order */
 	if (st == RESOLVE_OK)
 		qsort(list->items, list->count, sizeof(*list->items), compare_inputs);
 	return st;

@@ -32,6 +32,7 @@ struct input {
 	char sha256[65];	  /* digest of the bytes read, filled by the run */
 	long records;		  /* records read from it in the last pass */
 	int spool_fd;		  /* a pipe's bytes kept in memory (memfd), or -1 */
+	size_t order;		  /* position on the command line, for a stable sort */
 };
 
 /* The inputs of one batch, in dependency order after inputs_resolve. */

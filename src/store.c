@@ -148,6 +148,7 @@ static enum store_status status_of(struct store *s, int rc, const char *what)
 static enum store_status migrate(struct store *s)
 {
 	int version = store_schema_version(s);
+	char sql[64];
 	int rc;
 
 	if (version > STORE_SCHEMA_VERSION) {
@@ -169,7 +170,9 @@ static enum store_status migrate(struct store *s)
 			return STORE_ERROR;
 		}
 	}
-	if (sqlite3_exec(s->db, "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK ||
+	/* the version is a literal in PRAGMA syntax; it comes from the build */
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK ||
 	    (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK) {
 		enum store_status st = status_of(s, rc, "cannot commit migration");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
