@@ -146,7 +146,7 @@ bench: $(BUILD)/acctbatch $(BUILD)/gen_bench
 
 demo: $(BUILD)/acctbatch
 	rm -f demo.db demo.db-wal demo.db-shm
-	ACCTBATCH_NOW= $(BUILD)/acctbatch --db demo.db import samples/onboarding/csv
+	$(BUILD)/acctbatch --db demo.db import samples/onboarding/csv
 
 install: $(BUILD)/acctbatch
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/acctbatch/schemas
