@@ -85,12 +85,24 @@ static int parse_mode(const char *s, enum import_mode *mode)
  * Whether an output (the report, the rejects file or one of its per-entity
  * names STEM.ENTITY.EXT) would overwrite one of INPUTS; MSG says which.
  */
-static bool output_is_input(const struct input_list *inputs, const char *report,
+static bool output_is_input(const struct input_list *inputs, const char *db, const char *report,
 			    const char *rejects, char *msg, size_t size)
 {
-	for (size_t i = 0; i < inputs->count; i++) {
+	/* the inputs, and the database with its companion files */
+	for (size_t i = 0; i < inputs->count + 4; i++) {
+		static const char *const db_suffix[] = {"", "-wal", "-shm", "-journal"};
+		char dbname[4096];
+		const char *in;
 		struct stat si, so;
-		if (stat(inputs->items[i].path, &si) != 0)
+		if (i < inputs->count) {
+			in = inputs->items[i].path;
+		} else {
+			if (!db)
+				continue;
+			snprintf(dbname, sizeof(dbname), "%s%s", db, db_suffix[i - inputs->count]);
+			in = dbname;
+		}
+		if (stat(in, &si) != 0)
 			continue;
 		for (int k = 0; k < 1 + ENTITY_COUNT + 1; k++) {
 			char name[4096];
@@ -107,8 +119,9 @@ static bool output_is_input(const struct input_list *inputs, const char *report,
 			}
 			if (stat(out, &so) == 0 && so.st_dev == si.st_dev &&
 			    so.st_ino == si.st_ino) {
-				snprintf(msg, size, "'%.400s' is an input; %s would overwrite it",
-					 out, k ? "--rejects" : "--report");
+				snprintf(msg, size, "'%.400s' is %s; %s would overwrite it", out,
+					 i < inputs->count ? "an input" : "the database",
+					 k ? "--rejects" : "--report");
 				return true;
 			}
 		}
@@ -156,15 +169,19 @@ static void remove_database(const char *path)
  */
 static int publish_database(const char *tmp, const char *path, char *msg, size_t size)
 {
+	int e;
+
 	if (link(tmp, path) == 0)
 		return 0;
-	if (errno == EEXIST)
+	e = errno;
+	if (e == EEXIST)
 		snprintf(msg, size,
 			 "database '%s' was created by another run meanwhile; nothing written, "
 			 "try again",
 			 path);
 	else
-		snprintf(msg, size, "cannot create database '%s': %s", path, strerror(errno));
+		snprintf(msg, size, "cannot create database '%s': %s", path, strerror(e));
+	errno = e;
 	return -1;
 }
 
@@ -335,15 +352,17 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	}
 	if (import_stop_signal())
 		goto report;
-	if (output_is_input(&inputs, report_path, opts.rejects_path, res.message,
-			    sizeof(res.message))) {
+	if (output_is_input(&inputs, validate ? NULL : app->db_path, report_path, opts.rejects_path,
+			    res.message, sizeof(res.message))) {
 		app_error(app, "%s", res.message);
 		status = EXIT_USAGE;
 		discard_report = true; /* the report's name is an input: never write it */
 		goto report;
 	}
 	if (!validate) {
-		if (access(app->db_path, F_OK) != 0 && errno == ENOENT) {
+		struct stat lsb;
+		if (access(app->db_path, F_OK) != 0 && errno == ENOENT &&
+		    lstat(app->db_path, &lsb) != 0) { /* not even a (dangling) link */
 			/* a new database is built under a temporary name and published
 			 * only when the batch commits: a failed run leaves nothing, and
 			 * never removes a database another run created meanwhile */
@@ -414,7 +433,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);
 report:
-	if (import_stop_signal() && status < 128) {
+	if (import_stop_signal() && status < 128 && res.outcome != OUTCOME_COMMITTED) {
 		status = res.exit_status = 128 + import_stop_signal();
 		snprintf(res.message, sizeof(res.message), "stopped by signal %d; nothing written",
 			 import_stop_signal());

@@ -234,8 +234,11 @@ static void end_row(int term, void *ctx)
 		diag_add(st->diags, DIAG_CSV_SYNTAX, st->src->name, st->row_line, 0, st->records,
 			 NULL, "record has %zu fields, the header has %zu", st->ncells, st->ncols);
 		bad++;
-		/* keep what there is, by position, so that the rejects file shows it */
-		for (size_t i = 0; i < st->ncols && i < st->ncells && i < MAX_COLUMNS; i++) {
+		/* keep what there is, by position, so that the rejects file shows it;
+		 * not for an entity with secrets: a shifted row may put a password
+		 * under a column that is not secret */
+		for (size_t i = 0;
+		     !st->secret && i < st->ncols && i < st->ncells && i < MAX_COLUMNS; i++) {
 			int fi = st->colmap[i];
 			if (fi >= 0 && !(st->e->fields[fi].flags & F_SECRET)) {
 				rec.value[fi] = cell_text(st, i);

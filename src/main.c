@@ -127,6 +127,7 @@ int main(int argc, char **argv)
 	/* past a file-size limit, writes fail with EFBIG and the run rolls back
 	 * and says so, instead of being killed half-way */
 	signal(SIGXFSZ, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);      /* a closed pipe on stdout must not turn a commit into 141 */
 	argv[0] = (char *)"acctbatch"; /* getopt's messages name the tool, not its path */
 	memset(&app, 0, sizeof(app));
 	app.db_path = getenv("ACCTBATCH_DB");

@@ -530,6 +530,22 @@ static int check_prolog(struct source *src, const struct entity *e, struct diag_
 	return 0;
 }
 
+/*
+ * The position to report for an element whose start tag the scanner saw at
+ * AT and libxml2 puts on NODE_LINE (where the tag ends). The scanner's is
+ * exact; libxml2's is the fallback should the two ever disagree.
+ */
+static void tag_position(struct tag_pos at, long node_line, long *line, long *col)
+{
+	if (at.line > 0 && at.line <= node_line && node_line - at.line < 1000) {
+		*line = at.line;
+		*col = at.column;
+	} else {
+		*line = node_line;
+		*col = 0;
+	}
+}
+
 /* Pop the start tags of the elements inside NODE (pre-order), unused. */
 static void skip_tags(struct xml_state *st, xmlNodePtr node)
 {
@@ -559,8 +575,7 @@ static int gather_record(struct xml_state *st, xmlNodePtr rec)
 			continue;
 		at = scan_pop(&st->scan);
 		name = (const char *)c->name;
-		line = xmlGetLineNo(c);
-		col = at.line == line ? at.column : 0;
+		tag_position(at, xmlGetLineNo(c), &line, &col);
 		if (st->nelems < sizeof(st->elems) / sizeof(st->elems[0])) {
 			st->elems[st->nelems].node = c;
 			st->elems[st->nelems].line = line;
@@ -670,7 +685,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	 * schema finding belongs to exactly one record */
 	vctxt = xmlSchemaNewValidCtxt(schema);
 	st.scan.line = 1;
-	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL, XML_PARSE_NONET);
+	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL,
+			   XML_PARSE_NONET | XML_PARSE_BIG_LINES);
 	if (!r || !vctxt) {
 		result = READ_NO_MEMORY;
 		goto out;
@@ -697,8 +713,9 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 			seen_root = true;
 			if (strcmp((const char *)xmlTextReaderConstLocalName(r), e->plural) != 0 ||
 			    xmlTextReaderHasAttributes(r) > 0) {
-				diag_add(diags, DIAG_SCHEMA, src->name, line,
-					 at.line == line ? at.column : 0, 0, NULL,
+				long tl, tc;
+				tag_position(at, line, &tl, &tc);
+				diag_add(diags, DIAG_SCHEMA, src->name, tl, tc, 0, NULL,
 					 "the root element must be <%s>, without attributes",
 					 e->plural);
 				result = READ_BROKEN;
@@ -713,8 +730,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 				break; /* the record is not well-formed: a syntax error follows */
 			st.records++;
 			st.record_node = rec;
-			st.rline = line;
-			st.rcol = at.line == line ? at.column : 0;
+			tag_position(at, line, &st.rline, &st.rcol);
 			st.nelems = 0;
 			st.values_len = 0;
 			memset(st.given, 0, sizeof(st.given));

@@ -413,6 +413,16 @@ run 0 ab --db "$DB" import <(cat "$SAMPLES/onboarding/csv/accounts.csv") &&
 	run 0 ab --db "$DB" import --on-error skip-account --entity accounts --format csv <(cat "$SAMPLES/onboarding/csv/accounts.csv") &&
 	[ "$(q "select count(*) from accounts")" = 32 ] && ok || fail "$(cat "$WORK/err")"
 
+begin "a database path that is a dangling symbolic link is created at the link's target"
+mkdir -p "$WORK/store"
+ln -sf "$WORK/store/real.db" "$WORK/link.db"
+run 0 ab --db "$WORK/link.db" import "$WORK/sa.csv" && [ -s "$WORK/store/real.db" ] && ok || fail "$(cat "$WORK/err")"
+
+begin "a logins row of the wrong width keeps no cells in the rejects file (a password could have shifted)"
+printf 'account_id,email,full_name,password,password_confirm,make_purchases\nA-1,X Y,Shifted-Sekrit-9,Shifted-Sekrit-9,true\n' >"$WORK/shift.csv"
+run 1 ab --db "$WORK/shift.db" import --on-error skip --rejects "$WORK/shift-rej.csv" "$WORK/sa.csv" "$WORK/shift.csv" &&
+	! grep -q "Sekrit" "$WORK/shift-rej.logins.csv" && grep -q "csv_syntax" "$WORK/shift-rej.logins.csv" && ok || fail "$(cat "$WORK/shift-rej.logins.csv")"
+
 begin "a record with the wrong number of fields keeps its cells in the rejects file"
 printf 'account_id,name,email,country\nW-1,A,a@x.example,DE\nW-2,B,b@x.example,DE,extra\n' >"$WORK/wc.csv"
 run 1 ab --db "$DB" import --on-error skip --rejects "$WORK/wc-rej.csv" "$WORK/wc.csv" &&
@@ -425,7 +435,10 @@ run 64 ab --db "$WORK/x.db" import --report "$WORK/st.csv" "$WORK/st.csv" && has
 	cmp -s "$WORK/st.csv" "$WORK/st-keep.csv" &&
 	run 64 ab --db "$WORK/x.db" import --rejects "$WORK/rj.csv" "$WORK/rj.accounts.csv" "$WORK/c1.csv" &&
 	cmp -s "$WORK/rj.accounts.csv" "$WORK/st-keep.csv" &&
-	run 64 ab --db ":memory:" import "$WORK/st.csv" && run 64 ab --db "" init && ok || fail "$(cat "$WORK/err")"
+	run 64 ab --db ":memory:" import "$WORK/st.csv" && run 64 ab --db "" init &&
+	run 0 ab --db "$WORK/keepdb.db" init && cp "$WORK/keepdb.db" "$WORK/keepdb.copy" &&
+	run 64 ab --db "$WORK/keepdb.db" import --report "$WORK/keepdb.db" "$WORK/st.csv" && has_err "is the database" &&
+	cmp -s "$WORK/keepdb.db" "$WORK/keepdb.copy" && ok || fail "$(cat "$WORK/err")"
 
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
