@@ -342,13 +342,7 @@ static char *read_whole_file(const char *path, size_t *len)
 /* PATH_SIZE buffer OUT := $CONFORMANCE_DIR/REL. */
 static void corpus_path(char *out, const char *rel)
 {
-	const char *dir = getenv("CONFORMANCE_DIR");
-	int n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "../shared/conformance";
-	n = snprintf(out, PATH_SIZE, "%s/%s", dir, rel);
-	assert_true(n > 0 && n < PATH_SIZE);
+	assert_int_equal(test_corpus_path(out, PATH_SIZE, rel), 0);
 }
 
 /* The corpus file REL, which must exist; caller frees. */

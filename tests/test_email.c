@@ -135,13 +135,7 @@ static void finish_tally(struct tally *t)
 /* PATH_SIZE buffer OUT := $CONFORMANCE_DIR/REL. */
 static void corpus_path(char *out, const char *rel)
 {
-	const char *dir = getenv("CONFORMANCE_DIR");
-	int n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "../shared/conformance";
-	n = snprintf(out, PATH_SIZE, "%s/%s", dir, rel);
-	assert_true(n > 0 && n < PATH_SIZE);
+	assert_int_equal(test_corpus_path(out, PATH_SIZE, rel), 0);
 }
 
 /* Read the whole file PATH into a NUL-terminated buffer; NULL on error. Caller frees. */

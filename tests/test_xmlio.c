@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "testlib.h"
+
 #include "xmlio.h"
 
 struct collected {
@@ -77,12 +79,6 @@ static enum read_status read_file(const char *path, const struct entity *e, stru
 	return rs;
 }
 
-static const char *conformance(void)
-{
-	const char *d = getenv("CONFORMANCE_DIR");
-	return d ? d : "../shared/conformance";
-}
-
 static void test_hostile_documents_are_refused_before_parsing(void **state)
 {
 	static const char *const files[] = {"xmlbomb.xml",    "xmlbomb2.xml", "quadratic.xml",
@@ -90,12 +86,12 @@ static void test_hostile_documents_are_refused_before_parsing(void **state)
 					    "dtd_element.xml"};
 	(void)state;
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		char path[512];
+		char path[512], rel[128];
 		struct collected c;
 		struct diag_list diags = {0};
 
-		snprintf(path, sizeof(path), "%s/xml-hardening/defusedxml/xmltestdata/%s",
-			 conformance(), files[i]);
+		snprintf(rel, sizeof(rel), "xml-hardening/defusedxml/xmltestdata/%s", files[i]);
+		assert_int_equal(test_corpus_path(path, sizeof(path), rel), 0);
 		assert_int_equal(read_file(path, entity_get(ENTITY_ACCOUNTS), &c, &diags),
 				 READ_BROKEN);
 		assert_int_equal(c.records, 0);

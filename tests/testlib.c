@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *test_escape(const char *s, size_t len)
 {
@@ -25,4 +26,15 @@ char *test_escape(const char *s, size_t len)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+int test_corpus_path(char *out, size_t size, const char *rel)
+{
+	const char *dir = getenv("CONFORMANCE_DIR");
+	int n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "../shared/conformance";
+	n = snprintf(out, size, "%s/%s", dir, rel);
+	return n > 0 && (size_t)n < size ? 0 : -1;
 }

@@ -12,4 +12,11 @@
  */
 char *test_escape(const char *s, size_t len);
 
+/*
+ * test_corpus_path: OUT (SIZE bytes) := $CONFORMANCE_DIR/REL, the shared
+ * conformance data (default ../shared/conformance). Returns 0, or -1 when
+ * the path does not fit.
+ */
+int test_corpus_path(char *out, size_t size, const char *rel);
+
 #endif
