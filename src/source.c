@@ -123,9 +123,16 @@ static int pull(struct source *src, char *buf, size_t size, size_t *got)
 	}
 	if (*got == 0)
 		src->eof = true;
+	else if (src->tap)
+		src->tap(src->tap_ctx, buf, *got);
 	else
-		crypto_hash_sha256_update(&src->sha, (const unsigned char *)buf, *got);
+		source_hash(src, buf, *got);
 	return 0;
+}
+
+void source_hash(struct source *src, const char *buf, size_t n)
+{
+	crypto_hash_sha256_update(&src->sha, (const unsigned char *)buf, n);
 }
 
 int source_peek(struct source *src, size_t want, const char **data, size_t *len)

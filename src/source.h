@@ -31,8 +31,12 @@ struct source {
 	uint64_t size;		      /* total bytes if known, else 0 */
 	uint64_t consumed;	      /* bytes handed to readers so far */
 	crypto_hash_sha256_state sha; /* digest of every byte read */
-	bool eof;		      /* read returned 0 bytes */
-	int error;		      /* errno of the first read failure, 0 if none */
+	/* when set, bytes read go to TAP instead of the digest: a reader on
+	 * another thread hands them to the thread that owns the digest */
+	void (*tap)(void *ctx, const char *buf, size_t n);
+	void *tap_ctx; /* for tap */
+	bool eof;      /* read returned 0 bytes */
+	int error;     /* errno of the first read failure, 0 if none */
 };
 
 /*
@@ -60,6 +64,9 @@ int source_peek(struct source *src, size_t want, const char **data, size_t *len)
  * Returns 0, or -1 on I/O error (src->error set).
  */
 int source_read(struct source *src, char *buf, size_t size, size_t *got);
+
+/* source_hash: add N bytes at BUF to the digest (for bytes that went to a tap). */
+void source_hash(struct source *src, const char *buf, size_t n);
 
 /* source_digest: hex SHA-256 (65 bytes with NUL) of the bytes read so far, after draining the rest. */
 int source_finish_digest(struct source *src, char hex[65]);
