@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secret.h"
+
 #define READ_CHUNK 65536
 #define MAX_COLUMNS 256		   /* a header with more columns is refused */
 #define MAX_FIELD_BYTES (1u << 20) /* one cell may not exceed 1 MiB */
@@ -62,28 +64,12 @@ struct csv_state {
 /* libcsv allocators that wipe what they release: cells may hold passwords. */
 static void *wipe_realloc(void *p, size_t n)
 {
-	size_t *hdr = p ? (size_t *)p - 1 : NULL;
-	size_t old = hdr ? *hdr : 0;
-	size_t *nh = malloc(n + sizeof(size_t));
-
-	if (!nh)
-		return NULL;
-	*nh = n;
-	if (hdr) {
-		memcpy(nh + 1, p, old < n ? old : n);
-		sodium_memzero(p, old);
-		free(hdr);
-	}
-	return nh + 1;
+	return secret_realloc(p, n, true);
 }
 
 static void wipe_free(void *p)
 {
-	if (p) {
-		size_t *hdr = (size_t *)p - 1;
-		sodium_memzero(p, *hdr);
-		free(hdr);
-	}
+	secret_free(p, true);
 }
 
 static void add_cell(void *data, size_t len, void *ctx)

@@ -73,6 +73,31 @@ void import_catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/*
+ * Field positions the per-record rules need, looked up by name once (the
+ * tables in entity.c are the only place that knows them).
+ */
+static struct {
+	int updated[ENTITY_COUNT];   /* updated_at (created_at is the one before) */
+	int password, confirm, hash; /* logins */
+	int access;		     /* logins: the first of the three access types */
+	int issued, currency;	     /* invoices: due_on and total follow each */
+} fx;
+
+static void find_fields(void)
+{
+	const struct entity *l = entity_get(ENTITY_LOGINS), *i = entity_get(ENTITY_INVOICES);
+
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		fx.updated[e] = entity_field_index(entity_get(e), "updated_at", 10);
+	fx.password = entity_field_index(l, "password", 8);
+	fx.confirm = entity_field_index(l, "password_confirm", 16);
+	fx.hash = entity_field_index(l, "password_hash", 13);
+	fx.access = entity_field_index(l, "activate_licenses", 17);
+	fx.issued = entity_field_index(i, "issued_on", 9);
+	fx.currency = entity_field_index(i, "currency", 8);
+}
+
 /* A stand-in hash for passes that are rolled back: never committed. */
 static const char placeholder_hash[] = "$argon2id$v=19$m=8,t=1,p=1$cGxhY2Vob2xkZXI$cGxhY2Vob2xkZXI";
 
@@ -581,9 +606,7 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 			  const struct row *old, struct row *eff)
 {
 	const struct entity *e = rec->entity;
-	int pw = entity_field_index(e, "password", 8);
-	int pc = entity_field_index(e, "password_confirm", 16);
-	int ph = entity_field_index(e, "password_hash", 13);
+	int pw = fx.password, pc = fx.confirm, ph = fx.hash;
 	bool has_pw = rec->value[pw] && rec->len[pw];
 	bool has_pc = rec->value[pc] && rec->len[pc];
 	bool has_ph = rec->value[ph] && rec->len[ph];
@@ -640,7 +663,7 @@ static int check_row(struct run *r, const struct record *rec, bool found, const 
 	int problems = 0;
 
 	if (e->id == ENTITY_LOGINS) {
-		int a = entity_field_index(e, "activate_licenses", 17);
+		int a = fx.access;
 		bool unknown = found && !r->store; /* validating an update */
 		problems += check_password(r, rec, found, old, eff) != 0;
 		if (!unknown && !same(eff->v[a], "1") && !same(eff->v[a + 1], "1") &&
@@ -651,8 +674,8 @@ static int check_row(struct run *r, const struct record *rec, bool found, const 
 				"(activate_licenses, make_purchases, view_pay_invoices)");
 	}
 	if (e->id == ENTITY_INVOICES) {
-		int issued = entity_field_index(e, "issued_on", 9), due = issued + 1;
-		int cur = entity_field_index(e, "currency", 8), tot = cur + 1;
+		int issued = fx.issued, due = issued + 1;
+		int cur = fx.currency, tot = cur + 1;
 		if (eff->v[issued] && eff->v[due] && strcmp(eff->v[due], eff->v[issued]) < 0)
 			problems += -entity_report(diags, rec, due, DIAG_DUE_BEFORE_ISSUE,
 						   "due date %s is before the issue date %s",
@@ -831,9 +854,8 @@ static int on_header(void *ctx, const struct record *present)
 			 key ? ", which is part of the key" : ", required when inserting");
 		missing++;
 	}
-	if (e->id == ENTITY_LOGINS && mode == MODE_INSERT &&
-	    !present->value[entity_field_index(e, "password", 8)] &&
-	    !present->value[entity_field_index(e, "password_hash", 13)]) {
+	if (e->id == ENTITY_LOGINS && mode == MODE_INSERT && !present->value[fx.password] &&
+	    !present->value[fx.hash]) {
 		diag_add(&r->res->diags, DIAG_MISSING_COLUMN, present->file, present->line, 0, 0,
 			 "password", "the header needs a 'password' or a 'password_hash' column");
 		missing++;
@@ -1012,7 +1034,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	{
-		int up = entity_field_index(e, "updated_at", 10);
+		int up = fx.updated[e->id];
 		int cr = up - 1;
 		if (!found && !eff_row->v[cr])
 			row_set(eff_row, cr, r->opts->now, strlen(r->opts->now));
@@ -1059,8 +1081,7 @@ static int flush_pending(struct run *r)
 	for (size_t i = 0; i < r->npending; i++) {
 		const struct record *rec = &r->pending[i].rec;
 		const struct entity *e = rec->entity;
-		int pw = entity_field_index(e, "password", 8);
-		int pc = pw + 1, ph = pw + 2;
+		int pw = fx.password, pc = fx.confirm, ph = fx.hash;
 		long chars = utf8_length(rec->value[pw], rec->len[pw]);
 		int found;
 
@@ -1152,7 +1173,7 @@ static int on_record(void *ctx, struct record *rec, int bad)
 {
 	struct run *r = ctx;
 	const struct entity *e = rec->entity;
-	int pw = e->id == ENTITY_LOGINS ? entity_field_index(e, "password", 8) : -1;
+	int pw = e->id == ENTITY_LOGINS ? fx.password : -1;
 
 	if (stop_signal) {
 		set_fatal(r, 128 + stop_signal, "stopped by signal %d; nothing written",
@@ -1507,6 +1528,7 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	memset(res, 0, sizeof(*res));
 	memset(rf, 0, sizeof(rf));
 	memset(&first, 0, sizeof(first));
+	find_fields();
 	res->outcome = store ? OUTCOME_ROLLED_BACK : OUTCOME_VALIDATED;
 	memset(&r, 0, sizeof(r));
 	r.store = store;

@@ -234,14 +234,22 @@ static void tap_bytes(void *ctx, const char *buf, size_t n)
 	c->raw_len += n;
 }
 
+/* Run the reader of FORMAT on this thread. */
+static enum read_status read_here(struct source *src, const struct entity *e,
+				  enum prefetch_format format, const struct reader_ops *ops,
+				  struct diag_list *diags)
+{
+	return format == PREFETCH_XML ? xml_read_records(src, e, ops, diags)
+				      : csv_read_records(src, e, ops, diags);
+}
+
 static void *reader_thread(void *arg)
 {
 	struct prefetch *p = arg;
 	struct reader_ops ops = {on_header_p, on_record_p, p};
 	enum read_status rs;
 
-	rs = p->format == PREFETCH_XML ? xml_read_records(p->src, p->e, &ops, &p->scratch)
-				       : csv_read_records(p->src, p->e, &ops, &p->scratch);
+	rs = read_here(p->src, p->e, p->format, &ops, &p->scratch);
 	if (p->oom)
 		rs = READ_NO_MEMORY;
 	if (p->filling && diag_list_move(&p->filling->diags, &p->scratch) != 0)
@@ -298,8 +306,7 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 	p.filling = chunk_new();
 	if (!p.filling || pthread_mutex_init(&p.lock, NULL) != 0) {
 		chunk_free(p.filling);
-		return format == PREFETCH_XML ? xml_read_records(src, e, ops, diags)
-					      : csv_read_records(src, e, ops, diags);
+		return read_here(src, e, format, ops, diags);
 	}
 	pthread_cond_init(&p.changed, NULL);
 	/* XML parsing and validation is the slower side: hash on this thread.
@@ -313,8 +320,7 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 		chunk_free(p.filling);
 		pthread_cond_destroy(&p.changed);
 		pthread_mutex_destroy(&p.lock);
-		return format == PREFETCH_XML ? xml_read_records(src, e, ops, diags)
-					      : csv_read_records(src, e, ops, diags);
+		return read_here(src, e, format, ops, diags);
 	}
 	for (;;) {
 		struct chunk *c = pop(&p);

@@ -9,6 +9,39 @@
 #include <string.h>
 #include <unistd.h>
 
+void *secret_malloc(size_t n)
+{
+	size_t *h = malloc(n + sizeof(size_t));
+
+	if (!h)
+		return NULL;
+	*h = n;
+	return h + 1;
+}
+
+void secret_free(void *p, bool wipe)
+{
+	if (p) {
+		size_t *h = (size_t *)p - 1;
+		if (wipe)
+			sodium_memzero(p, *h);
+		free(h);
+	}
+}
+
+void *secret_realloc(void *p, size_t n, bool wipe)
+{
+	size_t old = p ? ((size_t *)p)[-1] : 0;
+	void *q = secret_malloc(n);
+
+	if (!q)
+		return NULL;
+	if (p)
+		memcpy(q, p, old < n ? old : n);
+	secret_free(p, wipe);
+	return q;
+}
+
 int secret_init(void)
 {
 	return sodium_init() < 0 ? -1 : 0;

@@ -13,6 +13,19 @@
 
 #define SECRET_HASH_MAX crypto_pwhash_STRBYTES /* bytes of a hash string with NUL */
 
+/*
+ * Memory that may hold a secret: each block remembers its size, so that it
+ * can be wiped when it is released (libcsv and libxml2 give only the
+ * pointer back).
+ * secret_malloc: a block of N bytes, or NULL.
+ * secret_realloc: a block of N bytes holding P's bytes; P is wiped (when
+ *   WIPE) and released; P may be NULL. NULL when out of memory (P kept).
+ * secret_free: wipe P's bytes (when WIPE) and release it; P may be NULL.
+ */
+void *secret_malloc(size_t n);
+void *secret_realloc(void *p, size_t n, bool wipe);
+void secret_free(void *p, bool wipe);
+
 /* secret_init: initialise libsodium; -1 if it cannot be used. */
 int secret_init(void);
 

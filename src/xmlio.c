@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secret.h"
 #include "xsd.h"
 
 #define MAX_FIELD_BYTES (1u << 20) /* one element's text may not exceed 1 MiB */
@@ -31,50 +32,30 @@ static xmlParserInputPtr refuse_entity(const char *url, const char *id, xmlParse
 	return NULL;
 }
 
-/* libxml2 allocations wipe what they free: element text may hold a password. */
-static void *wipe_malloc(size_t n)
-{
-	size_t *h = malloc(n + sizeof(size_t));
-	if (!h)
-		return NULL;
-	*h = n;
-	return h + 1;
-}
-
 /* Whether an entity with secrets is being read: only then is freed memory
  * wiped (set before a reader starts; one XML document is read at a time). */
 static atomic_bool wipe_on;
 
+static bool wiping(void)
+{
+	return atomic_load_explicit(&wipe_on, memory_order_relaxed);
+}
+
+/* libxml2 allocations wipe what they free: element text may hold a password. */
 static void wipe_free(void *p)
 {
-	if (p) {
-		size_t *h = (size_t *)p - 1;
-		if (atomic_load_explicit(&wipe_on, memory_order_relaxed))
-			sodium_memzero(p, *h);
-		free(h);
-	}
+	secret_free(p, wiping());
 }
 
 static void *wipe_realloc(void *p, size_t n)
 {
-	void *q;
-	size_t old;
-
-	if (!p)
-		return wipe_malloc(n);
-	old = ((size_t *)p)[-1];
-	q = wipe_malloc(n);
-	if (!q)
-		return NULL;
-	memcpy(q, p, old < n ? old : n);
-	wipe_free(p);
-	return q;
+	return secret_realloc(p, n, wiping());
 }
 
 static char *wipe_strdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
-	char *d = wipe_malloc(n);
+	char *d = secret_malloc(n);
 	if (d)
 		memcpy(d, s, n);
 	return d;
@@ -91,7 +72,7 @@ static void silent(void *ctx, const char *fmt, ...)
 
 void xml_init(void)
 {
-	xmlMemSetup(wipe_free, wipe_malloc, wipe_realloc, wipe_strdup);
+	xmlMemSetup(wipe_free, secret_malloc, wipe_realloc, wipe_strdup);
 	xmlInitParser();
 	xmlSetExternalEntityLoader(refuse_entity);
 	xmlSetGenericErrorFunc(NULL, silent);
@@ -365,13 +346,9 @@ static int grow(char **buf, size_t *cap, size_t need)
 	ncap = *cap ? *cap : 1024;
 	while (ncap < need)
 		ncap *= 2;
-	nb = wipe_malloc(ncap);
+	nb = wipe_realloc(*buf, ncap);
 	if (!nb)
 		return -1;
-	if (*buf) {
-		memcpy(nb, *buf, *cap);
-		wipe_free(*buf);
-	}
 	*buf = nb;
 	*cap = ncap;
 	return 0;

@@ -440,6 +440,14 @@ run 64 ab --db "$WORK/x.db" import --report "$WORK/st.csv" "$WORK/st.csv" && has
 	run 64 ab --db "$WORK/keepdb.db" import --report "$WORK/keepdb.db" "$WORK/st.csv" && has_err "is the database" &&
 	cmp -s "$WORK/keepdb.db" "$WORK/keepdb.copy" && ok || fail "$(cat "$WORK/err")"
 
+begin "ACCTBATCH_DB names the database when --db is not given; --quiet prints only errors"
+rm -f "$WORK/env.db"
+ACCTBATCH_DB="$WORK/env.db" run 0 ab --quiet import "$WORK/sa.csv" &&
+	[ ! -s "$WORK/out" ] && [ ! -s "$WORK/err" ] &&
+	[ "$(sqlite3 "$WORK/env.db" "select count(*) from accounts")" = 2 ] &&
+	ACCTBATCH_DB="$WORK/env.db" run 65 ab --quiet import "$WORK/k1.csv" &&
+	[ ! -s "$WORK/out" ] && has_err "[bad_email]" && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok
