@@ -18,6 +18,7 @@ struct table_info {
 	int key[2];		/* cids of the key columns (stored form), key[1] -1 if one */
 	int account;		/* cid of account_id */
 	int skip;		/* cid of email_norm (not in images), -1 if none */
+	int inserted_by;	/* cid of inserted_by, -1 if none */
 };
 
 struct journal {
@@ -175,6 +176,16 @@ static const unsigned char *value_text(struct journal *j, value_fn get, int cid,
 	return s;
 }
 
+/* Whether the row being inserted into T carries the batch that inserts it. */
+static bool inserted_by_batch(struct journal *j, const struct table_info *t)
+{
+	sqlite3_value *v = NULL;
+
+	return t->inserted_by >= 0 &&
+	       sqlite3_preupdate_new(j->db, t->inserted_by, &v) == SQLITE_OK && v &&
+	       sqlite3_value_type(v) != SQLITE_NULL;
+}
+
 static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const char *table,
 		      sqlite3_int64 k1, sqlite3_int64 k2)
 {
@@ -197,6 +208,8 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 		return;
 	opi = op == SQLITE_INSERT ? 0 : op == SQLITE_UPDATE ? 1 : 2;
 	j->counts[t->e->id][opi]++;
+	if (opi == 0 && inserted_by_batch(j, t))
+		return;	 /* the row names its batch; the journal view derives the insert */
 	put(j, ",[", 2); /* every change starts with a comma; a chunk turns the first into '[' */
 	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
 	put(j, ",", 1);
@@ -262,7 +275,7 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 	int rc;
 
 	t->e = e;
-	t->key[0] = t->key[1] = t->account = t->skip = -1;
+	t->key[0] = t->key[1] = t->account = t->skip = t->inserted_by = -1;
 	rc = sqlite3_prepare_v2(j->db, "SELECT cid, name FROM pragma_table_info(?1) ORDER BY cid",
 				-1, &st, NULL);
 	if (rc == SQLITE_OK)
@@ -290,6 +303,8 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 			t->skip = cid;
 		if (strcmp(name, "account_id") == 0)
 			t->account = cid;
+		if (strcmp(name, "inserted_by") == 0)
+			t->inserted_by = cid;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)

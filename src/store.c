@@ -30,6 +30,7 @@ struct store {
 	sqlite3_stmt *account_exists;			 /* SELECT 1 FROM accounts */
 	sqlite3_stmt *usage;				 /* dependents of an account */
 	bool in_tx;					 /* a transaction is open */
+	int64_t batch;					 /* the batch in progress, 0 if none */
 	struct journal *journal;			 /* the change journal (pre-update hook) */
 	char norm[2][1024];				 /* normalised emails being bound */
 };
@@ -122,6 +123,68 @@ static const char migration_1[] =
 	"         CASE WHEN json_type(j.value, '$[5]') = 'null' THEN NULL ELSE j.value -> 5 END\n"
 	"  FROM journal_chunks AS c, json_each(c.changes) AS j;\n";
 /*
+ * Migration 2: rows remember the batch that inserted them (inserted_by), and
+ * an insert made by a batch is no longer copied into journal_chunks: the
+ * journal view derives it from the row itself. Its "after" image is the
+ * row as inserted: the "before" image of the first later change of that
+ * row, or the row as it is now. journal_logged is what the chunks hold.
+ */
+static const char migration_2[] =
+	"ALTER TABLE accounts ADD COLUMN inserted_by INTEGER;\n"
+	"ALTER TABLE logins ADD COLUMN inserted_by INTEGER;\n"
+	"ALTER TABLE contacts ADD COLUMN inserted_by INTEGER;\n"
+	"ALTER TABLE invoices ADD COLUMN inserted_by INTEGER;\n"
+	"DROP VIEW journal;\n"
+	"CREATE VIEW journal_logged(id, batch_id, entity, key, account_id, op, before, after) AS\n"
+	"  SELECT c.id * 1000 + j.key, c.batch_id, j.value ->> 0, j.value ->> 1,\n"
+	"         j.value ->> 2, j.value ->> 3,\n"
+	"         CASE WHEN json_type(j.value, '$[4]') = 'null' THEN NULL ELSE j.value -> 4 END,\n"
+	"         CASE WHEN json_type(j.value, '$[5]') = 'null' THEN NULL ELSE j.value -> 5 END\n"
+	"  FROM journal_chunks AS c, json_each(c.changes) AS j;\n"
+	"CREATE VIEW journal(id, batch_id, entity, key, account_id, op, before, after) AS\n"
+	"  SELECT id, batch_id, entity, key, account_id, op, before, after FROM journal_logged\n"
+	"  UNION ALL\n"
+	"  SELECT NULL, inserted_by, entity, key, account_id, 'insert', NULL, image FROM (\n"
+	"    SELECT *, row_number() OVER (PARTITION BY entity, key, inserted_by\n"
+	"                                 ORDER BY pos NULLS LAST) AS nth FROM (\n"
+	"      SELECT entity, key, account_id, before ->> 'inserted_by' AS inserted_by,\n"
+	"             before AS image, id AS pos\n"
+	"      FROM journal_logged WHERE before ->> 'inserted_by' IS NOT NULL\n"
+	"      UNION ALL\n"
+	"      SELECT 'accounts', account_id, account_id, inserted_by, json_object(\n"
+	"        'account_id', account_id, 'name', name, 'email', email,\n"
+	"        'full_name', full_name, 'phone', phone, 'street', street,\n"
+	"        'city', city, 'region', region, 'postal_code', postal_code,\n"
+	"        'country', country, 'status', status, 'subscriptions', subscriptions,\n"
+	"        'created_at', created_at, 'updated_at', updated_at, 'inserted_by', inserted_by\n"
+	"      ), NULL FROM accounts WHERE inserted_by IS NOT NULL\n"
+	"      UNION ALL\n"
+	"      SELECT 'logins', email_norm, account_id, inserted_by, json_object(\n"
+	"        'account_id', account_id, 'email', email, 'full_name', full_name,\n"
+	"        'password_hash', password_hash, 'activate_licenses', activate_licenses,\n"
+	"        'make_purchases', make_purchases, 'view_pay_invoices', view_pay_invoices,\n"
+	"        'invoice_created_alerts', invoice_created_alerts, 'created_at', created_at,\n"
+	"        'updated_at', updated_at, 'inserted_by', inserted_by\n"
+	"      ), NULL FROM logins WHERE inserted_by IS NOT NULL\n"
+	"      UNION ALL\n"
+	"      SELECT 'contacts', json_array(account_id, email_norm), account_id, inserted_by,\n"
+	"             json_object(\n"
+	"        'account_id', account_id, 'first_name', first_name, 'last_name', last_name,\n"
+	"        'email', email, 'country', country, 'standard_invoices', standard_invoices,\n"
+	"        'summary_invoices', summary_invoices, 'important_notices', important_notices,\n"
+	"        'created_at', created_at, 'updated_at', updated_at, 'inserted_by', inserted_by\n"
+	"      ), NULL FROM contacts WHERE inserted_by IS NOT NULL\n"
+	"      UNION ALL\n"
+	"      SELECT 'invoices', invoice_number, account_id, inserted_by, json_object(\n"
+	"        'invoice_number', invoice_number, 'account_id', account_id, 'kind', kind,\n"
+	"        'issued_on', issued_on, 'due_on', due_on, 'currency', currency,\n"
+	"        'total', total, 'status', status, 'description', description,\n"
+	"        'created_at', created_at, 'updated_at', updated_at, 'inserted_by', inserted_by\n"
+	"      ), NULL FROM invoices WHERE inserted_by IS NOT NULL\n"
+	"    )\n"
+	"  ) WHERE nth = 1;\n";
+
+/*
  * The journal is written in chunks of up to 256 changes (journal.c) and read
  * through the journal view, one row per change in order. A batch's chunks
  * are one id range (batches are serialised): batches.journal_from/_to.
@@ -163,12 +226,12 @@ static enum store_status migrate(struct store *s)
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot begin migration");
 	version = store_schema_version(s); /* another run may have migrated meanwhile */
-	if (version < 1) {
-		if (sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK) {
-			set_error(s, "cannot create the database schema");
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-			return STORE_ERROR;
-		}
+	if ((version < 1 && sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK) ||
+	    (version < 2 && sqlite3_exec(s->db, migration_2, NULL, NULL, NULL) != SQLITE_OK)) {
+		set_error(s, version < 1 ? "cannot create the database schema"
+					 : "cannot upgrade the database schema");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return STORE_ERROR;
 	}
 	/* the version is a literal in PRAGMA syntax; it comes from the build */
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
@@ -354,8 +417,8 @@ static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_
 		}
 		if (has_email_key(e))
 			append(sql, sizeof(sql), &len, ", email_norm");
-		append(sql, sizeof(sql), &len, ") VALUES (");
-		for (int i = 0; i < n + (has_email_key(e) ? 1 : 0); i++) {
+		append(sql, sizeof(sql), &len, ", inserted_by) VALUES (");
+		for (int i = 0; i < n + (has_email_key(e) ? 2 : 1); i++) {
 			snprintf(part, sizeof(part), "%s?%d", i ? ", " : "", i + 1);
 			append(sql, sizeof(sql), &len, part);
 		}
@@ -507,8 +570,12 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 			rc = bind_value(st, ++n, &e->fields[i], r->v[i]);
 	if (rc == SQLITE_OK && has_email_key(e)) {
 		const char *em = r->v[e->email_field];
-		rc = em ? bind_norm(s, st, n + 1, em, 1) : SQLITE_MISUSE;
+		rc = em ? bind_norm(s, st, ++n, em, 1) : SQLITE_MISUSE;
 	}
+	/* the batch that inserts a row stands in for its journal entry */
+	if (rc == SQLITE_OK)
+		rc = s->batch ? sqlite3_bind_int64(st, n + 1, s->batch)
+			      : sqlite3_bind_null(st, n + 1);
 	if (rc != SQLITE_OK) {
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
@@ -682,12 +749,15 @@ enum store_status store_begin_batch(struct store *s, const char *kind, const cha
 	if (rc != SQLITE_DONE)
 		return status_of(s, rc, "cannot record batch");
 	*batch = sqlite3_last_insert_rowid(s->db);
+	s->batch = *batch;
 	journal_begin(s->journal, *batch);
 	return STORE_OK;
 }
 
 void store_rollback(struct store *s)
 {
+	if (s)
+		s->batch = 0;
 	if (s && s->in_tx) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		s->in_tx = false;
@@ -739,6 +809,7 @@ enum store_status store_end_batch(struct store *s, int64_t batch, const char *in
 		return r;
 	}
 	s->in_tx = false;
+	s->batch = 0;
 	return STORE_OK;
 }
 

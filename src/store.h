@@ -15,7 +15,7 @@
 
 #include "entity.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Results of store calls. */
 enum store_status {

@@ -117,7 +117,7 @@ static void contact_row(struct row *r, const char *account, const char *email)
 	set(r, c, "updated_at", "x");
 }
 
-static void test_a_new_database_is_at_schema_version_1_in_wal_mode(void **state)
+static void test_a_new_database_is_at_the_current_schema_version_in_wal_mode(void **state)
 {
 	struct fixture *f = *state;
 
@@ -142,6 +142,7 @@ static void test_table_columns_match_the_entity_tables(void **state)
 			strcat(want, want[0] ? "," : "");
 			strcat(want, e->fields[i].name);
 		}
+		strcat(want, ",inserted_by");
 		if (id == ENTITY_LOGINS || id == ENTITY_CONTACTS)
 			strcat(want, ",email_norm");
 		snprintf(sql, sizeof(sql),
@@ -194,8 +195,17 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	assert_int_equal(store_find(f->store, e, &r, &found), 0);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
 			 STORE_OK);
-	assert_scalar(f, "SELECT group_concat(op) FROM journal WHERE batch_id = 1 ORDER BY id",
+	/* a batch's inserts come first (their id is NULL), then the logged changes */
+	assert_scalar(f,
+		      "SELECT group_concat(op) FROM (SELECT op FROM journal WHERE batch_id = 1 "
+		      "ORDER BY id NULLS FIRST)",
 		      "insert,update,delete");
+	/* the insert is derived from the row: as inserted, not as it was last */
+	assert_scalar(f,
+		      "SELECT key || ' ' || json_extract(after, '$.name') || ' ' || "
+		      "json_extract(after, '$.inserted_by') FROM journal WHERE op = 'insert' AND "
+		      "before IS NULL",
+		      "A-1 Name 1");
 	assert_scalar(f,
 		      "SELECT json_extract(before, '$.name') || '>' || json_extract(after, "
 		      "'$.name') FROM journal WHERE op = 'update'",
@@ -208,7 +218,7 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 		      "committed 2026-11-26T00:00:01Z");
 	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 1",
 		      "1-1");
-	assert_scalar(f, "SELECT json_array_length(changes) FROM journal_chunks", "3");
+	assert_scalar(f, "SELECT json_array_length(changes) FROM journal_chunks", "2");
 	row_release(&r);
 	row_release(&found);
 	row_release(&found);
@@ -323,10 +333,26 @@ static void test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none
 	assert_int_equal(store_batch_counts(f->store, batch, counts), STORE_OK);
 	assert_int_equal(counts[ENTITY_ACCOUNTS][0], 600);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	/* inserts cost the journal nothing: each row names its batch */
+	assert_scalar(f, "SELECT count(*) FROM journal_chunks", "0");
+	assert_scalar(f, "SELECT count(*) || ' ' || count(id) FROM journal WHERE batch_id = 1",
+		      "600 0");
+	assert_scalar(f, "SELECT count(*) FROM accounts WHERE inserted_by = 1", "600");
+	/* 600 updates are logged in three chunks */
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	for (int i = 0; i < 600; i++) {
+		snprintf(id, sizeof(id), "A-%04d", i);
+		account_row(&r, id);
+		set(&r, e, "name", "Renamed");
+		assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+		row_release(&r);
+	}
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
 	/* a rolled-back batch's buffered changes never reach a later batch */
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
-	account_row(&r, "B-1");
-	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	account_row(&r, "A-0000");
+	set(&r, e, "name", "Rolled back");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", false), STORE_OK);
 	row_release(&r);
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
@@ -335,18 +361,24 @@ static void test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
 	row_release(&r);
 	assert_scalar(
-		f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal WHERE batch_id = 1",
+		f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal WHERE batch_id = 2",
 		"600 600");
-	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 1",
+	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 2",
 		      "1-3");
-	assert_scalar(f, "SELECT group_concat(key) FROM journal WHERE batch_id = 2", "C-1");
+	assert_scalar(f, "SELECT group_concat(key || ':' || op) FROM journal WHERE batch_id = 3",
+		      "C-1:insert");
+	assert_scalar(f, "SELECT count(*) FROM journal WHERE after ->> 'name' = 'Rolled back'",
+		      "0");
 	/* the view keeps the order of the changes */
-	assert_scalar(f,
-		      "SELECT min(key) || ' ' || max(key) FROM (SELECT key FROM journal WHERE "
-		      "batch_id = 1 ORDER BY id LIMIT 1)",
-		      "A-0000 A-0000");
-	assert_scalar(f, "SELECT key FROM journal WHERE batch_id = 1 ORDER BY id DESC LIMIT 1",
+	assert_scalar(f, "SELECT key FROM journal WHERE batch_id = 2 ORDER BY id LIMIT 1",
+		      "A-0000");
+	assert_scalar(f, "SELECT key FROM journal WHERE batch_id = 2 ORDER BY id DESC LIMIT 1",
 		      "A-0599");
+	/* every insert of batch 1 still shows the row as inserted */
+	assert_scalar(f,
+		      "SELECT count(*) FROM journal WHERE batch_id = 1 AND op = 'insert' AND "
+		      "after ->> 'name' = 'Name'",
+		      "600");
 }
 
 static void test_a_cascade_of_many_rows_keeps_journal_ids_unique(void **state)
@@ -372,7 +404,10 @@ static void test_a_cascade_of_many_rows_keeps_journal_ids_unique(void **state)
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
 	assert_int_equal(store_delete_children(f->store, "CASCADE-1"), STORE_OK);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
-	assert_scalar(f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal", "2601 2601");
+	assert_scalar(f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal", "2601 1300");
+	/* the deleted rows' inserts are still there, derived from their last images */
+	assert_scalar(f, "SELECT count(*) FROM journal WHERE batch_id = 1 AND op = 'insert'",
+		      "1301");
 	assert_scalar(f, "SELECT max(json_array_length(changes)) FROM journal_chunks", "256");
 	assert_scalar(f, "SELECT count(*) FROM journal WHERE batch_id = 2 AND op = 'delete'",
 		      "1300");
@@ -384,7 +419,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
-			test_a_new_database_is_at_schema_version_1_in_wal_mode, setup, teardown),
+			test_a_new_database_is_at_the_current_schema_version_in_wal_mode, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_table_columns_match_the_entity_tables, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
