@@ -419,6 +419,16 @@ int64_t journal_last_chunk(const struct journal *j)
 	return j->last_chunk;
 }
 
+void journal_pause(struct journal *j, bool paused)
+{
+	sqlite3_preupdate_hook(j->db, paused ? NULL : on_change, paused ? NULL : j);
+}
+
+void journal_count_insert(struct journal *j, const struct entity *e)
+{
+	j->counts[e->id][0]++;
+}
+
 void journal_discard(struct journal *j)
 {
 	j->len = 0;

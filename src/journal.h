@@ -44,6 +44,16 @@ int64_t journal_last_chunk(const struct journal *j);
 /* journal_first_chunk: the id of the first chunk written in this batch, 0 if none. */
 int64_t journal_first_chunk(const struct journal *j);
 
+/*
+ * journal_pause: while PAUSED, the hook is off. Only for a statement that
+ * inserts one row carrying its batch (inserted_by), which the journal view
+ * derives from the row; the caller then counts it with journal_count_insert.
+ */
+void journal_pause(struct journal *j, bool paused);
+
+/* journal_count_insert: count one insert into entity E made while paused. */
+void journal_count_insert(struct journal *j, const struct entity *e);
+
 /* journal_discard: forget buffered changes (the batch rolls back). */
 void journal_discard(struct journal *j);
 

@@ -15,6 +15,7 @@
 #include <libxml/xmlschemas.h>
 #include <sodium.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,7 +170,24 @@ static struct tag_pos scan_pop(struct tag_scan *sc)
 	return p;
 }
 
-/* Move the position over N bytes of text that hold no '<'. */
+/* UTF-8 continuation bytes (10xxxxxx) among the N bytes at S. */
+static size_t continuation_bytes(const char *s, size_t n)
+{
+	const uint64_t high = 0x8080808080808080ULL;
+	size_t count = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		/* bit 7 set and bit 6 clear, in every byte at once */
+		count += (size_t)__builtin_popcountll(w & ~(w << 1) & high);
+	}
+	for (; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) == 0x80;
+	return count;
+}
+
+/* Move the position over N bytes that hold no markup the scanner must see. */
 static void scan_text(struct tag_scan *sc, const char *s, size_t n)
 {
 	const char *nl, *end = s + n;
@@ -179,23 +197,41 @@ static void scan_text(struct tag_scan *sc, const char *s, size_t n)
 		sc->column = 0;
 		s = nl + 1;
 	}
-	for (; s < end; s++)
-		sc->column += ((unsigned char)*s & 0xC0) != 0x80;
+	sc->column += (long)((size_t)(end - s) - continuation_bytes(s, (size_t)(end - s)));
+}
+
+/* Where in S..S+N the closing QUOTE is, or (QUOTE 0) the first ">" or, when ANY_QUOTE, quote; N if none. */
+static size_t scan_to(const char *s, size_t n, char quote, bool any_quote)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (quote ? c == quote : (c == '>' || (any_quote && (c == '"' || c == '\''))))
+			return i;
+	}
+	return n;
 }
 
 static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c;
+		size_t skip = 0;
 
 		if (sc->state == SC_TEXT) {
 			/* text between tags: jump to the next '<' */
 			const char *lt = memchr(buf + i, '<', n - i);
-			size_t stop = lt ? (size_t)(lt - buf) : n;
-			scan_text(sc, buf + i, stop - i);
-			if (!lt)
+			skip = lt ? (size_t)(lt - buf) - i : n - i;
+		} else if (sc->state == SC_END || sc->state == SC_DECL) {
+			skip = scan_to(buf + i, n - i, 0, false);
+		} else if (sc->state == SC_TAG) {
+			skip = scan_to(buf + i, n - i, sc->quote, true);
+		}
+		if (skip) {
+			/* nothing in these bytes changes the state: only the position moves */
+			scan_text(sc, buf + i, skip);
+			i += skip;
+			if (i == n)
 				return;
-			i = stop;
 		}
 		c = (unsigned char)buf[i];
 

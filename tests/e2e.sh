@@ -88,6 +88,22 @@ if [ "$(q "select typeof(total) from invoices group by 1")" = integer ] &&
 	[ "$(q "select total from invoices where currency = 'KWD' and total = 1250375")" = 1250375 ] &&
 	[ "$(q "select count(*) from invoices where currency = 'JPY'")" -gt 0 ]; then ok; else fail "totals"; fi
 
+begin "a schema version 1 database is upgraded and keeps its journal"
+fresh v1
+sqlite3 "$DB" <"$ROOT/tests/data/schema-v1.sql"
+printf 'account_id,name,email,country\nNEW-1,New,new@x.example,SE\n' >"$WORK/new.csv"
+if run 0 ab --db "$DB" init && has_err "is at schema version 2" &&
+	run 0 ab --db "$DB" import "$WORK/new.csv"; then
+	# the old inserts are the logged ones (id set), the new one is derived
+	want='1|OLD-1|insert|1|Old One
+1|OLD-2|insert|1|Old Two
+2|OLD-1|update|1|Old One Renamed
+3|NEW-1|insert|0|New'
+	got=$(q "select batch_id, key, op, id is not null, after ->> 'name' from journal order by batch_id, id, key")
+	if [ "$got" = "$want" ] && [ "$(q 'select count(*) from accounts where inserted_by is null')" = 2 ] &&
+		[ "$(q "select inserted_by from accounts where account_id = 'NEW-1'")" = 3 ]; then ok; else fail "$got"; fi
+fi
+
 # ---------------------------------------------------------------- passwords
 begin "plaintext passwords appear nowhere: database, WAL, journal, stderr, report, rejects"
 fresh pw

@@ -234,6 +234,30 @@ static void test_a_c_rule_finding_replaces_the_schema_message(void **state)
 	diag_list_release(&diags);
 }
 
+static void test_columns_count_characters_and_skip_markup_that_is_not_a_start_tag(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	/* the comment, the processing instruction and the end tags hold '<' and
+	 * '>' that are not start tags; multi-byte characters count once */
+	assert_int_equal(
+		read_text("<contacts>\n<!-- not <a> tag -> --><?pi x > y?>\n<contact>\n"
+			  "<account_id>A</account_id>\n"
+			  "<first_name>Zo\u00eb \u00dcnal</first_name><last_name>L</last_name>"
+			  "<email>bob@</email>\n"
+			  "<country>DE</country></contact>\n</contacts>\n",
+			  entity_get(ENTITY_CONTACTS), &c, &diags),
+		READ_OK);
+	assert_int_equal(c.bad, 1);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].code, DIAG_BAD_EMAIL);
+	assert_int_equal(diags.items[0].line, 5);
+	assert_int_equal(diags.items[0].column, 58);
+	diag_list_release(&diags);
+}
+
 static void test_malformed_xml_and_a_wrong_root_are_file_errors(void **state)
 {
 	struct collected c;
@@ -275,6 +299,8 @@ int main(void)
 		cmocka_unit_test(test_a_schema_finding_stands_when_the_c_rules_find_nothing),
 		cmocka_unit_test(test_schema_findings_belong_to_their_record_on_a_single_line),
 		cmocka_unit_test(test_a_c_rule_finding_replaces_the_schema_message),
+		cmocka_unit_test(
+			test_columns_count_characters_and_skip_markup_that_is_not_a_start_tag),
 		cmocka_unit_test(test_malformed_xml_and_a_wrong_root_are_file_errors),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
 	};
