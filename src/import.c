@@ -868,6 +868,69 @@ static int on_header(void *ctx, const struct record *present)
 	return 0;
 }
 
+/* The verdicts of the batch's key index that prepare_record can leave in a record. */
+enum { KEY_UNCHECKED = 0, KEY_NEW, KEY_DUPLICATE, KEY_NO_MEMORY };
+
+/* Whether the first pass rejected REC (final pass of skip-account): its
+ * problems are replayed; SPAN gets them. Reads r->first only. */
+static bool rejected_in_first_pass(const struct run *r, const struct record *rec, long *span)
+{
+	char key[48];
+	int klen;
+
+	if (!r->final_pass || !r->first)
+		return false;
+	klen = snprintf(key, sizeof(key), "%zu:%ld", r->input_index, rec->number);
+	return keyset_get(&r->first->rejected, key, (size_t)klen, span);
+}
+
+/*
+ * The key of REC as the batch's key index sees it (record_key), or -1 when
+ * apply_record rejects REC before it gets that far: a problem the reader
+ * found, a replayed first-pass rejection, an empty key part, a key too long.
+ */
+static long index_key(const struct run *r, const struct record *rec, int bad, char *buf,
+		      size_t size)
+{
+	const struct entity *e = rec->entity;
+	long span;
+
+	if (bad || rejected_in_first_pass(r, rec, &span))
+		return -1;
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+		if (!rec->value[e->key[k]] || !rec->len[e->key[k]])
+			return -1;
+	return record_key(rec, buf, size);
+}
+
+/*
+ * reader_ops.prepare: enter REC's key into the batch's key index on the
+ * reader's thread, so the database thread only reads the verdict. While a
+ * file is read, only this function touches r->seen; apply_record does the
+ * same when no reader thread ran (KEY_UNCHECKED).
+ */
+static void prepare_record(void *ctx, struct record *rec, int bad)
+{
+	struct run *r = ctx;
+	char keybuf[2048];
+	long keylen = index_key(r, rec, bad, keybuf, sizeof(keybuf)), prev = 0;
+
+	if (keylen < 0)
+		return;
+	switch (keyset_add(&r->seen[rec->entity->id], keybuf, (size_t)keylen,
+			   ((long)r->input_index << 40) | rec->line, &prev)) {
+	case 1:
+		rec->key_state = KEY_NEW;
+		break;
+	case 0:
+		rec->key_state = KEY_DUPLICATE;
+		rec->key_prev = prev;
+		break;
+	default:
+		rec->key_state = KEY_NO_MEMORY;
+	}
+}
+
 static int apply_record(struct run *r, struct record *rec, int bad)
 {
 	const struct entity *e = rec->entity;
@@ -881,12 +944,10 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	enum store_status st;
 
 	r->records++;
-	if (r->final_pass && r->first && !bad) {
+	if (!bad) {
 		/* rejected in the first pass: the same problems again, not account_rejected */
-		char key[48];
-		int klen = snprintf(key, sizeof(key), "%zu:%ld", r->input_index, rec->number);
 		long span;
-		if (keyset_get(&r->first->rejected, key, (size_t)klen, &span)) {
+		if (rejected_in_first_pass(r, rec, &span)) {
 			for (size_t i = 0; i < r->first->spans[span].count; i++) {
 				const struct diag *d =
 					&r->first->diags.items[r->first->spans[span].first + i];
@@ -921,15 +982,19 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		rc = reject(r, rec);
 		goto out;
 	}
-	keylen = record_key(rec, keybuf, sizeof(keybuf));
-	if (keylen < 0) {
+	prev = rec->key_prev;
+	if (rec->key_state != KEY_UNCHECKED) {
+		/* prepare_record indexed the key on the reader's thread */
+		added = rec->key_state == KEY_NEW ? 1 : rec->key_state == KEY_DUPLICATE ? 0 : -1;
+	} else if ((keylen = record_key(rec, keybuf, sizeof(keybuf))) < 0) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_TOO_LONG, "key too long");
 		rc = reject(r, rec);
 		goto out;
+	} else {
+		added = keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
+				   ((long)r->input_index << 40) | rec->line, &prev);
 	}
-	prev = 0;
-	switch ((added = keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
-				    ((long)r->input_index << 40) | rec->line, &prev))) {
+	switch (added) {
 	case 0: {
 		struct input *first = r->input - r->input_index + (prev >> 40);
 		int kf = e->key[1] >= 0 ? e->key[1] : e->key[0];
@@ -1299,7 +1364,7 @@ static int run_pass(struct run *r, struct input_list *inputs)
 {
 	for (size_t i = 0; i < inputs->count; i++) {
 		struct input *in = &inputs->items[i];
-		struct reader_ops ops = {on_header, on_record, r};
+		struct reader_ops ops = {on_header, on_record, r, prepare_record};
 		struct source src;
 		enum read_status rs;
 
@@ -1453,7 +1518,7 @@ static unsigned input_columns(const struct input *in)
 {
 	const struct entity *e = in->e;
 	unsigned mask = 0;
-	struct reader_ops ops = {note_header, no_record, &mask};
+	struct reader_ops ops = {note_header, no_record, &mask, NULL};
 	struct diag_list ignored = {0};
 	struct source src;
 

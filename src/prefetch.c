@@ -47,17 +47,19 @@ struct chunk {
 };
 
 struct prefetch {
-	pthread_mutex_t lock;	     /* guards the queue and counts */
-	pthread_cond_t changed;	     /* queue grew or shrank */
-	struct chunk *head, *tail;   /* full chunks, oldest first */
-	size_t queued;		     /* chunks in the queue */
-	atomic_bool cancel;	     /* the caller wants no more records */
-	struct chunk *filling;	     /* the reader thread's current chunk */
-	struct diag_list scratch;    /* where the reader thread's reader reports */
-	struct source *src;	     /* input, used only by the reader thread */
-	const struct entity *e;	     /* entity read */
-	enum prefetch_format format; /* which reader */
-	bool oom;		     /* the reader thread ran out of memory */
+	pthread_mutex_t lock;		 /* guards the queue and counts */
+	pthread_cond_t changed;		 /* queue grew or shrank */
+	struct chunk *head, *tail;	 /* full chunks, oldest first */
+	size_t queued;			 /* chunks in the queue */
+	atomic_bool cancel;		 /* the caller wants no more records */
+	struct chunk *filling;		 /* the reader thread's current chunk */
+	struct diag_list scratch;	 /* where the reader thread's reader reports */
+	struct source *src;		 /* input, used only by the reader thread */
+	const struct entity *e;		 /* entity read */
+	enum prefetch_format format;	 /* which reader */
+	const struct reader_ops *caller; /* the caller's callbacks */
+	bool prepare_here;		 /* run caller->prepare on the reader thread */
+	bool oom;			 /* the reader thread ran out of memory */
 };
 
 static void chunk_free(struct chunk *c)
@@ -202,7 +204,11 @@ static int on_header_p(void *ctx, const struct record *present)
 
 static int on_record_p(void *ctx, struct record *rec, int bad)
 {
-	return add_entry(ctx, ENTRY_RECORD, rec, bad);
+	struct prefetch *p = ctx;
+
+	if (p->prepare_here)
+		p->caller->prepare(p->caller->ctx, rec, bad);
+	return add_entry(p, ENTRY_RECORD, rec, bad);
 }
 
 /*
@@ -246,7 +252,7 @@ static enum read_status read_here(struct source *src, const struct entity *e,
 static void *reader_thread(void *arg)
 {
 	struct prefetch *p = arg;
-	struct reader_ops ops = {on_header_p, on_record_p, p};
+	struct reader_ops ops = {on_header_p, on_record_p, p, NULL};
 	enum read_status rs;
 
 	rs = read_here(p->src, p->e, p->format, &ops, &p->scratch);
@@ -302,6 +308,7 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 	p.src = src;
 	p.e = e;
 	p.format = format;
+	p.caller = ops;
 	atomic_init(&p.cancel, false);
 	p.filling = chunk_new();
 	if (!p.filling || pthread_mutex_init(&p.lock, NULL) != 0) {
@@ -309,8 +316,10 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 		return read_here(src, e, format, ops, diags);
 	}
 	pthread_cond_init(&p.changed, NULL);
-	/* XML parsing and validation is the slower side: hash on this thread.
-	 * For CSV the database is the slower side: the reader hashes. */
+	/* XML parsing and validation is the slower side: hash on this thread,
+	 * and leave the caller's prepare work to the caller. For CSV the
+	 * database is the slower side: the reader hashes and prepares. */
+	p.prepare_here = format == PREFETCH_CSV && ops->prepare;
 	if (format == PREFETCH_XML) {
 		src->tap = tap_bytes;
 		src->tap_ctx = &p;

@@ -19,7 +19,10 @@ enum prefetch_format { PREFETCH_CSV, PREFETCH_XML };
  * prefetch_read: read SRC as FORMAT records of entity E on a second thread,
  * calling OPS on this thread in file order, and adding every diagnostic to
  * DIAGS in order. *CONSUMED (if not NULL) is kept at the number of input
- * bytes read up to the record being handed over (for progress). Returns
+ * bytes read up to the record being handed over (for progress). For CSV,
+ * OPS->prepare (if set) runs on the reader thread just before a record is
+ * queued (the database side is the slower one); for XML, and when reading
+ * falls back to this thread, it is not called at all. Returns
  * the reader's enum read_status (READ_STOPPED when a callback stopped it).
  * Falls back to reading on this thread if no thread can be started.
  */

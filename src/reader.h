@@ -25,7 +25,12 @@ struct reader_ops {
 	 * BAD is the number of problems the reader found in this record
 	 * (already in the diagnostics list): the record must be rejected. */
 	int (*on_record)(void *ctx, struct record *rec, int bad);
-	void *ctx; /* passed to both */
+	void *ctx; /* passed to every callback */
+	/* optional, before on_record: runs on the thread that reads, which may
+	 * not be the caller's (prefetch.h), so it may touch only what the caller
+	 * leaves alone while the read lasts; it may set rec->key_state/key_prev.
+	 * Readers do not call it themselves; prefetch_read does. */
+	void (*prepare)(void *ctx, struct record *rec, int bad);
 };
 
 /* Results of a read. */

@@ -267,6 +267,29 @@ run 64 ab --db "$DB" import - <"$WORK/in.csv" && has_err "reading standard input
 	has_err "<stdin>:3: field 'email'" && [ "$(q "select group_concat(account_id) from accounts")" = A-1 ] &&
 	[ "$(q "select json_extract(inputs, '\$[0].file') from batches")" = "<stdin>" ] && ok || fail "$(cat "$WORK/err")"
 
+begin "the key index skips rejected records and spans files, for CSV and XML alike"
+for fmt in csv xml; do
+	fresh "keys-$fmt"
+	if [ $fmt = csv ]; then
+		printf 'account_id,name,email,country\nK-1,A,a@x.example,XX\nK-2,B,b@x.example,DE\n' >"$WORK/ka.csv"
+		printf 'account_id,name,email,country\nK-1,C,c@x.example,DE\nK-2,D,d@x.example,DE\n' >"$WORK/kb.csv"
+		dupat=3
+	else
+		acct() { printf '<account><account_id>%s</account_id><name>%s</name><email>%s</email><country>%s</country></account>\n' "$@"; }
+		{ echo '<accounts>'; acct K-1 A a@x.example XX; acct K-2 B b@x.example DE; echo '</accounts>'; } >"$WORK/ka.xml"
+		{ echo '<accounts>'; acct K-1 C c@x.example DE; acct K-2 D d@x.example DE; echo '</accounts>'; } >"$WORK/kb.xml"
+		dupat=3:10 # XML locations carry the element's column
+	fi
+	if run 1 ab --db "$DB" import --on-error skip "$WORK/ka.$fmt" "$WORK/kb.$fmt" &&
+		has_err "kb.$fmt:$dupat: field 'account_id': same account_id as the record at $WORK/ka.$fmt:3 [duplicate_in_file]" &&
+		[ "$(grep -c duplicate_in_file "$WORK/err")" = 1 ] &&
+		[ "$(q "select group_concat(account_id || '=' || name) from (select * from accounts order by 1)")" = "K-1=C,K-2=B" ]; then
+		ok
+	else
+		fail "$fmt: $(cat "$WORK/err")"
+	fi
+done
+
 # ---------------------------------------------------------------- on-error
 begin "--on-error skip applies the valid records and exits 1"
 fresh skip
