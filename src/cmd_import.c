@@ -185,6 +185,17 @@ static int publish_database(const char *tmp, const char *path, char *msg, size_t
 	return -1;
 }
 
+/* A byte count for people: KiB below 1 MiB, MiB from there on. */
+static double size_value(size_t bytes)
+{
+	return bytes >= 1048576 ? bytes / 1048576.0 : bytes / 1024.0;
+}
+
+static const char *size_unit(size_t bytes)
+{
+	return bytes >= 1048576 ? "MiB" : "KiB";
+}
+
 int import_command(int argc, char **argv, struct app *app, bool validate)
 {
 	static const struct option longopts[] = {
@@ -425,10 +436,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		}
 		app_note(app, "%ld record%s in %.2f s (%.0f records/s)", res.records,
 			 res.records == 1 ? "" : "s", secs, secs > 0 ? res.records / secs : 0.0);
-		app_note(app, "key index: %zu key%s in %.1f %s", res.keys, res.keys == 1 ? "" : "s",
-			 res.key_bytes >= 1048576 ? res.key_bytes / 1048576.0
-						  : res.key_bytes / 1024.0,
-			 res.key_bytes >= 1048576 ? "MiB" : "KiB");
+		app_note(app, "key index: %zu key%s in %.1f %s (at most %.1f %s while growing)",
+			 res.keys, res.keys == 1 ? "" : "s", size_value(res.key_bytes),
+			 size_unit(res.key_bytes), size_value(res.key_peak),
+			 size_unit(res.key_peak));
 	}
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);

@@ -1664,9 +1664,11 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		res->records = r.records;
 		res->keys = 0;
 		res->key_bytes = 0;
+		res->key_peak = 0;
 		for (int e = 0; e < ENTITY_COUNT; e++) {
 			res->keys += r.seen[e].count;
 			res->key_bytes += keyset_bytes(&r.seen[e]);
+			res->key_peak += keyset_peak_bytes(&r.seen[e]);
 		}
 		if (r.fatal || res->stopped_max_errors || res->exit_status == 65)
 			break;

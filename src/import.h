@@ -91,6 +91,7 @@ struct import_result {
 	long records;				   /* records read */
 	size_t keys;				   /* keys in the batch's key index */
 	size_t key_bytes;			   /* memory of the key index */
+	size_t key_peak;			   /* its most at once (sum over entities) */
 	bool stopped_max_errors;		   /* --max-errors was reached */
 	int exit_status;			   /* sysexits status for the run */
 	char message[512];			   /* fatal message (store, I/O), or "" */

@@ -54,6 +54,8 @@ static int grow(struct keyset *set)
 
 	if (!ns)
 		return -1;
+	if (set->bytes + (set->cap + ncap) * sizeof(*ns) > set->peak)
+		set->peak = set->bytes + (set->cap + ncap) * sizeof(*ns);
 	for (size_t i = 0; i < set->cap; i++) {
 		struct keyset_slot *o = &set->slots[i];
 		if (o->key)
@@ -84,6 +86,8 @@ static const char *keep_bytes(struct keyset *set, const char *key, size_t len)
 		b->size = size;
 		set->blocks = b;
 		set->bytes += sizeof(*b) + size;
+		if (keyset_bytes(set) > set->peak)
+			set->peak = keyset_bytes(set);
 	}
 	out = b->data + b->used;
 	memcpy(out, key, len);
@@ -142,6 +146,11 @@ size_t keyset_bytes(const struct keyset *set)
 	return set->bytes + set->cap * sizeof(struct keyset_slot);
 }
 
+size_t keyset_peak_bytes(const struct keyset *set)
+{
+	return set->peak;
+}
+
 void keyset_release(struct keyset *set)
 {
 	while (set->blocks) {
@@ -154,4 +163,5 @@ void keyset_release(struct keyset *set)
 	set->cap = 0;
 	set->count = 0;
 	set->bytes = 0;
+	set->peak = 0;
 }

@@ -15,6 +15,7 @@ struct keyset {
 	size_t count;		     /* keys held */
 	struct keyset_block *blocks; /* the key bytes, newest block first */
 	size_t bytes;		     /* bytes allocated for blocks */
+	size_t peak;		     /* most bytes held at once (keyset_peak_bytes) */
 };
 
 /*
@@ -32,6 +33,10 @@ bool keyset_has(const struct keyset *set, const char *key, size_t len);
 
 /* keyset_bytes: memory the set holds (slots and key blocks), for reports. */
 size_t keyset_bytes(const struct keyset *set);
+
+/* keyset_peak_bytes: the most memory the set held at once: while the slot
+ * table doubles, the old and the new table are both held. */
+size_t keyset_peak_bytes(const struct keyset *set);
 
 /* keyset_release: free everything; the set is empty and reusable. Safe twice. */
 void keyset_release(struct keyset *set);
