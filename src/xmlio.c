@@ -120,11 +120,13 @@ static xmlSchemaPtr schema_for(const struct entity *e)
 /*
  * The start tags' positions. libxml2's reader gives a node's line but no
  * column, so the bytes handed to libxml2 are scanned for start tags as they
- * pass (skipping comments, CDATA, processing instructions, declarations and
- * end tags); the reader meets element nodes in the same order, so the n-th
- * element node is the n-th start tag.
+ * pass; the reader meets element nodes in the same order, so the n-th
+ * element node is the n-th start tag. Only '<' matters: well-formed XML has
+ * none inside tags or attribute values, so the scanner jumps from one '<'
+ * to the next and looks only inside comments, CDATA sections, processing
+ * instructions and declarations (where '<' is not markup) byte by byte.
  */
-enum scan_state { SC_TEXT, SC_LT, SC_BANG, SC_COMMENT, SC_CDATA, SC_PI, SC_DECL, SC_END, SC_TAG };
+enum scan_state { SC_TEXT, SC_LT, SC_BANG, SC_COMMENT, SC_CDATA, SC_PI, SC_DECL };
 
 struct tag_pos {
 	long line, column; /* of the '<', 1-based; column in characters */
@@ -132,8 +134,7 @@ struct tag_pos {
 
 struct tag_scan {
 	enum scan_state state; /* where the scanner is */
-	long line, column;     /* position of the next byte */
-	char quote;	       /* open attribute quote in a tag, or 0 */
+	long line, column;     /* line of the next byte; characters before it on its line */
 	int run;	       /* '-' or ']' seen in a row (comment/CDATA ends), '?' seen */
 	long lt_line, lt_col;  /* where the last '<' was */
 	struct tag_pos *q;     /* ring of start tags not yet taken */
@@ -179,15 +180,17 @@ static size_t continuation_bytes(const char *s, size_t n)
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, s + i, 8);
-		/* bit 7 set and bit 6 clear, in every byte at once */
-		count += (size_t)__builtin_popcountll(w & ~(w << 1) & high);
+		/* bit 7 set and bit 6 clear, in every byte at once; the multiply
+		 * adds the eight 0-or-1 bytes up into the top byte */
+		w = (w & ~(w << 1) & high) >> 7;
+		count += (size_t)((w * 0x0101010101010101ULL) >> 56);
 	}
 	for (; i < n; i++)
 		count += ((unsigned char)s[i] & 0xC0) == 0x80;
 	return count;
 }
 
-/* Move the position over N bytes that hold no markup the scanner must see. */
+/* Move the position over the N bytes at S. */
 static void scan_text(struct tag_scan *sc, const char *s, size_t n)
 {
 	const char *nl, *end = s + n;
@@ -200,41 +203,40 @@ static void scan_text(struct tag_scan *sc, const char *s, size_t n)
 	sc->column += (long)((size_t)(end - s) - continuation_bytes(s, (size_t)(end - s)));
 }
 
-/* Where in S..S+N the closing QUOTE is, or (QUOTE 0) the first ">" or, when ANY_QUOTE, quote; N if none. */
-static size_t scan_to(const char *s, size_t n, char quote, bool any_quote)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (quote ? c == quote : (c == '>' || (any_quote && (c == '"' || c == '\''))))
-			return i;
-	}
-	return n;
-}
-
 static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
+	size_t i = 0;
+
+	while (i < n) {
 		unsigned char c;
-		size_t skip = 0;
 
 		if (sc->state == SC_TEXT) {
-			/* text between tags: jump to the next '<' */
+			/* text, tags and end tags alike: jump to the next '<' */
 			const char *lt = memchr(buf + i, '<', n - i);
-			skip = lt ? (size_t)(lt - buf) - i : n - i;
-		} else if (sc->state == SC_END || sc->state == SC_DECL) {
-			skip = scan_to(buf + i, n - i, 0, false);
-		} else if (sc->state == SC_TAG) {
-			skip = scan_to(buf + i, n - i, sc->quote, true);
-		}
-		if (skip) {
-			/* nothing in these bytes changes the state: only the position moves */
-			scan_text(sc, buf + i, skip);
-			i += skip;
-			if (i == n)
+			size_t stop = lt ? (size_t)(lt - buf) : n;
+			scan_text(sc, buf + i, stop - i);
+			if (!lt)
 				return;
+			sc->column++;
+			sc->lt_line = sc->line;
+			sc->lt_col = sc->column;
+			sc->state = SC_LT;
+			i = stop + 1;
+			continue;
 		}
 		c = (unsigned char)buf[i];
-
+		if (sc->state == SC_LT) {
+			/* the byte after '<' says what it opens; a start tag's name
+			 * is left to SC_TEXT to count */
+			sc->run = 0;
+			sc->state = c == '!' ? SC_BANG : c == '?' ? SC_PI : SC_TEXT;
+			if (c != '!' && c != '?' && c != '/')
+				scan_push(sc, sc->lt_line, sc->lt_col);
+			if (sc->state == SC_TEXT)
+				continue;
+		}
+		/* inside a comment, CDATA section, processing instruction or
+		 * declaration: byte by byte */
 		if (c == '\n') {
 			sc->line++;
 			sc->column = 0;
@@ -242,27 +244,6 @@ static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 			sc->column++;
 		}
 		switch (sc->state) {
-		case SC_TEXT:
-			if (c == '<') {
-				sc->state = SC_LT;
-				sc->lt_line = sc->line;
-				sc->lt_col = sc->column;
-			}
-			break;
-		case SC_LT:
-			sc->run = 0;
-			if (c == '!')
-				sc->state = SC_BANG;
-			else if (c == '?')
-				sc->state = SC_PI;
-			else if (c == '/')
-				sc->state = SC_END;
-			else {
-				scan_push(sc, sc->lt_line, sc->lt_col);
-				sc->state = SC_TAG;
-				sc->quote = 0;
-			}
-			break;
 		case SC_BANG:
 			sc->state = c == '-' ? SC_COMMENT : c == '[' ? SC_CDATA : SC_DECL;
 			sc->run = 0;
@@ -283,21 +264,13 @@ static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 			sc->run = c == '?';
 			break;
 		case SC_DECL:
-		case SC_END:
 			if (c == '>')
 				sc->state = SC_TEXT;
 			break;
-		case SC_TAG:
-			if (sc->quote) {
-				if (c == (unsigned char)sc->quote)
-					sc->quote = 0;
-			} else if (c == '"' || c == '\'') {
-				sc->quote = (char)c;
-			} else if (c == '>') {
-				sc->state = SC_TEXT;
-			}
+		default:
 			break;
 		}
+		i++;
 	}
 }
 

@@ -242,20 +242,50 @@ static void test_columns_count_characters_and_skip_markup_that_is_not_a_start_ta
 	(void)state;
 	/* the comment, the processing instruction and the end tags hold '<' and
 	 * '>' that are not start tags; multi-byte characters count once */
-	assert_int_equal(
-		read_text("<contacts>\n<!-- not <a> tag -> --><?pi x > y?>\n<contact>\n"
-			  "<account_id>A</account_id>\n"
-			  "<first_name>Zo\u00eb \u00dcnal</first_name><last_name>L</last_name>"
-			  "<email>bob@</email>\n"
-			  "<country>DE</country></contact>\n</contacts>\n",
-			  entity_get(ENTITY_CONTACTS), &c, &diags),
-		READ_OK);
+	assert_int_equal(read_text("<contacts>\n<!-- not <a> tag -> --><?pi x > y?>\n<contact>\n"
+				   "<account_id>A</account_id>\n"
+				   "<first_name>Zo\u00eb \u00dcnal</first_name>"
+				   "<last_name><![CDATA[<x>]]></last_name><email>bob@</email>\n"
+				   "<country>DE</country></contact>\n</contacts>\n",
+				   entity_get(ENTITY_CONTACTS), &c, &diags),
+			 READ_OK);
 	assert_int_equal(c.bad, 1);
 	assert_int_equal(diags.count, 1);
 	assert_int_equal(diags.items[0].code, DIAG_BAD_EMAIL);
 	assert_int_equal(diags.items[0].line, 5);
-	assert_int_equal(diags.items[0].column, 58);
+	assert_int_equal(diags.items[0].column, 72);
 	diag_list_release(&diags);
+}
+
+static void test_columns_stay_right_far_into_a_long_single_line_document(void **state)
+{
+	static const char rec[] =
+		"<contact><account_id>A</account_id><first_name>\u00c5sa</first_name>"
+		"<last_name>L</last_name><email>%s</email><country>SE</country>"
+		"</contact>";
+	size_t size = 400 * (sizeof(rec) + 32) + 64, len = 0;
+	char *doc = malloc(size);
+	struct collected c;
+	struct diag_list diags = {0};
+	char email[32];
+
+	(void)state;
+	assert_non_null(doc);
+	len += (size_t)snprintf(doc + len, size - len, "<contacts>");
+	for (int i = 0; i < 400; i++) {
+		snprintf(email, sizeof(email), i == 333 ? "bob%03d@" : "bob%03d@x.example", i);
+		len += (size_t)snprintf(doc + len, size - len, rec, email);
+	}
+	snprintf(doc + len, size - len, "</contacts>");
+	assert_int_equal(read_text(doc, entity_get(ENTITY_CONTACTS), &c, &diags), READ_OK);
+	assert_int_equal(c.records, 400);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].line, 1);
+	/* 10 characters of <contacts>, 333 records of 149 characters (with a
+	 * 16-character email), then 87 characters of record 334 before <email> */
+	assert_int_equal(diags.items[0].column, 10 + 333 * 149 + 87 + 1);
+	diag_list_release(&diags);
+	free(doc);
 }
 
 static void test_malformed_xml_and_a_wrong_root_are_file_errors(void **state)
@@ -301,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_a_c_rule_finding_replaces_the_schema_message),
 		cmocka_unit_test(
 			test_columns_count_characters_and_skip_markup_that_is_not_a_start_tag),
+		cmocka_unit_test(test_columns_stay_right_far_into_a_long_single_line_document),
 		cmocka_unit_test(test_malformed_xml_and_a_wrong_root_are_file_errors),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
 	};
