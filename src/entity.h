@@ -93,6 +93,9 @@ struct record {
 	long number;		      /* 1-based record number in its file */
 	long field_line[FIELD_MAX];   /* line of each field's element (XML), 0 = use line */
 	long field_column[FIELD_MAX]; /* column of each field's element (XML), 0 = none */
+	/* XML read with reader_ops.checks_later: the schema findings of this
+	 * record, the last ones added before it; xml_finish_record merges them */
+	int schema_findings;
 	/* set by the caller's prepare callback (reader.h), else 0: */
 	int key_state; /* import: the key index's verdict, made on the reader's thread */
 	long key_prev; /* import: with a duplicate, the first record's position */

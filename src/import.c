@@ -1364,7 +1364,10 @@ static int run_pass(struct run *r, struct input_list *inputs)
 {
 	for (size_t i = 0; i < inputs->count; i++) {
 		struct input *in = &inputs->items[i];
-		struct reader_ops ops = {on_header, on_record, r, prepare_record};
+		struct reader_ops ops = {.on_header = on_header,
+					 .on_record = on_record,
+					 .ctx = r,
+					 .prepare = prepare_record};
 		struct source src;
 		enum read_status rs;
 
@@ -1518,7 +1521,7 @@ static unsigned input_columns(const struct input *in)
 {
 	const struct entity *e = in->e;
 	unsigned mask = 0;
-	struct reader_ops ops = {note_header, no_record, &mask, NULL};
+	struct reader_ops ops = {.on_header = note_header, .on_record = no_record, .ctx = &mask};
 	struct diag_list ignored = {0};
 	struct source src;
 

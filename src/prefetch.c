@@ -252,7 +252,11 @@ static enum read_status read_here(struct source *src, const struct entity *e,
 static void *reader_thread(void *arg)
 {
 	struct prefetch *p = arg;
-	struct reader_ops ops = {on_header_p, on_record_p, p, NULL};
+	/* XML: the cell checks run on the caller's thread (see prefetch_read) */
+	struct reader_ops ops = {.on_header = on_header_p,
+				 .on_record = on_record_p,
+				 .ctx = p,
+				 .checks_later = p->format == PREFETCH_XML};
 	enum read_status rs;
 
 	rs = read_here(p->src, p->e, p->format, &ops, &p->scratch);
@@ -317,8 +321,9 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 	}
 	pthread_cond_init(&p.changed, NULL);
 	/* XML parsing and validation is the slower side: hash on this thread,
-	 * and leave the caller's prepare work to the caller. For CSV the
-	 * database is the slower side: the reader hashes and prepares. */
+	 * run the cell checks here (xml_finish_record, above) and leave the
+	 * caller's prepare work to the caller. For CSV the database is the
+	 * slower side: the reader hashes, checks and prepares. */
 	p.prepare_here = format == PREFETCH_CSV && ops->prepare;
 	if (format == PREFETCH_XML) {
 		src->tap = tap_bytes;
@@ -352,6 +357,12 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 						c->arena + ((uintptr_t)en->rec.value[f] - 1);
 			if (consumed)
 				*consumed = en->consumed;
+			if (en->kind == ENTRY_RECORD && format == PREFETCH_XML &&
+			    (en->bad = xml_finish_record(&en->rec, diags)) < 0) {
+				result = READ_NO_MEMORY;
+				stopped = true;
+				break;
+			}
 			rc = en->kind == ENTRY_HEADER
 				     ? (ops->on_header ? ops->on_header(ops->ctx, &en->rec) : 0)
 				     : ops->on_record(ops->ctx, &en->rec, en->bad);

@@ -31,6 +31,10 @@ struct reader_ops {
 	 * leaves alone while the read lasts; it may set rec->key_state/key_prev.
 	 * Readers do not call it themselves; prefetch_read does. */
 	void (*prepare)(void *ctx, struct record *rec, int bad);
+	/* XML: leave the cell checks of entity.c to the caller, who runs them
+	 * with xml_finish_record before on_record's work (prefetch does, on
+	 * its own thread); BAD then counts only the record's schema findings */
+	bool checks_later;
 };
 
 /* Results of a read. */

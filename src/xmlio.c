@@ -396,10 +396,51 @@ static int keep_field(struct xml_state *st, int fi, long line, long col)
 	return 0;
 }
 
+int xml_finish_record(const struct record *rec, struct diag_list *diags)
+{
+	size_t n = (size_t)rec->schema_findings, mark = diags->count - n, kept = 0;
+	struct diag_list schema = {0};
+	int bad;
+
+	if (n == 0)
+		return entity_check_cells(rec, diags);
+	/* take the schema findings off the end, check the cells, put them back */
+	schema.items = malloc(n * sizeof(*schema.items));
+	if (!schema.items)
+		return -1;
+	memcpy(schema.items, diags->items + mark, n * sizeof(*schema.items));
+	schema.count = schema.cap = n;
+	diags->count = mark;
+	bad = entity_check_cells(rec, diags);
+	/* the C rules decide a field's value: a schema finding about a field C
+	 * already reported is left out; every other finding stands, after them */
+	for (size_t i = 0; i < n; i++) {
+		struct diag *d = &schema.items[i];
+		bool told = false;
+		for (size_t k = mark; d->field && k < diags->count; k++)
+			told = told || (diags->items[k].field &&
+					strcmp(diags->items[k].field, d->field) == 0);
+		if (told) {
+			free(d->file);
+			free(d->field);
+			free(d->message);
+			continue;
+		}
+		schema.items[kept++] = *d;
+		bad++;
+	}
+	schema.count = kept;
+	if (diag_list_move(diags, &schema) != 0) {
+		diag_list_release(&schema);
+		return -1;
+	}
+	free(schema.items);
+	return bad;
+}
+
 static int deliver(struct xml_state *st)
 {
 	struct record rec;
-	size_t mark;
 	int bad;
 
 	memset(&rec, 0, sizeof(rec));
@@ -416,23 +457,14 @@ static int deliver(struct xml_state *st)
 		rec.field_line[i] = st->fline[i];
 		rec.field_column[i] = st->fcol[i];
 	}
-	mark = st->diags->count;
-	bad = entity_check_cells(&rec, st->diags);
-	/* the C rules decide a field's value: a schema finding about a field C
-	 * already reported is left out; every other finding stands */
-	for (size_t i = 0; i < st->pending.count; i++) {
-		struct diag *d = &st->pending.items[i];
-		bool told = false;
-		for (size_t k = mark; d->field && k < st->diags->count; k++)
-			told = told || (st->diags->items[k].field &&
-					strcmp(st->diags->items[k].field, d->field) == 0);
-		if (told)
-			continue;
-		diag_add(st->diags, d->code, d->file, d->line, d->column, d->record, d->field, "%s",
-			 d->message);
-		bad++;
-	}
-	diag_list_truncate(&st->pending, 0);
+	/* the schema findings go first, as they are; xml_finish_record merges
+	 * them with the cell checks (here, or later on the caller's thread) */
+	rec.schema_findings = (int)st->pending.count;
+	bad = rec.schema_findings;
+	if (diag_list_move(st->diags, &st->pending) != 0)
+		return -2;
+	if (!st->ops->checks_later && (bad = xml_finish_record(&rec, st->diags)) < 0)
+		return -2;
 	if (st->ops->on_record(st->ops->ctx, &rec, bad) != 0)
 		return -1;
 	if (st->secret && st->values)
@@ -735,8 +767,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 					 e->plural, e->singular, (const char *)rec->name);
 			else
 				xmlSchemaValidateOneElement(vctxt, rec);
-			if (deliver(&st) != 0) {
-				result = READ_STOPPED;
+			if ((gathered = deliver(&st)) != 0) {
+				result = gathered == -2 ? READ_NO_MEMORY : READ_STOPPED;
 				goto out;
 			}
 			st.record_node = NULL;

@@ -34,4 +34,13 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
  */
 const struct entity *xml_detect_entity(const char *data, size_t len);
 
+/*
+ * xml_finish_record: the cell checks of REC (entity_check_cells) merged with
+ * its schema findings, which are the last rec->schema_findings items of
+ * DIAGS: the C findings, then the schema findings about fields C did not
+ * report. Returns the number of problems, or -1 when memory ran out. The
+ * reader calls it itself unless reader_ops.checks_later.
+ */
+int xml_finish_record(const struct record *rec, struct diag_list *diags);
+
 #endif

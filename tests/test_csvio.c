@@ -233,7 +233,7 @@ static void run_release(struct run *r)
 static void run_csv_step(struct run *r, enum entity_id id, const char *data, size_t len,
 			 size_t step, size_t fail_at)
 {
-	struct reader_ops ops = {on_header, on_record, r, NULL};
+	struct reader_ops ops = {.on_header = on_header, .on_record = on_record, .ctx = r};
 	struct mem_input *in = calloc(1, sizeof(*in));
 	struct source src;
 	size_t stop_after = r->stop_after;
@@ -568,7 +568,7 @@ static void test_a_file_read_through_source_open_file_gives_the_same_records(voi
 	close(fd);
 	memset(&r, 0, sizeof(r));
 	r.e = entity_get(ENTITY_ACCOUNTS);
-	ops = (struct reader_ops){on_header, on_record, &r, NULL};
+	ops = (struct reader_ops){.on_header = on_header, .on_record = on_record, .ctx = &r};
 	assert_int_equal(source_open_file(&src, path, "cities.csv"), 0);
 	r.status = csv_read_records(&src, r.e, &ops, &r.diags);
 	source_close(&src);

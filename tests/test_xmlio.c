@@ -48,7 +48,7 @@ static enum read_status read_text(const char *text, const struct entity *e, stru
 {
 	char path[64];
 	struct source src;
-	struct reader_ops ops = {NULL, collect, c, NULL};
+	struct reader_ops ops = {.on_record = collect, .ctx = c};
 	enum read_status rs;
 	FILE *fp;
 
@@ -69,7 +69,7 @@ static enum read_status read_file(const char *path, const struct entity *e, stru
 				  struct diag_list *diags)
 {
 	struct source src;
-	struct reader_ops ops = {NULL, collect, c, NULL};
+	struct reader_ops ops = {.on_record = collect, .ctx = c};
 	enum read_status rs;
 
 	memset(c, 0, sizeof(*c));
