@@ -155,9 +155,13 @@ const struct entity *entity_by_name(const char *name)
 
 int entity_field_index(const struct entity *e, const char *name, size_t len)
 {
-	for (size_t i = 0; i < e->nfields; i++)
-		if (strlen(e->fields[i].name) == len && memcmp(e->fields[i].name, name, len) == 0)
+	for (size_t i = 0; i < e->nfields; i++) {
+		const char *f = e->fields[i].name;
+		/* the first byte rules out most fields; then the whole name */
+		if (f[0] == (len ? name[0] : '\0') && strnlen(f, len + 1) == len &&
+		    memcmp(f, name, len) == 0)
 			return (int)i;
+	}
 	return -1;
 }
 

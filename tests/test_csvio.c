@@ -374,7 +374,7 @@ static bool looks_guarded(const char *s, size_t len)
 
 static void test_bom_is_stripped_from_the_first_header_name(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "\xEF\xBB\xBFname,city\nAcme,Paris\n");
@@ -390,7 +390,7 @@ static void test_bom_is_stripped_from_the_first_header_name(void **state)
 
 static void test_bom_before_a_quoted_first_header_name_is_stripped(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	/* what R's write.csv(fileEncoding = "UTF-8-BOM") and QUOTE_ALL writers produce */
@@ -404,7 +404,7 @@ static void test_bom_before_a_quoted_first_header_name_is_stripped(void **state)
 
 static void test_bom_is_not_stripped_from_data_cells(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS,
@@ -461,7 +461,7 @@ static void test_crlf_and_lf_files_give_identical_records(void **state)
 
 static void test_quoted_field_with_crlf_keeps_crlf(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "name,street\r\nAcme,\"1 Main St\r\nFloor 2\"\r\nNext,x\r\n");
@@ -486,7 +486,7 @@ static void test_each_record_line_is_the_line_where_it_starts(void **state)
 				   "g\"\n"	      /* 9 */
 				   "h,i";	      /* 10: record 5, no final line break */
 	static const long lines[] = {2, 3, 7, 8, 10};
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	for (size_t step = 0; step <= 3; step++) {
@@ -509,7 +509,7 @@ static void test_lines_crossing_read_chunks_keep_values_and_line_numbers(void **
 	struct buf b = {0};
 	long *lines = calloc(BIG_RECORDS, sizeof(*lines));
 	long line = 2;
-	struct run r;
+	struct run r = {0};
 	static const size_t steps[] = {0, 4093};
 
 	(void)state;
@@ -559,7 +559,7 @@ static void test_a_file_read_through_source_open_file_gives_the_same_records(voi
 	char path[] = "/tmp/test_csvio_XXXXXX";
 	struct reader_ops ops;
 	struct source src;
-	struct run r;
+	struct run r = {0};
 	int fd = mkstemp(path);
 
 	(void)state;
@@ -584,7 +584,7 @@ static void test_a_file_read_through_source_open_file_gives_the_same_records(voi
 
 static void test_invalid_utf8_in_a_cell_gives_bad_utf8_at_its_line_and_field(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS,
@@ -605,7 +605,7 @@ static void test_invalid_utf8_in_a_cell_gives_bad_utf8_at_its_line_and_field(voi
 
 static void test_invalid_utf8_in_the_header_gives_bad_utf8(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "name,ci\xE9ty\nAcme,Paris\n");
@@ -618,7 +618,7 @@ static void test_invalid_utf8_in_the_header_gives_bad_utf8(void **state)
 static void test_nul_byte_gives_csv_syntax_at_its_line(void **state)
 {
 	static const char text[] = "name,city\nAcme,Paris\nBo\0b,Rome\nCarl,Oslo\n";
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv_step(&r, ENTITY_ACCOUNTS, text, sizeof(text) - 1, 0, 0);
@@ -632,7 +632,7 @@ static void test_nul_byte_gives_csv_syntax_at_its_line(void **state)
 static void test_nul_byte_inside_a_quoted_field_gives_csv_syntax_at_its_line(void **state)
 {
 	static const char text[] = "name,city\nAcme,\"Paris\nCe\0dex\"\n";
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv_step(&r, ENTITY_ACCOUNTS, text, sizeof(text) - 1, 0, 0);
@@ -650,7 +650,7 @@ static void test_unterminated_quote_is_reported_at_the_line_where_the_field_bega
 				   "still open\n"     /* 4 */
 				   "x,y\n"	      /* 5 */
 				   "end\n";	      /* 6 */
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	for (size_t step = 0; step <= 1; step++) {
@@ -673,7 +673,7 @@ test_unterminated_quote_opened_after_a_closed_multiline_field_is_reported_at_its
 				   "a,\"two\n"	      /* 2: record 1, closed on line 3 */
 				   "lines\",\"open\n" /* 3: a new field opens here */
 				   "more\n";	      /* 4 */
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, text);
@@ -685,7 +685,7 @@ test_unterminated_quote_opened_after_a_closed_multiline_field_is_reported_at_its
 
 static void test_unterminated_quote_on_the_last_line_without_line_break_is_csv_syntax(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "name\nok\n\"abc");
@@ -710,7 +710,7 @@ static void test_unterminated_quote_on_the_last_line_without_line_break_is_csv_s
 static void
 test_records_with_too_many_or_too_few_fields_are_csv_syntax_and_reading_goes_on(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS,
@@ -737,7 +737,7 @@ test_records_with_too_many_or_too_few_fields_are_csv_syntax_and_reading_goes_on(
 
 static void test_unknown_column_is_refused(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "name,nickname,city\nAcme,Ac,Paris\n");
@@ -750,7 +750,7 @@ static void test_unknown_column_is_refused(void **state)
 
 static void test_error_columns_are_ignored(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS,
@@ -772,7 +772,7 @@ static void test_error_columns_are_ignored(void **state)
 
 static void test_duplicate_column_is_refused(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "name,city,name\nA,B,C\n");
@@ -786,7 +786,7 @@ static void test_duplicate_column_is_refused(void **state)
 static void test_empty_file_is_csv_syntax(void **state)
 {
 	static const char *const texts[] = {"", "\n", "\r\n\r\n", "\xEF\xBB\xBF"};
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -802,7 +802,7 @@ static void test_empty_file_is_csv_syntax(void **state)
 static void test_header_only_file_gives_no_records_and_calls_on_header(void **state)
 {
 	static const char *const texts[] = {"name,city\n", "name,city", "name,city\r\n\r\n"};
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
@@ -820,7 +820,7 @@ static void test_header_only_file_gives_no_records_and_calls_on_header(void **st
 
 static void test_callback_returning_minus_one_stops_the_read(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
@@ -834,7 +834,7 @@ static void test_callback_returning_minus_one_stops_the_read(void **state)
 static void test_failing_source_gives_read_io_error(void **state)
 {
 	static const char text[] = "name\na\nb\nc\nd\n";
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv_step(&r, ENTITY_ACCOUNTS, text, strlen(text), 3, 8);
@@ -1033,7 +1033,7 @@ static void test_unguarded_secret_cells_read_back_unchanged(void **state)
 {
 	/* secret fields are written without the guard and never unguarded */
 	static const char *const names[] = {"password", "password_confirm"};
-	struct run r;
+	struct run r = {0};
 	size_t len;
 	char *text;
 
@@ -1054,7 +1054,7 @@ static void test_unguarded_secret_cells_read_back_unchanged(void **state)
 
 static void test_guarded_cell_is_read_without_its_guard(void **state)
 {
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	run_csv(&r, ENTITY_ACCOUNTS, "name,city,street\n\"'=1+1\",'-12.50,''=x\n");
@@ -1131,7 +1131,7 @@ static void test_detect_entity_accepts_spaces_around_names_as_the_reader_does(vo
 {
 	static const char spaced[] = "account_id, name, email ,\tcountry\r\n";
 	static const char quoted[] = "\"invoice_number\", \"account_id\", \"total\"\n";
-	struct run r;
+	struct run r = {0};
 
 	(void)state;
 	assert_ptr_equal(csv_detect_entity(spaced, strlen(spaced)), entity_get(ENTITY_ACCOUNTS));
@@ -1310,7 +1310,7 @@ static void run_spectrum_location_coordinates(struct tally *t)
 	size_t len, line_len, ncols, row_len, start = 0, c = 0;
 	char *data = read_corpus_file("csv-spectrum/csvs/location_coordinates.csv", &len);
 	struct buf input = {0};
-	struct run r;
+	struct run r = {0};
 
 	ncols = split_header(data, len, names, ARRAY_SIZE(names), &line_len, &eol);
 	replace_header(&input, data, len, ncols, line_len, eol);
@@ -1712,7 +1712,7 @@ static void test_commons_csv_bom_file_reads_with_its_bom_stripped(void **state)
 	char *data = read_corpus_file("commons-csv/CSVFileParser/bom.csv", &len);
 	const char *nl = memchr(data, '\n', len), *p;
 	struct buf b = {0};
-	struct run r;
+	struct run r = {0};
 	static const char header[] = "Date, Open, High, Low, Close, Volume";
 
 	(void)state;
