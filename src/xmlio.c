@@ -302,6 +302,11 @@ struct xml_state {
 		long line, column; /* its start tag */
 	} elems[64];		   /* the record's child elements, for error columns */
 	size_t nelems;		   /* entries used in elems */
+	struct {
+		const xmlChar *name; /* an element name, as the reader's dictionary holds it */
+		int field;	     /* the field it gives, -1 for none */
+	} names[32];		     /* element names met, so each is looked up once */
+	size_t nnames;		     /* entries used in names */
 };
 
 static void on_xml_error(void *ctx, xmlErrorPtr err)
@@ -579,20 +584,48 @@ static void skip_tags(struct xml_state *st, xmlNodePtr node)
  * is a field (repeated <subscription> elements join into one token list);
  * its text is the concatenation of its text and CDATA children.
  */
+/* The field whose value element NAME holds, -1 if none ("subscription" for subscriptions). */
+static int field_of_element(const struct entity *e, const char *name)
+{
+	bool sub = strcmp(name, subscription_element) == 0;
+	int field = sub ? entity_field_index(e, "subscriptions", 13)
+			: entity_field_index(e, name, strlen(name));
+
+	if (field >= 0 && e->fields[field].type == FT_TOKENS && !sub)
+		return -1; /* a token list is given one <subscription> at a time */
+	return field;
+}
+
+/* field_of_element, remembered per name: the reader interns element names
+ * in its dictionary (no XML_PARSE_NODICT), so one name is one pointer, alive
+ * as long as the reader, throughout a document. */
+static int field_of_node(struct xml_state *st, xmlNodePtr node)
+{
+	int field;
+
+	for (size_t i = 0; i < st->nnames; i++)
+		if (st->names[i].name == node->name)
+			return st->names[i].field;
+	field = field_of_element(st->e, (const char *)node->name);
+	if (st->nnames < sizeof(st->names) / sizeof(st->names[0])) {
+		st->names[st->nnames].name = node->name;
+		st->names[st->nnames++].field = field;
+	}
+	return field;
+}
+
 static int gather_record(struct xml_state *st, xmlNodePtr rec)
 {
 	const struct entity *e = st->e;
 
 	for (xmlNodePtr c = rec->children; c; c = c->next) {
 		struct tag_pos at;
-		const char *name;
 		long line, col;
 		int field;
 
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
 		at = scan_pop(&st->scan);
-		name = (const char *)c->name;
 		tag_position(at, xmlGetLineNo(c), &line, &col);
 		if (st->nelems < sizeof(st->elems) / sizeof(st->elems[0])) {
 			st->elems[st->nelems].node = c;
@@ -601,11 +634,8 @@ static int gather_record(struct xml_state *st, xmlNodePtr rec)
 			st->nelems++;
 		}
 		skip_tags(st, c);
-		field = strcmp(name, subscription_element) == 0
-				? entity_field_index(e, "subscriptions", 13)
-				: entity_field_index(e, name, strlen(name));
-		if (field < 0 ||
-		    (e->fields[field].type == FT_TOKENS && strcmp(name, subscription_element) != 0))
+		field = field_of_node(st, c);
+		if (field < 0)
 			continue; /* not a field: the schema says so */
 		st->text_len = 0;
 		for (xmlNodePtr t = c->children; t; t = t->next) {
