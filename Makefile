@@ -46,6 +46,7 @@ LIB_SRCS = \
 	src/diag.c \
 	src/email.c \
 	src/entity.c \
+	src/export.c \
 	src/import.c \
 	src/isocodes.c \
 	src/journal.c \
@@ -60,6 +61,7 @@ LIB_SRCS = \
 	src/xmlio.c \
 	src/xsd.c
 CMD_SRCS = \
+	src/cmd_export.c \
 	src/cmd_import.c \
 	src/cmd_init.c \
 	src/cmd_schema.c \
@@ -70,6 +72,7 @@ TESTS = \
 	test_email \
 	test_import \
 	test_entity \
+	test_export \
 	test_store \
 	test_util \
 	test_xmlio \
@@ -119,9 +122,9 @@ unit: $(BUILD)/acctbatch $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do \
 		echo "== $$t"; CONFORMANCE_DIR=$(CONFORMANCE_DIR) ACCTBATCH=$(BUILD)/acctbatch $$t; done
 
-e2e: $(BUILD)/acctbatch
+e2e: $(BUILD)/acctbatch $(BUILD)/gen_nasty
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) CONFORMANCE_DIR=$(abspath $(CONFORMANCE_DIR)) \
-		bash tests/e2e.sh
+		GEN_NASTY=$(abspath $(BUILD)/gen_nasty) bash tests/e2e.sh
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/bad_samples.sh
 
 FORMATTED = src/*.c src/*.h tests/*.c tests/*.h tools/*.c
@@ -139,6 +142,9 @@ check: check-format
 	@echo "make check: all tests passed (gcc build, and clang ASan+UBSan build)"
 
 $(BUILD)/gen_bench: tools/gen_bench.c $(BUILD)/.deps-ok
+	$(CC) -std=c11 $(WARN) -O2 $< -o $@
+
+$(BUILD)/gen_nasty: tools/gen_nasty.c $(BUILD)/.deps-ok
 	$(CC) -std=c11 $(WARN) -O2 $< -o $@
 
 bench: $(BUILD)/acctbatch $(BUILD)/gen_bench

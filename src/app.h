@@ -56,6 +56,9 @@ int cmd_validate(int argc, char **argv, struct app *app);
 /* cmd_import: apply files to the database as one batch. */
 int cmd_import(int argc, char **argv, struct app *app);
 
+/* cmd_export: write one entity's rows as CSV or XML to a file or standard output. */
+int cmd_export(int argc, char **argv, struct app *app);
+
 /* cmd_schema: print one entity's XSD on standard output. */
 int cmd_schema(int argc, char **argv, struct app *app);
 

@@ -30,6 +30,7 @@ static const struct command {
 	{"init", cmd_init, "create or upgrade the database"},
 	{"validate", cmd_validate, "check files against the schemas; touches no database"},
 	{"import", cmd_import, "apply files to the database"},
+	{"export", cmd_export, "write one entity as CSV or XML"},
 	{"schema", cmd_schema, "print an entity's XSD"},
 };
 

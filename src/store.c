@@ -377,6 +377,22 @@ static void key_where(const struct entity *e, char *buf, size_t size, size_t *le
 	}
 }
 
+/* "SELECT col, ... FROM table" for the stored fields of E, in field order (read_row's order). */
+static void select_from(const struct entity *e, char *buf, size_t size, size_t *len)
+{
+	int n = 0;
+
+	append(buf, size, len, "SELECT ");
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!field_stored(&e->fields[i]))
+			continue;
+		append(buf, size, len, n++ ? ", " : "");
+		append(buf, size, len, e->fields[i].name);
+	}
+	append(buf, size, len, " FROM ");
+	append(buf, size, len, e->plural);
+}
+
 static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_kind kind)
 {
 	char sql[2048], part[96];
@@ -389,15 +405,7 @@ static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_
 	switch (kind) {
 	case ST_FIND:
 	case ST_EACH_KEY:
-		append(sql, sizeof(sql), &len, "SELECT ");
-		for (size_t i = 0; i < e->nfields; i++) {
-			if (!field_stored(&e->fields[i]))
-				continue;
-			append(sql, sizeof(sql), &len, n++ ? ", " : "");
-			append(sql, sizeof(sql), &len, e->fields[i].name);
-		}
-		append(sql, sizeof(sql), &len, " FROM ");
-		append(sql, sizeof(sql), &len, e->plural);
+		select_from(e, sql, sizeof(sql), &len);
 		if (kind == ST_FIND) {
 			append(sql, sizeof(sql), &len, " WHERE ");
 			key_where(e, sql, sizeof(sql), &len, 1);
@@ -731,6 +739,72 @@ enum store_status store_each_key(struct store *s, const struct entity *e, const 
 	if (rc != SQLITE_DONE)
 		return status_of(s, rc, "cannot list rows");
 	return STORE_OK;
+}
+
+enum store_status store_each_row(struct store *s, const struct entity *e,
+				 const struct store_filter *filter,
+				 int (*fn)(void *ctx, const struct row *row), void *ctx)
+{
+	char sql[2048];
+	size_t len = 0;
+	int rc, stopped = 0;
+	sqlite3_stmt *st = NULL;
+	struct row r;
+
+	/* column and table names come from the entity table; values are bound */
+	sql[0] = '\0';
+	select_from(e, sql, sizeof(sql), &len);
+	/* only the clauses in use, so that SQLite can use the key or an index */
+	append(sql, sizeof(sql), &len, " WHERE 1");
+	if (filter && filter->account)
+		append(sql, sizeof(sql), &len, " AND account_id = ?1");
+	if (filter && filter->changed_since)
+		append(sql, sizeof(sql), &len, " AND updated_at > ?2");
+	append(sql, sizeof(sql), &len, " ORDER BY ");
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		append(sql, sizeof(sql), &len, k ? ", " : "");
+		append(sql, sizeof(sql), &len,
+		       e->key[k] == e->email_field ? "email_norm" : e->fields[e->key[k]].name);
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return set_error(s, "cannot prepare statement");
+	if (filter && filter->account)
+		sqlite3_bind_text(st, 1, filter->account, -1, SQLITE_STATIC);
+	if (filter && filter->changed_since)
+		sqlite3_bind_text(st, 2, filter->changed_since, -1, SQLITE_STATIC);
+	memset(&r, 0, sizeof(r));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (read_row(st, e, &r) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (fn(ctx, &r) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	row_release(&r);
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc, "cannot read rows");
+	return STORE_OK;
+}
+
+enum store_status store_read_begin(struct store *s)
+{
+	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot begin reading");
+	s->in_tx = true;
+	return STORE_OK;
+}
+
+void store_read_end(struct store *s)
+{
+	store_rollback(s); /* nothing was written: ending the snapshot is all */
 }
 
 enum store_status store_begin_batch(struct store *s, const char *kind, const char *command,

@@ -110,6 +110,28 @@ enum store_status store_delete_children(struct store *s, const char *id);
 enum store_status store_each_key(struct store *s, const struct entity *e, const char *id,
 				 int (*fn)(void *ctx, const struct row *key), void *ctx);
 
+/* Which rows store_each_row visits: NULL members select everything. */
+struct store_filter {
+	const char *account;	   /* only rows of this account_id */
+	const char *changed_since; /* only rows with updated_at later than this time */
+};
+
+/*
+ * store_each_row: call FN(CTX, ROW) for every row of entity E that FILTER
+ * selects, in key order (accounts by account_id, logins by lower-case
+ * email, contacts by account_id then lower-case email, invoices by
+ * invoice_number). FN returns 0 to go on; any other value stops with
+ * STORE_ERROR and leaves the message to FN's caller. Streams: one row at a
+ * time. Inside store_read_begin/store_read_end every call sees one snapshot.
+ */
+enum store_status store_each_row(struct store *s, const struct entity *e,
+				 const struct store_filter *filter,
+				 int (*fn)(void *ctx, const struct row *row), void *ctx);
+
+/* store_read_begin / store_read_end: one read transaction (a snapshot; writers go on). */
+enum store_status store_read_begin(struct store *s);
+void store_read_end(struct store *s);
+
 /*
  * store_batch_counts: per entity and operation, the journal entries of
  * BATCH: counts[entity][0..2] = inserted, updated, deleted.

@@ -13,6 +13,7 @@
 #include <libxml/parser.h>
 #include <libxml/xmlreader.h>
 #include <libxml/xmlschemas.h>
+#include <libxml/xmlwriter.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -875,4 +876,77 @@ const struct entity *xml_detect_entity(const char *data, size_t len)
 		return entity_by_name(name);
 	}
 	return NULL;
+}
+
+struct xml_out {
+	xmlTextWriterPtr w;	/* the writer, owning its output buffer */
+	const struct entity *e; /* what the records are */
+	int failed;		/* a write failed */
+};
+
+struct xml_out *xml_out_begin(FILE *out, const struct entity *e)
+{
+	struct xml_out *xo = calloc(1, sizeof(*xo));
+	xmlOutputBufferPtr buf;
+
+	if (!xo)
+		return NULL;
+	buf = xmlOutputBufferCreateFile(out, NULL); /* does not close OUT */
+	xo->w = buf ? xmlNewTextWriter(buf) : NULL;
+	if (!xo->w) {
+		if (buf)
+			xmlOutputBufferClose(buf);
+		free(xo);
+		return NULL;
+	}
+	xo->e = e;
+	if (xmlTextWriterSetIndent(xo->w, 1) < 0 ||
+	    xmlTextWriterSetIndentString(xo->w, BAD_CAST "  ") < 0 ||
+	    xmlTextWriterStartDocument(xo->w, "1.0", "UTF-8", NULL) < 0 ||
+	    xmlTextWriterStartElement(xo->w, BAD_CAST e->plural) < 0)
+		xo->failed = 1;
+	return xo;
+}
+
+int xml_out_record(struct xml_out *xo, const char *const value[])
+{
+	const struct entity *e = xo->e;
+
+	if (xo->failed || xmlTextWriterStartElement(xo->w, BAD_CAST e->singular) < 0)
+		return xo->failed = -1;
+	for (size_t i = 0; i < e->nfields; i++) {
+		const char *v = value[i];
+		if (!v)
+			continue;
+		if (e->fields[i].type != FT_TOKENS) {
+			if (xmlTextWriterWriteElement(xo->w, BAD_CAST e->fields[i].name,
+						      BAD_CAST v) < 0)
+				return xo->failed = -1;
+			continue;
+		}
+		while (*v) { /* tokens are single-spaced when stored */
+			size_t n = strcspn(v, " ");
+			if (n &&
+			    xmlTextWriterWriteFormatElement(xo->w, BAD_CAST subscription_element,
+							    "%.*s", (int)n, v) < 0)
+				return xo->failed = -1;
+			v += n + (v[n] == ' ');
+		}
+	}
+	if (xmlTextWriterEndElement(xo->w) < 0)
+		return xo->failed = -1;
+	return 0;
+}
+
+int xml_out_end(struct xml_out *xo)
+{
+	int rc = xo->failed ? -1 : 0;
+
+	if (!xo->failed && xmlTextWriterEndDocument(xo->w) < 0)
+		rc = -1;
+	if (xmlTextWriterFlush(xo->w) < 0)
+		rc = -1;
+	xmlFreeTextWriter(xo->w);
+	free(xo);
+	return rc;
 }

@@ -12,6 +12,8 @@
 #ifndef ACCTBATCH_XMLIO_H
 #define ACCTBATCH_XMLIO_H
 
+#include <stdio.h>
+
 #include "reader.h"
 
 /* xml_init: process-wide libxml2 set-up (refuse every external entity). Call once. */
@@ -42,5 +44,25 @@ const struct entity *xml_detect_entity(const char *data, size_t len);
  * reader calls it itself unless reader_ops.checks_later.
  */
 int xml_finish_record(const struct record *rec, struct diag_list *diags);
+
+/*
+ * Writing records as an XML document of entity E, indented by two spaces,
+ * with libxml2's writer (it escapes what XML needs escaped, "\r" as a
+ * character reference so that it survives a reader).
+ */
+struct xml_out;
+
+/* xml_out_begin: the declaration and the root element on OUT; NULL when out of memory. */
+struct xml_out *xml_out_begin(FILE *out, const struct entity *e);
+
+/*
+ * xml_out_record: one record element with one child element per non-NULL
+ * VALUE[i] (by field index, in schema order); a token list (subscriptions)
+ * is written as one <subscription> element per token. Returns 0 or -1.
+ */
+int xml_out_record(struct xml_out *xo, const char *const value[]);
+
+/* xml_out_end: close the root, flush to OUT and free XO. Returns 0, or -1 on a write error. */
+int xml_out_end(struct xml_out *xo);
 
 #endif

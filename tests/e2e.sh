@@ -487,6 +487,113 @@ ACCTBATCH_DB="$WORK/env.db" run 0 ab --quiet import "$WORK/sa.csv" &&
 	ACCTBATCH_DB="$WORK/env.db" run 65 ab --quiet import "$WORK/k1.csv" &&
 	[ ! -s "$WORK/out" ] && has_err "[bad_email]" && ok || fail "$(cat "$WORK/out" "$WORK/err")"
 
+# ---------------------------------------------------------------- export
+# export_all DB DIR FORMAT: every entity of DB into DIR/ENTITY.FORMAT (logins with hashes)
+export_all() {
+	local ent h
+	mkdir -p "$2"
+	for ent in accounts logins contacts invoices; do
+		h=
+		[ $ent = logins ] && h=--include-password-hashes
+		ab --db "$1" --quiet export $h --format "$3" -o "$2/$ent.$3" $ent || return 1
+	done
+}
+# round_trip NAME INPUT...: import, export, import into an empty database, export: the same
+# bytes, for CSV and for XML; the exported XML validates; both formats end in the same data
+round_trip() {
+	local name=$1 fmt
+	shift
+	rm -f "$WORK/rt1.db"*
+	ab --db "$WORK/rt1.db" --quiet import "$@" || { fail "$name: first import"; return 1; }
+	for fmt in csv xml; do
+		rm -rf "$WORK/rt1" "$WORK/rt2" "$WORK/rt2.db"*
+		export_all "$WORK/rt1.db" "$WORK/rt1" $fmt || { fail "$name: first export ($fmt)"; return 1; }
+		ab --db "$WORK/rt2.db" --quiet import "$WORK/rt1/accounts.$fmt" "$WORK/rt1/logins.$fmt" \
+			"$WORK/rt1/contacts.$fmt" "$WORK/rt1/invoices.$fmt" || { fail "$name: re-import ($fmt)"; return 1; }
+		export_all "$WORK/rt2.db" "$WORK/rt2" $fmt || { fail "$name: second export ($fmt)"; return 1; }
+		diff -r "$WORK/rt1" "$WORK/rt2" >/dev/null || { fail "$name: $fmt exports differ"; return 1; }
+		export_all "$WORK/rt2.db" "$WORK/rt2-csv" csv || { fail "$name: CSV export after $fmt"; return 1; }
+	done
+	ab --quiet validate "$WORK/rt1/accounts.xml" "$WORK/rt1/logins.xml" "$WORK/rt1/contacts.xml" \
+		"$WORK/rt1/invoices.xml" || { fail "$name: exported XML does not validate"; return 1; }
+	export_all "$WORK/rt1.db" "$WORK/rt1-csv" csv && diff -r "$WORK/rt1-csv" "$WORK/rt2-csv" >/dev/null ||
+		{ fail "$name: the XML round trip changed the data"; return 1; }
+	rm -rf "$WORK/rt1-csv" "$WORK/rt2-csv"
+	return 0
+}
+
+begin "export -> import into an empty database -> export gives the same bytes (onboarding, CSV and XML)"
+round_trip onboarding "$SAMPLES/onboarding/csv" && ok
+
+begin "the same round trip holds for 10,000 generated records per entity with hostile text"
+if [ -n "${GEN_NASTY:-}" ]; then
+	mkdir -p "$WORK/nasty"
+	"$GEN_NASTY" 10000 "$WORK/nasty" &&
+		round_trip nasty "$WORK/nasty/accounts.csv" "$WORK/nasty/logins.csv" \
+			"$WORK/nasty/contacts.csv" "$WORK/nasty/invoices.csv" &&
+		[ "$(sqlite3 "$WORK/rt2.db" "select count(*) from accounts")" = 10000 ] &&
+		[ "$(sqlite3 "$WORK/rt2.db" "select count(*) from invoices")" = 10000 ] &&
+		[ "$(sqlite3 "$WORK/rt2.db" "select count(*) from accounts where substr(name, 1, 1) in ('=', '+', '-', '@', char(9))")" -gt 1000 ] &&
+		[ "$(sqlite3 "$WORK/rt2.db" "select count(*) from accounts where instr(name, char(10)) and instr(name, '\"') and length(name) = 200")" -gt 10 ] && ok
+else
+	fail "GEN_NASTY is not set (make e2e sets it)"
+fi
+
+begin "CSV export guards spreadsheet formulas and import takes the guard off exactly"
+fresh guard
+printf "account_id,name,email,country,city,street,region\nG-1,=1+1,g@x.example,DE,-12.50,\"''=x\",@home\n" >"$WORK/g.csv"
+run 0 ab --db "$DB" import "$WORK/g.csv" &&
+	[ "$(q "select name || '|' || city || '|' || street || '|' || region from accounts")" = "=1+1|-12.50|'=x|@home" ] &&
+	run 0 ab --db "$DB" export accounts &&
+	grep -qF "G-1,\"'=1+1\",g@x.example,,,\"''=x\",-12.50,\"'@home\",,DE," "$WORK/out" &&
+	cp "$WORK/out" "$WORK/g2.csv" && fresh guard2 && run 0 ab --db "$DB" import "$WORK/g2.csv" &&
+	[ "$(q "select name || '|' || city || '|' || street || '|' || region from accounts")" = "=1+1|-12.50|'=x|@home" ] &&
+	run 0 ab --db "$DB" export --format xml accounts && grep -q "<name>=1+1</name>" "$WORK/out" && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "password hashes are exported only with --include-password-hashes, and only for logins"
+fresh hashes
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+run 0 ab --db "$DB" export logins && ! grep -q 'password_hash\|\$argon2id' "$WORK/out" &&
+	run 0 ab --db "$DB" export --include-password-hashes logins && head -1 "$WORK/out" | grep -q password_hash &&
+	[ "$(grep -c '\$argon2id\$' "$WORK/out")" = 72 ] &&
+	run 64 ab --db "$DB" export --include-password-hashes contacts && ok || fail "$(cat "$WORK/err")"
+
+begin "export picks rows by --account and --changed-since, in key order, the same bytes each time"
+fresh pick
+ACCTBATCH_NOW=2026-01-01T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+printf 'account_id,email,first_name,last_name,country\nNL-0003,late@x.example,Late,Comer,NL\n' >"$WORK/late.csv"
+ACCTBATCH_NOW=2026-02-01T00:00:00Z ab --db "$DB" --quiet import "$WORK/late.csv"
+run 0 ab --db "$DB" export --account NL-0003 contacts &&
+	[ "$(tail -n +2 "$WORK/out" | cut -d, -f1 | sort -u)" = NL-0003 ] &&
+	[ "$(tail -n +2 "$WORK/out" | wc -l)" = "$(q "select count(*) from contacts where account_id = 'NL-0003'")" ] &&
+	run 0 ab --db "$DB" export --changed-since 2026-01-15T00:00:00Z contacts &&
+	[ "$(tail -n +2 "$WORK/out")" = "NL-0003,Late,Comer,late@x.example,NL,false,false,false,2026-02-01T00:00:00Z,2026-02-01T00:00:00Z" ] &&
+	run 0 ab --db "$DB" export -o "$WORK/c1.csv" contacts && run 0 ab --db "$DB" export -o "$WORK/c2.csv" contacts &&
+	cmp -s "$WORK/c1.csv" "$WORK/c2.csv" &&
+	[ "$(tail -n +2 "$WORK/c1.csv" | awk -F, '{ print $1 "," tolower($4) }')" = "$(q "select account_id || ',' || email_norm from contacts order by account_id, email_norm")" ] &&
+	[ "$(stat -c %a "$WORK/c1.csv")" = 600 ] &&
+	run 0 ab --db "$DB" export -o "$WORK/c.xml" contacts && sed -n 2p "$WORK/c.xml" | grep -q "<contacts>" &&
+	run 0 ab --db "$DB" export --format csv -o "$WORK/c-forced.xml" contacts && head -1 "$WORK/c-forced.xml" | grep -q "^account_id," &&
+	run 64 ab --db "$DB" export --changed-since yesterday contacts &&
+	run 64 ab --db "$DB" export --format json contacts && run 64 ab --db "$DB" export customers && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "a failed export leaves no file and keeps the old one: no directory (73), file-size limit (74), no database (66)"
+echo "the previous export" >"$WORK/kept.csv"
+run 73 ab --db "$DB" export -o "$WORK/missing-dir/c.csv" contacts && has_err "cannot create" &&
+	{
+		( # the nasty accounts come to megabytes; 100 KiB is enough for the database's own files
+			ulimit -f 100
+			ab --db "$WORK/rt2.db" export -o "$WORK/kept.csv" accounts
+		) >"$WORK/out" 2>"$WORK/err"
+		[ $? = 74 ]
+	} &&
+	has_err "nothing written" && [ "$(cat "$WORK/kept.csv")" = "the previous export" ] &&
+	! ls -A "$WORK" | grep -q '^\.kept\.csv\.tmp' &&
+	run 66 ab --db "$WORK/nope.db" export contacts && [ ! -e "$WORK/nope.db" ] && ok ||
+	fail "$(cat "$WORK/err")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok

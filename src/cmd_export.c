@@ -1,0 +1,163 @@
+/*
+ * cmd_export.c - "acctbatch export ENTITY": one entity's rows as CSV or XML,
+ * to a file (written under a temporary name and renamed) or standard output.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "entity.h"
+#include "export.h"
+#include "outfile.h"
+#include "store.h"
+
+static const char usage_text[] =
+	"usage: acctbatch [--db PATH] export [OPTIONS] accounts|logins|contacts|invoices\n"
+	"  -o, --output FILE            write to FILE (default: standard output)\n"
+	"  --format csv|xml             default: from FILE's name, else csv\n"
+	"  --account ID                 only the rows of account ID\n"
+	"  --changed-since TIME         only rows updated after TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	"  --include-password-hashes    logins: include password_hash\n";
+
+static int usage(FILE *out, int status)
+{
+	fputs(usage_text, out);
+	return status;
+}
+
+/* Whether PATH's name ends in SUFFIX, ignoring case. */
+static bool ends_with(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), k = strlen(suffix);
+
+	return n > k && strcasecmp(path + n - k, suffix) == 0;
+}
+
+int cmd_export(int argc, char **argv, struct app *app)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"account", required_argument, NULL, 'a'},
+		{"changed-since", required_argument, NULL, 's'},
+		{"include-password-hashes", no_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct export_opts opts;
+	const struct entity *e;
+	const char *output = "-";
+	bool format_given = false;
+	struct store *store = NULL;
+	struct outfile out;
+	enum store_status st;
+	enum export_status xs;
+	char prog_name[64];
+	long rows = 0;
+	int c, status = EXIT_DONE;
+
+	memset(&opts, 0, sizeof(opts));
+	memset(&out, 0, sizeof(out));
+	optind = 0;
+	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
+	argv[0] = prog_name;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "csv") != 0 && strcmp(optarg, "xml") != 0) {
+				app_error(app, "unknown format '%s' (csv, xml)", optarg);
+				return EXIT_USAGE;
+			}
+			opts.format = strcmp(optarg, "xml") == 0 ? EXPORT_XML : EXPORT_CSV;
+			format_given = true;
+			break;
+		case 'a':
+			opts.filter.account = optarg;
+			break;
+		case 's': {
+			enum diag_code code;
+			const char *why;
+			static const struct field time_field = {.name = "changed-since",
+								.type = FT_TIME};
+			if (entity_check_value(&time_field, optarg, strlen(optarg), &code, &why) !=
+			    0) {
+				app_error(app,
+					  "--changed-since needs a UTC time such as "
+					  "2026-11-26T00:00:00Z, not '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			opts.filter.changed_since = optarg;
+			break;
+		}
+		case 'H':
+			opts.password_hashes = true;
+			break;
+		case 'h':
+			return usage(stdout, EXIT_DONE);
+		default:
+			return usage(stderr, EXIT_USAGE);
+		}
+	}
+	if (optind != argc - 1)
+		return usage(stderr, EXIT_USAGE);
+	e = entity_by_name(argv[optind]);
+	if (!e) {
+		app_error(app, "unknown entity '%s' (accounts, logins, contacts, invoices)",
+			  argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (opts.password_hashes && e->id != ENTITY_LOGINS) {
+		app_error(app, "--include-password-hashes is for logins only");
+		return EXIT_USAGE;
+	}
+	if (!format_given)
+		opts.format = ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
+	if (access(app->db_path, F_OK) != 0) {
+		app_error(app, "no database at '%s'", app->db_path);
+		return EXIT_NOINPUT;
+	}
+	st = store_open(app->db_path, app->busy_ms, &store);
+	if (st == STORE_OK)
+		st = store_read_begin(store);
+	if (st != STORE_OK) {
+		app_error(app, "%s", store_errmsg(store));
+		store_close(store);
+		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	}
+	if (outfile_open(&out, output) != 0) {
+		app_error(app, "cannot create '%s': %s", output, strerror(errno));
+		store_close(store);
+		return EXIT_CANTCREAT;
+	}
+	xs = export_entity(store, e, &opts, out.fp, &rows);
+	if (xs == EXPORT_OK && outfile_commit(&out) != 0)
+		xs = EXPORT_WRITE_ERROR;
+	if (xs == EXPORT_WRITE_ERROR) {
+		if (strcmp(output, "-") == 0)
+			app_error(app,
+				  "cannot write to standard output: %s; the output is incomplete",
+				  strerror(errno));
+		else
+			app_error(app, "cannot write '%s': %s; nothing written", output,
+				  strerror(errno));
+		status = EXIT_IOERR;
+	} else if (xs == EXPORT_STORE_ERROR) {
+		app_error(app, "%s; nothing written", store_errmsg(store));
+		status = EXIT_IOERR;
+	} else {
+		app_note(app, "%ld %s written to %s", rows, rows == 1 ? e->singular : e->plural,
+			 strcmp(output, "-") == 0 ? "standard output" : output);
+	}
+	outfile_abort(&out);
+	store_read_end(store);
+	store_close(store);
+	return status;
+}

@@ -1,0 +1,132 @@
+/*
+ * export.c - one entity's rows as CSV or XML (see export.h).
+ */
+#include "export.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvio.h"
+#include "isocodes.h"
+#include "xmlio.h"
+
+struct export_run {
+	const struct entity *e;
+	const struct export_opts *opts;
+	FILE *out;
+	struct xml_out *xml; /* XML: the document being written */
+	int currency;	     /* index of the currency field, -1 if none */
+	long rows;	     /* rows written */
+	bool write_failed;   /* OUT failed */
+	char amount[32];     /* the formatted amount of the current row */
+};
+
+bool export_has_column(const struct field *f, const struct export_opts *opts)
+{
+	return field_stored(f) && (!(f->flags & F_NOEXPORT) || opts->password_hashes);
+}
+
+/* The external form of stored VALUE of field F in ROW: what import reads back. */
+static const char *external(struct export_run *x, const struct field *f, const struct row *row,
+			    const char *value)
+{
+	if (!value)
+		return NULL;
+	if (f->type == FT_BOOL)
+		return strcmp(value, "0") == 0 ? "false" : "true";
+	if (f->type == FT_AMOUNT) {
+		const char *cur = x->currency >= 0 ? row->v[x->currency] : NULL;
+		int digits = cur ? iso_currency_digits(cur) : 2;
+		format_amount(strtoll(value, NULL, 10), digits < 0 ? 2 : digits, x->amount,
+			      sizeof(x->amount));
+		return x->amount;
+	}
+	return value;
+}
+
+static int write_csv_header(struct export_run *x)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < x->e->nfields; i++) {
+		const struct field *f = &x->e->fields[i];
+		if (!export_has_column(f, x->opts))
+			continue;
+		if ((!first && putc(',', x->out) == EOF) || fputs(f->name, x->out) == EOF)
+			return -1;
+		first = false;
+	}
+	return putc('\n', x->out) == EOF ? -1 : 0;
+}
+
+static int write_row(void *ctx, const struct row *row)
+{
+	struct export_run *x = ctx;
+	const struct entity *e = x->e;
+	const char *value[FIELD_MAX] = {0};
+	bool first = true;
+
+	for (size_t i = 0; i < e->nfields; i++)
+		if (export_has_column(&e->fields[i], x->opts))
+			value[i] = external(x, &e->fields[i], row, row->v[i]);
+	if (x->xml) {
+		if (xml_out_record(x->xml, value) != 0) {
+			x->write_failed = true;
+			return -1;
+		}
+		x->rows++;
+		return 0;
+	}
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!export_has_column(&e->fields[i], x->opts))
+			continue;
+		if (!first && putc(',', x->out) == EOF)
+			goto fail;
+		first = false;
+		/* a password hash is not a spreadsheet formula and must stay as it is */
+		if (value[i] && csv_write_cell(x->out, value[i], strlen(value[i]),
+					       e->fields[i].type != FT_HASH) != 0)
+			goto fail;
+	}
+	if (putc('\n', x->out) == EOF)
+		goto fail;
+	x->rows++;
+	return 0;
+fail:
+	x->write_failed = true;
+	return -1;
+}
+
+enum export_status export_entity(struct store *s, const struct entity *e,
+				 const struct export_opts *opts, FILE *out, long *rows)
+{
+	struct export_run x;
+	enum store_status st;
+	int rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.e = e;
+	x.opts = opts;
+	x.out = out;
+	x.currency = entity_field_index(e, "currency", 8);
+	*rows = 0;
+	if (opts->format == EXPORT_XML) {
+		x.xml = xml_out_begin(out, e);
+		if (!x.xml) {
+			errno = ENOMEM;
+			return EXPORT_WRITE_ERROR;
+		}
+	} else if (write_csv_header(&x) != 0) {
+		return EXPORT_WRITE_ERROR;
+	}
+	st = store_each_row(s, e, &opts->filter, write_row, &x);
+	if (x.xml)
+		rc = xml_out_end(x.xml);
+	*rows = x.rows;
+	if (x.write_failed || rc != 0)
+		return EXPORT_WRITE_ERROR;
+	if (st != STORE_OK)
+		return EXPORT_STORE_ERROR;
+	return fflush(out) == 0 ? EXPORT_OK : EXPORT_WRITE_ERROR;
+}
