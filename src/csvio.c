@@ -291,6 +291,7 @@ bool csv_needs_guard(const char *s, size_t len)
 
 int csv_write_cell(FILE *out, const char *s, size_t len, bool guard)
 {
+	/* one writer per stream: the unlocked calls skip a lock per byte */
 	bool quote = false;
 
 	if (guard && csv_needs_guard(s, len))
@@ -301,18 +302,18 @@ int csv_write_cell(FILE *out, const char *s, size_t len, bool guard)
 	if (len && (s[0] == ' ' || s[0] == '\t' || s[len - 1] == ' ' || s[len - 1] == '\t'))
 		quote = true; /* libcsv would trim them from an unquoted cell */
 	if (!quote)
-		return fwrite(s, 1, len, out) == len ? 0 : -1;
-	if (putc('"', out) == EOF)
+		return fwrite_unlocked(s, 1, len, out) == len ? 0 : -1;
+	if (putc_unlocked('"', out) == EOF)
 		return -1;
-	if (guard && csv_needs_guard(s, len) && putc('\'', out) == EOF)
+	if (guard && csv_needs_guard(s, len) && putc_unlocked('\'', out) == EOF)
 		return -1;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"' && putc('"', out) == EOF)
+		if (s[i] == '"' && putc_unlocked('"', out) == EOF)
 			return -1;
-		if (putc(s[i], out) == EOF)
+		if (putc_unlocked(s[i], out) == EOF)
 			return -1;
 	}
-	return putc('"', out) == EOF ? -1 : 0;
+	return putc_unlocked('"', out) == EOF ? -1 : 0;
 }
 
 /* Feed one line (ending with LF, or the last bytes of the file) to libcsv. */

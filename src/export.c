@@ -81,7 +81,7 @@ static int write_row(void *ctx, const struct row *row)
 	for (size_t i = 0; i < e->nfields; i++) {
 		if (!export_has_column(&e->fields[i], x->opts))
 			continue;
-		if (!first && putc(',', x->out) == EOF)
+		if (!first && putc_unlocked(',', x->out) == EOF)
 			goto fail;
 		first = false;
 		/* a password hash is not a spreadsheet formula and must stay as it is */
@@ -89,7 +89,7 @@ static int write_row(void *ctx, const struct row *row)
 					       e->fields[i].type != FT_HASH) != 0)
 			goto fail;
 	}
-	if (putc('\n', x->out) == EOF)
+	if (putc_unlocked('\n', x->out) == EOF)
 		goto fail;
 	x->rows++;
 	return 0;

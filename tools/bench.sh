@@ -3,8 +3,11 @@
 # Generates (seeded) 100,000 accounts and 1,000,000 contacts, then prints in
 # one run: acctbatch CSV import time / sqlite3 .import time of the same CSV
 # into an equivalent table with the same key (WAL, as acctbatch's database),
-# acctbatch XML import time / xmllint --stream --schema time, and peak
-# memory at 100,000 and 1,000,000 rows. Medians of RUNS runs (default 3).
+# acctbatch XML import time / xmllint --stream --schema time, peak memory of
+# importing 100,000 and 1,000,000 rows, acctbatch export of the 1,000,000
+# contacts to CSV / sqlite3 -csv of the same rows in the same order, and the
+# export's peak memory at 100,000 and 1,000,000 rows. Medians of RUNS runs
+# (default 3).
 set -euo pipefail
 : "${ACCTBATCH:?}" "${GEN_BENCH:?}"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,6 +67,29 @@ time_xmllint() {
 	echo "$t1 - $t0" | bc -l
 }
 
+time_export() { # export the contacts of run.db to CSV
+	local t0 t1
+	t0=$(now)
+	"$ACCTBATCH" --quiet --db run.db export -o export.csv contacts
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+# the anchor: the same rows, columns and order straight from sqlite3
+time_sqlite_export() {
+	local t0 t1
+	t0=$(now)
+	sqlite3 -csv -header run.db "SELECT account_id, first_name, last_name, email, country,
+	  standard_invoices, summary_invoices, important_notices, created_at, updated_at
+	  FROM contacts ORDER BY account_id, email_norm" >anchor-export.csv
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+export_peak_kb() { # peak RSS in KiB of exporting the contacts of run.db
+	/usr/bin/time -f %M "$ACCTBATCH" --quiet --db run.db export -o export.csv contacts 2>&1 | tail -n 1
+}
+
 peak_kb() { # FILE -> "peak RSS in KiB" "key index MiB at most (during a grow)" of importing it
 	fresh
 	/usr/bin/time -f %M "$ACCTBATCH" --no-progress --verbose --db run.db import "$1" 2>"$DIR/peak.err" >/dev/null
@@ -78,12 +104,23 @@ for i in $(seq "$RUNS"); do
 	xml+=("$(time_import contacts.xml)")
 	lint+=("$(time_xmllint)")
 done
+# run.db now holds the 1,000,000 contacts of the last import
+exp=() sqlexp=()
+for i in $(seq "$RUNS"); do
+	exp+=("$(time_export)")
+	sqlexp+=("$(time_sqlite_export)")
+done
+m_exp=$(printf '%s\n' "${exp[@]}" | median)
+m_sqlexp=$(printf '%s\n' "${sqlexp[@]}" | median)
 m_csv=$(printf '%s\n' "${csv[@]}" | median)
 m_anchor=$(printf '%s\n' "${anchor[@]}" | median)
 m_xml=$(printf '%s\n' "${xml[@]}" | median)
 m_lint=$(printf '%s\n' "${lint[@]}" | median)
 read -r small_kb small_keys < <(peak_kb contacts-small.csv)
+small_exp_kb=$(export_peak_kb)
 read -r big_kb big_keys < <(peak_kb contacts.csv)
+big_exp_kb=$(export_peak_kb)
+rm -f export.csv anchor-export.csv
 rm -f run.db run.db-wal run.db-shm anchor.db anchor.db-wal anchor.db-shm
 
 printf '\nacctbatch benchmark: %s contacts over %s accounts, median of %s runs\n' "$CONTACTS" "$ACCOUNTS" "$RUNS"
@@ -97,3 +134,8 @@ printf '  %-44s %8d KiB (key index at most %s MiB)\n' "peak memory, $((CONTACTS 
 printf '  %-44s %8d KiB (key index at most %s MiB)\n' "peak memory, $CONTACTS contacts" "$big_kb" "$big_keys"
 printf '  %-44s %8d KiB\n' "peak memory less key index, growth" \
 	"$(echo "($big_kb - $big_keys * 1024) - ($small_kb - $small_keys * 1024)" | bc | cut -d. -f1)"
+printf '  %-44s %8.2f s\n' "acctbatch export contacts to CSV" "$m_exp"
+printf '  %-44s %8.2f s\n' "sqlite3 -csv of the same rows (anchor)" "$m_sqlexp"
+printf '  %-44s %8.2f   (goal <= 1.2)\n' "export ratio" "$(echo "$m_exp / $m_sqlexp" | bc -l)"
+printf '  %-44s %8d KiB\n' "export peak memory, $((CONTACTS / 10)) contacts" "$small_exp_kb"
+printf '  %-44s %8d KiB\n' "export peak memory, $CONTACTS contacts" "$big_exp_kb"
