@@ -62,6 +62,7 @@ LIB_SRCS = \
 	src/xsd.c
 CMD_SRCS = \
 	src/cmd_export.c \
+	src/cmd_history.c \
 	src/cmd_import.c \
 	src/cmd_init.c \
 	src/cmd_schema.c \

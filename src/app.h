@@ -59,6 +59,9 @@ int cmd_import(int argc, char **argv, struct app *app);
 /* cmd_export: write one entity's rows as CSV or XML to a file or standard output. */
 int cmd_export(int argc, char **argv, struct app *app);
 
+/* cmd_history: list the batches, newest first, or one batch with its changes. */
+int cmd_history(int argc, char **argv, struct app *app);
+
 /* cmd_schema: print one entity's XSD on standard output. */
 int cmd_schema(int argc, char **argv, struct app *app);
 

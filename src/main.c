@@ -31,6 +31,7 @@ static const struct command {
 	{"validate", cmd_validate, "check files against the schemas; touches no database"},
 	{"import", cmd_import, "apply files to the database"},
 	{"export", cmd_export, "write one entity as CSV or XML"},
+	{"history", cmd_history, "list past batches, or one batch with its changes"},
 	{"schema", cmd_schema, "print an entity's XSD"},
 };
 

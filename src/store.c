@@ -792,6 +792,78 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 	return STORE_OK;
 }
 
+enum store_status store_each_batch(struct store *s, int64_t only, long limit,
+				   int (*fn)(void *ctx, const struct batch_info *b), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stopped = 0;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT id, kind, started_at, ended_at, command, inputs, counts, "
+				"outcome, reverts FROM batches WHERE ?1 <= 0 OR id = ?1 "
+				"ORDER BY id DESC LIMIT ?2",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot read the batches");
+	sqlite3_bind_int64(st, 1, only);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct batch_info b;
+		b.id = sqlite3_column_int64(st, 0);
+		b.kind = (const char *)sqlite3_column_text(st, 1);
+		b.started_at = (const char *)sqlite3_column_text(st, 2);
+		b.ended_at = (const char *)sqlite3_column_text(st, 3);
+		b.command = (const char *)sqlite3_column_text(st, 4);
+		b.inputs = (const char *)sqlite3_column_text(st, 5);
+		b.counts = (const char *)sqlite3_column_text(st, 6);
+		b.outcome = (const char *)sqlite3_column_text(st, 7);
+		b.reverts = sqlite3_column_int64(st, 8);
+		if (fn(ctx, &b) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK
+						     : status_of(s, rc, "cannot read the batches");
+}
+
+enum store_status store_each_change(struct store *s, int64_t batch,
+				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stopped = 0;
+
+	rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = ?1 "
+		"ORDER BY id IS NOT NULL, id, CASE entity WHEN 'accounts' THEN 0 "
+		"WHEN 'logins' THEN 1 WHEN 'contacts' THEN 2 ELSE 3 END, key",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot read the journal");
+	sqlite3_bind_int64(st, 1, batch);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct change_info c;
+		c.id = sqlite3_column_int64(st, 0);
+		c.entity = (const char *)sqlite3_column_text(st, 1);
+		c.key = (const char *)sqlite3_column_text(st, 2);
+		c.op = (const char *)sqlite3_column_text(st, 3);
+		c.before = (const char *)sqlite3_column_text(st, 4);
+		c.after = (const char *)sqlite3_column_text(st, 5);
+		if (fn(ctx, &c) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the journal");
+}
+
 enum store_status store_read_begin(struct store *s)
 {
 	int rc = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL);

@@ -132,6 +132,46 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 enum store_status store_read_begin(struct store *s);
 void store_read_end(struct store *s);
 
+/* One row of the batches table, as store_each_batch hands it over. */
+struct batch_info {
+	int64_t id;		/* the batch id */
+	const char *kind;	/* "import", "revert", ... */
+	const char *started_at; /* UTC time */
+	const char *ended_at;	/* UTC time, NULL while running */
+	const char *command;	/* the command line */
+	const char *inputs;	/* JSON array: file, entity, sha256 */
+	const char
+		*counts; /* JSON object: per entity inserted/updated/unchanged/deleted/rejected */
+	const char *outcome; /* "committed", ... */
+	int64_t reverts;     /* the batch this one reverts, 0 if none */
+};
+
+/*
+ * store_each_batch: call FN(CTX, B) for the batches, newest first: only
+ * batch ONLY when ONLY > 0, else at most LIMIT of them (LIMIT <= 0: all).
+ * Returns STORE_OK (also when none matched) or an error.
+ */
+enum store_status store_each_batch(struct store *s, int64_t only, long limit,
+				   int (*fn)(void *ctx, const struct batch_info *b), void *ctx);
+
+/* One change of the journal, as store_each_change hands it over. */
+struct change_info {
+	int64_t id;	    /* the journal id, 0 for an insert derived from its row */
+	const char *entity; /* "accounts", ... */
+	const char *key;    /* the key as the journal view gives it */
+	const char *op;	    /* "insert", "update" or "delete" */
+	const char *before; /* JSON object, NULL for an insert */
+	const char *after;  /* JSON object, NULL for a delete */
+};
+
+/*
+ * store_each_change: call FN(CTX, C) for each change of BATCH in the order
+ * it was made (inserts first, accounts before their dependents, then the
+ * logged changes by id; see the journal in docs/import.md).
+ */
+enum store_status store_each_change(struct store *s, int64_t batch,
+				    int (*fn)(void *ctx, const struct change_info *c), void *ctx);
+
 /*
  * store_batch_counts: per entity and operation, the journal entries of
  * BATCH: counts[entity][0..2] = inserted, updated, deleted.

@@ -594,6 +594,38 @@ run 73 ab --db "$DB" export -o "$WORK/missing-dir/c.csv" contacts && has_err "ca
 	run 66 ab --db "$WORK/nope.db" export contacts && [ ! -e "$WORK/nope.db" ] && ok ||
 	fail "$(cat "$WORK/err")"
 
+# ---------------------------------------------------------------- history
+begin "history lists the batches newest first, as a table or JSON, with --limit"
+fresh hist
+ACCTBATCH_NOW=2026-01-01T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+printf 'account_id,name\nNL-0001,Renamed Ltd\n' >"$WORK/ren.csv"
+ACCTBATCH_NOW=2026-01-02T00:00:00Z ab --db "$DB" --quiet import --mode update --entity accounts "$WORK/ren.csv"
+run 0 ab --db "$DB" history &&
+	[ "$(grep -c '^ *[0-9]\+  2026-' "$WORK/out")" = 2 ] &&
+	[ "$(grep -m1 -o '^ *[0-9]\+' "$WORK/out" | tr -d ' ')" = 2 ] &&
+	has_out "input $WORK/ren.csv (accounts, sha256 $(sha256sum "$WORK/ren.csv" | cut -d' ' -f1))" &&
+	has_out "accounts  1 updated" && has_out "contacts  61 inserted" &&
+	run 0 ab --db "$DB" history --limit 1 && [ "$(grep -c '^ *[0-9]\+  2026-' "$WORK/out")" = 1 ] &&
+	run 0 ab --db "$DB" history --format json && cp "$WORK/out" "$WORK/h.json" &&
+	[ "$(sqlite3 :memory: "select json_valid(readfile('$WORK/h.json')), json_array_length(readfile('$WORK/h.json')),
+		readfile('$WORK/h.json') ->> '\$[0].batch', readfile('$WORK/h.json') ->> '\$[1].counts.logins.inserted',
+		readfile('$WORK/h.json') ->> '\$[0].inputs[0].sha256'")" = "1|2|2|72|$(sha256sum "$WORK/ren.csv" | cut -d' ' -f1)" ] && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "history BATCH shows the batch with each change; unknown batch 65, no database 66, bad usage 64"
+run 0 ab --db "$DB" history 2 && has_out "update accounts  NL-0001" &&
+	has_out 'name: "Fjordbygg AS" -> "Renamed Ltd"' &&
+	run 0 ab --db "$DB" history 1 && [ "$(grep -c '^       insert ' "$WORK/out")" = 253 ] &&
+	[ "$(grep '^       insert ' "$WORK/out" | head -1 | awk '{print $2}')" = accounts ] &&
+	[ "$(grep '^       insert ' "$WORK/out" | tail -1 | awk '{print $2}')" = invoices ] &&
+	run 0 ab --db "$DB" history --format json 2 && cp "$WORK/out" "$WORK/h2.json" &&
+	[ "$(sqlite3 :memory: "select json_valid(readfile('$WORK/h2.json')), readfile('$WORK/h2.json') ->> '\$.changes[0].op',
+		readfile('$WORK/h2.json') ->> '\$.changes[0].after.name', readfile('$WORK/h2.json') ->> '\$.changes[0].before.name'")" = "1|update|Renamed Ltd|Fjordbygg AS" ] &&
+	run 65 ab --db "$DB" history 9 && has_err "there is no batch 9" &&
+	run 66 ab --db "$WORK/none.db" history && [ ! -e "$WORK/none.db" ] &&
+	run 64 ab --db "$DB" history --limit 0 && run 64 ab --db "$DB" history --format xml &&
+	run 64 ab --db "$DB" history abc && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok

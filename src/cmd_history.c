@@ -1,0 +1,275 @@
+/*
+ * cmd_history.c - "acctbatch history [BATCH]": the batches, newest first, or
+ * one batch with its changes, as a table or as JSON.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "entity.h"
+#include "store.h"
+
+static const char usage_text[] =
+	"usage: acctbatch [--db PATH] history [--limit N] [--format table|json] [BATCH]\n"
+	"  --limit N              the N newest batches (default: all)\n"
+	"  --format table|json    default: table\n"
+	"  BATCH                  one batch, with every change it made\n";
+
+struct history {
+	bool json;   /* --format json */
+	bool one;    /* a BATCH was named: show its changes */
+	long shown;  /* batches written */
+	bool failed; /* standard output failed */
+	struct store *store;
+};
+
+/* A JSON text from the database, parsed; null when it is absent or broken. */
+static json_t *parse(const char *text)
+{
+	json_t *v = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+
+	return v ? v : json_null();
+}
+
+/* "32 inserted, 1 updated" for one entity's counts, leaving out zeros. */
+static void print_counts(const char *entity, json_t *c)
+{
+	static const char *const ops[] = {"inserted", "updated", "unchanged", "deleted",
+					  "rejected"};
+	bool any = false;
+
+	printf("       %-9s", entity);
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		json_int_t n = json_integer_value(json_object_get(c, ops[i]));
+		if (n) {
+			printf("%s %" JSON_INTEGER_FORMAT " %s", any ? "," : "", n, ops[i]);
+			any = true;
+		}
+	}
+	printf("%s\n", any ? "" : " no change");
+}
+
+static void print_batch_table(const struct batch_info *b)
+{
+	json_t *inputs = parse(b->inputs), *counts = parse(b->counts), *v;
+	const char *entity;
+	size_t i;
+
+	printf("%5" PRId64 "  %-20s  %-20s  %-11s %s\n", b->id, b->started_at,
+	       b->ended_at ? b->ended_at : "-", b->outcome ? b->outcome : "-",
+	       b->command ? b->command : "");
+	if (b->reverts)
+		printf("       reverts batch %" PRId64 "\n", b->reverts);
+	json_array_foreach(inputs, i, v)
+	{
+		const char *sha = json_string_value(json_object_get(v, "sha256"));
+		printf("       input %s (%s, sha256 %s)\n",
+		       json_string_value(json_object_get(v, "file")),
+		       json_string_value(json_object_get(v, "entity")), sha ? sha : "-");
+	}
+	json_object_foreach(counts, entity, v) print_counts(entity, v);
+	json_decref(inputs);
+	json_decref(counts);
+}
+
+static json_t *batch_json(const struct batch_info *b)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "batch", json_integer(b->id));
+	json_object_set_new(o, "kind", json_string(b->kind ? b->kind : ""));
+	json_object_set_new(o, "started_at",
+			    b->started_at ? json_string(b->started_at) : json_null());
+	json_object_set_new(o, "ended_at", b->ended_at ? json_string(b->ended_at) : json_null());
+	json_object_set_new(o, "command", json_string(b->command ? b->command : ""));
+	json_object_set_new(o, "inputs", parse(b->inputs));
+	json_object_set_new(o, "counts", parse(b->counts));
+	json_object_set_new(o, "outcome", json_string(b->outcome ? b->outcome : ""));
+	json_object_set_new(o, "reverts", b->reverts ? json_integer(b->reverts) : json_null());
+	return o;
+}
+
+/* For an update: "name: 'A' -> 'B'" for each column that changed. */
+static void print_update(json_t *before, json_t *after)
+{
+	const char *col;
+	json_t *a;
+
+	json_object_foreach(after, col, a)
+	{
+		json_t *b = json_object_get(before, col);
+		char *bs, *as;
+		if (json_equal(a, b) || strcmp(col, "updated_at") == 0)
+			continue;
+		bs = json_dumps(b ? b : json_null(), JSON_ENCODE_ANY);
+		as = json_dumps(a, JSON_ENCODE_ANY);
+		printf("         %s: %s -> %s\n", col, bs ? bs : "?", as ? as : "?");
+		free(bs);
+		free(as);
+	}
+}
+
+static int print_change(void *ctx, const struct change_info *c)
+{
+	struct history *h = ctx;
+
+	if (h->json) {
+		json_t *o = json_object();
+		char *text;
+		json_object_set_new(o, "op", json_string(c->op));
+		json_object_set_new(o, "entity", json_string(c->entity));
+		json_object_set_new(o, "key", json_string(c->key ? c->key : ""));
+		json_object_set_new(o, "before", parse(c->before));
+		json_object_set_new(o, "after", parse(c->after));
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		if (!text || printf("%s\n    %s", h->shown++ ? "," : "", text) < 0)
+			h->failed = true;
+		free(text);
+		return h->failed ? -1 : 0;
+	}
+	printf("       %-6s %-9s %s\n", c->op, c->entity, c->key ? c->key : "");
+	if (strcmp(c->op, "update") == 0) {
+		json_t *before = parse(c->before), *after = parse(c->after);
+		print_update(before, after);
+		json_decref(before);
+		json_decref(after);
+	}
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int show_batch(void *ctx, const struct batch_info *b)
+{
+	struct history *h = ctx;
+
+	if (h->json) {
+		json_t *o = batch_json(b);
+		char *text = json_dumps(o, JSON_COMPACT);
+		size_t n = text ? strlen(text) : 0;
+		json_decref(o);
+		if (!text) {
+			h->failed = true;
+			return -1;
+		}
+		if (h->one) {
+			/* the object stays open for its changes */
+			printf("{%.*s,\n  \"changes\": [", (int)(n - 2), text + 1);
+			h->shown = 0;
+			if (store_each_change(h->store, b->id, print_change, h) != STORE_OK)
+				h->failed = true;
+			printf("%s]}\n", h->shown ? "\n  " : "");
+			h->shown = 1;
+		} else {
+			printf("%s\n  %s", h->shown++ ? "," : "[", text);
+		}
+		free(text);
+		return ferror(stdout) || h->failed ? -1 : 0;
+	}
+	if (!h->shown++)
+		printf("%5s  %-20s  %-20s  %-11s %s\n", "batch", "started", "ended", "outcome",
+		       "command");
+	print_batch_table(b);
+	if (h->one) {
+		printf("       changes:\n");
+		if (store_each_change(h->store, b->id, print_change, h) != STORE_OK)
+			h->failed = true;
+	}
+	return ferror(stdout) || h->failed ? -1 : 0;
+}
+
+int cmd_history(int argc, char **argv, struct app *app)
+{
+	static const struct option longopts[] = {
+		{"limit", required_argument, NULL, 'l'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct history h;
+	struct store *store = NULL;
+	enum store_status st;
+	char prog_name[64], *end;
+	long limit = 0;
+	int64_t only = 0;
+	int c, status = EXIT_DONE;
+
+	memset(&h, 0, sizeof(h));
+	optind = 0;
+	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
+	argv[0] = prog_name;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			errno = 0;
+			limit = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || limit <= 0) {
+				app_error(app, "--limit needs a positive whole number, not '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") != 0 && strcmp(optarg, "json") != 0) {
+				app_error(app, "unknown format '%s' (table, json)", optarg);
+				return EXIT_USAGE;
+			}
+			h.json = strcmp(optarg, "json") == 0;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_DONE;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (optind == argc - 1) {
+		errno = 0;
+		only = strtoll(argv[optind], &end, 10);
+		if (errno || *end || end == argv[optind] || only <= 0) {
+			app_error(app, "a batch is a positive whole number, not '%s'",
+				  argv[optind]);
+			return EXIT_USAGE;
+		}
+		h.one = true;
+	}
+	if (access(app->db_path, F_OK) != 0) {
+		app_error(app, "no database at '%s'", app->db_path);
+		return EXIT_NOINPUT;
+	}
+	st = store_open(app->db_path, app->busy_ms, &store);
+	if (st == STORE_OK)
+		st = store_read_begin(store);
+	if (st != STORE_OK) {
+		app_error(app, "%s", store_errmsg(store));
+		store_close(store);
+		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	}
+	h.store = store;
+	st = store_each_batch(store, only, limit, show_batch, &h);
+	if (h.json && !h.one)
+		printf("%s\n", h.shown ? "\n]" : "[]");
+	if (fflush(stdout) != 0 || ferror(stdout) || h.failed) {
+		app_error(app, "cannot write to standard output: %s", strerror(errno));
+		status = EXIT_IOERR;
+	} else if (st != STORE_OK) {
+		app_error(app, "%s", store_errmsg(store));
+		status = EXIT_IOERR;
+	} else if (h.one && !h.shown) {
+		app_error(app, "there is no batch %" PRId64, only);
+		status = EXIT_DATAERR;
+	}
+	store_read_end(store);
+	store_close(store);
+	return status;
+}
