@@ -54,6 +54,7 @@ LIB_SRCS = \
 	src/outfile.c \
 	src/prefetch.c \
 	src/rejects.c \
+	src/revert.c \
 	src/report.c \
 	src/secret.c \
 	src/source.c \
@@ -63,6 +64,7 @@ LIB_SRCS = \
 CMD_SRCS = \
 	src/cmd_export.c \
 	src/cmd_history.c \
+	src/cmd_revert.c \
 	src/cmd_import.c \
 	src/cmd_init.c \
 	src/cmd_schema.c \

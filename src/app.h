@@ -62,6 +62,9 @@ int cmd_export(int argc, char **argv, struct app *app);
 /* cmd_history: list the batches, newest first, or one batch with its changes. */
 int cmd_history(int argc, char **argv, struct app *app);
 
+/* cmd_revert: undo one batch as a new batch. */
+int cmd_revert(int argc, char **argv, struct app *app);
+
 /* cmd_schema: print one entity's XSD on standard output. */
 int cmd_schema(int argc, char **argv, struct app *app);
 

@@ -32,6 +32,7 @@ static const struct command {
 	{"import", cmd_import, "apply files to the database"},
 	{"export", cmd_export, "write one entity as CSV or XML"},
 	{"history", cmd_history, "list past batches, or one batch with its changes"},
+	{"revert", cmd_revert, "undo one batch, as a new batch"},
 	{"schema", cmd_schema, "print an entity's XSD"},
 };
 

@@ -21,6 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The entities in dependency order, as SQL: accounts before what needs them. */
+#define ENTITY_ORDER                                                                               \
+	"CASE entity WHEN 'accounts' THEN 0 WHEN 'logins' THEN 1 WHEN 'contacts' THEN 2 ELSE 3 "   \
+	"END"
+
 enum stmt_kind { ST_FIND, ST_INSERT, ST_UPDATE, ST_DELETE, ST_EACH_KEY, ST_KIND_COUNT };
 
 struct store {
@@ -839,8 +844,7 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 	rc = sqlite3_prepare_v2(
 		s->db,
 		"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = ?1 "
-		"ORDER BY id IS NOT NULL, id, CASE entity WHEN 'accounts' THEN 0 "
-		"WHEN 'logins' THEN 1 WHEN 'contacts' THEN 2 ELSE 3 END, key",
+		"ORDER BY id IS NOT NULL, id, " ENTITY_ORDER ", key",
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot read the journal");
@@ -862,6 +866,112 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 	if (stopped)
 		return STORE_ERROR;
 	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the journal");
+}
+
+enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	/* a large plan goes to a temporary file, not to memory */
+	rc = sqlite3_exec(s->db,
+			  "PRAGMA temp_store = FILE; DROP TABLE IF EXISTS temp.revert_plan; "
+			  "CREATE TEMP TABLE revert_plan(seq INTEGER PRIMARY KEY, id INTEGER, "
+			  "entity TEXT, key TEXT, op TEXT, before TEXT, after TEXT)",
+			  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+			s->db,
+			"INSERT INTO revert_plan(id, entity, key, op, before, after) "
+			"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = "
+			"?1 "
+			"ORDER BY id IS NULL, id DESC, " ENTITY_ORDER " DESC, key DESC",
+			-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, batch);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot plan the revert");
+	*changes = (long)sqlite3_changes(s->db);
+	return STORE_OK;
+}
+
+enum store_status store_each_conflict(struct store *s, int64_t batch,
+				      int (*fn)(void *ctx, const char *entity, const char *key,
+						int64_t later),
+				      void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stopped = 0;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT DISTINCT l.entity, l.key, l.batch_id FROM journal AS l "
+				"WHERE l.batch_id > ?1 AND EXISTS (SELECT 1 FROM revert_plan AS p "
+				"WHERE p.entity = l.entity AND p.key = l.key) "
+				"ORDER BY l.batch_id, " ENTITY_ORDER ", l.key",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot look for later changes");
+	sqlite3_bind_int64(st, 1, batch);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       sqlite3_column_int64(st, 2)) != 0) {
+			stopped = 1;
+			break;
+		}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot look for later changes");
+}
+
+enum store_status store_each_planned(struct store *s,
+				     int (*fn)(void *ctx, const struct change_info *c), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stopped = 0;
+
+	rc = sqlite3_prepare_v2(
+		s->db, "SELECT id, entity, key, op, before, after FROM revert_plan ORDER BY seq",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot read the revert plan");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct change_info c;
+		c.id = sqlite3_column_int64(st, 0);
+		c.entity = (const char *)sqlite3_column_text(st, 1);
+		c.key = (const char *)sqlite3_column_text(st, 2);
+		c.op = (const char *)sqlite3_column_text(st, 3);
+		c.before = (const char *)sqlite3_column_text(st, 4);
+		c.after = (const char *)sqlite3_column_text(st, 5);
+		if (fn(ctx, &c) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the revert plan");
+}
+
+enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "UPDATE batches SET reverts = ?2 WHERE id = ?1", -1, &st,
+				    NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, batch);
+		sqlite3_bind_int64(st, 2, reverted);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot record the revert");
 }
 
 enum store_status store_read_begin(struct store *s)

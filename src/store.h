@@ -173,6 +173,24 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx);
 
 /*
+ * Reverting a batch (revert.c). store_revert_plan copies BATCH's changes,
+ * newest first (the order that undoes them), into a temporary table, so
+ * that applying them does not read the tables it changes; *CHANGES is how
+ * many there are. store_each_conflict calls FN for each change a later
+ * batch made to a row BATCH changed. store_each_planned calls FN for each
+ * planned change, in plan order. store_batch_reverts records that BATCH
+ * reverts REVERTED.
+ */
+enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes);
+enum store_status store_each_conflict(struct store *s, int64_t batch,
+				      int (*fn)(void *ctx, const char *entity, const char *key,
+						int64_t later),
+				      void *ctx);
+enum store_status store_each_planned(struct store *s,
+				     int (*fn)(void *ctx, const struct change_info *c), void *ctx);
+enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted);
+
+/*
  * store_batch_counts: per entity and operation, the journal entries of
  * BATCH: counts[entity][0..2] = inserted, updated, deleted.
  */

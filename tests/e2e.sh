@@ -626,6 +626,68 @@ run 0 ab --db "$DB" history 2 && has_out "update accounts  NL-0001" &&
 	run 64 ab --db "$DB" history --limit 0 && run 64 ab --db "$DB" history --format xml &&
 	run 64 ab --db "$DB" history abc && ok || fail "$(cat "$WORK/out" "$WORK/err")"
 
+# ---------------------------------------------------------------- revert
+# exports_of DB DIR: every entity of DB, logins with hashes, as CSV into DIR
+exports_of() { rm -rf "$2" && export_all "$1" "$2" csv; }
+
+begin "revert undoes an upsert: the database equals the state after the first batch"
+fresh rev
+ACCTBATCH_NOW=2026-01-01T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+exports_of "$DB" "$WORK/rev1"
+printf 'account_id,email,first_name,last_name,country\nNL-0001,kirsten.holm@holm-revision.example,Kirsten,Holm-Changed,DK\nNL-0001,new.person@x.example,New,Person,DK\n' >"$WORK/up.csv"
+printf 'account_id,name,city\nNL-0002,Smith & Jones Renamed,Leeds\n' >"$WORK/upa.csv"
+ACCTBATCH_NOW=2026-01-02T00:00:00Z ab --db "$DB" --quiet import "$WORK/up.csv" "$WORK/upa.csv"
+exports_of "$DB" "$WORK/rev2"
+sqlite3 "$DB" .dump >"$WORK/rev2.dump"
+ACCTBATCH_NOW=2026-01-03T00:00:00Z run 0 ab --db "$DB" revert --dry-run 2 && has_out "dry run: nothing written" &&
+	sqlite3 "$DB" .dump | cmp -s - "$WORK/rev2.dump" &&
+	ACCTBATCH_NOW=2026-01-03T00:00:00Z run 0 ab --db "$DB" revert 2 &&
+	has_out "batch 3 committed (reverts batch 2)" &&
+	has_out "contacts           0         1         0         1         0" &&
+	exports_of "$DB" "$WORK/rev3" && diff -r "$WORK/rev1" "$WORK/rev3" >/dev/null &&
+	[ "$(q 'select kind || ":" || reverts from batches where id = 3')" = "revert:2" ] && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "reverting the revert applies the batch again"
+ACCTBATCH_NOW=2026-01-04T00:00:00Z run 0 ab --db "$DB" revert 3 && has_out "batch 4 committed (reverts batch 3)" &&
+	exports_of "$DB" "$WORK/rev4" &&
+	diff "$WORK/rev2/accounts.csv" "$WORK/rev4/accounts.csv" >/dev/null &&
+	[ "$(q "select last_name from contacts where account_id = 'NL-0001' and email_norm like 'kirsten%'")" = Holm-Changed ] &&
+	[ "$(q "select count(*) from contacts where email_norm = 'new.person@x.example'")" = 1 ] && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "revert refuses when a later batch changed the same rows (65, listed), unless --force"
+printf 'account_id,email,first_name,last_name,country\nNL-0001,new.person@x.example,New,Person-Again,DK\n' >"$WORK/up2.csv"
+ACCTBATCH_NOW=2026-01-05T00:00:00Z ab --db "$DB" --quiet import "$WORK/up2.csv"
+sqlite3 "$DB" .dump >"$WORK/rev5.dump"
+run 65 ab --db "$DB" revert 4 &&
+	has_err 'contacts ["NL-0001","new.person@x.example"]: changed again by batch 5' &&
+	has_err "later batches changed 1 row that batch 4 changed" &&
+	sqlite3 "$DB" .dump | cmp -s - "$WORK/rev5.dump" &&
+	ACCTBATCH_NOW=2026-01-06T00:00:00Z run 0 ab --db "$DB" revert --force 4 &&
+	has_err "1 later change of the same rows overridden (--force)" &&
+	[ "$(q "select count(*) from contacts where email_norm = 'new.person@x.example'")" = 0 ] && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "revert puts back what a --cascade delete removed, accounts before their dependents"
+fresh revdel
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+exports_of "$DB" "$WORK/rd1"
+printf 'account_id\nNL-0028\n' >"$WORK/del.csv" # an account without invoices
+run 0 ab --db "$DB" import --mode delete --cascade --entity accounts "$WORK/del.csv" &&
+	[ "$(q "select count(*) from accounts where account_id = 'NL-0028'")" = 0 ] &&
+	[ "$(q "select count(*) from journal where batch_id = 2 and op = 'delete' and entity <> 'accounts'")" -gt 0 ] &&
+	run 0 ab --db "$DB" history 2 && has_out "delete accounts  NL-0028" &&
+	run 0 ab --db "$DB" revert 2 && exports_of "$DB" "$WORK/rd2" &&
+	diff -r "$WORK/rd1" "$WORK/rd2" >/dev/null && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "revert of an unknown batch is 65, without a database 66, bad usage 64; nothing is left behind"
+run 65 ab --db "$DB" revert 99 && has_err "there is no batch 99; nothing written" &&
+	[ "$(q 'select max(id) from batches')" = 3 ] &&
+	run 66 ab --db "$WORK/nodb.db" revert 1 && [ ! -e "$WORK/nodb.db" ] &&
+	run 64 ab --db "$DB" revert && run 64 ab --db "$DB" revert x && run 64 ab --db "$DB" revert --bogus 1 && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok

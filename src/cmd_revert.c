@@ -1,0 +1,157 @@
+/*
+ * cmd_revert.c - "acctbatch revert BATCH": undo one batch as a new batch.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "revert.h"
+#include "store.h"
+
+#define CONFLICTS_SHOWN 20 /* later changes listed before "and N more" */
+
+static const char usage_text[] =
+	"usage: acctbatch [--db PATH] revert [--force] [--dry-run] BATCH\n"
+	"  --force      revert even where later batches changed the same rows\n"
+	"  --dry-run    show what the revert would do; write nothing\n";
+
+struct conflicts {
+	const struct app *app;
+	long seen;
+};
+
+static int show_conflict(void *ctx, const char *entity, const char *key, int64_t later)
+{
+	struct conflicts *c = ctx;
+
+	if (c->seen++ < CONFLICTS_SHOWN)
+		fprintf(stderr, "  %s %s: changed again by batch %" PRId64 "\n", entity, key,
+			later);
+	return 0;
+}
+
+static void print_counts(const struct revert_result *res)
+{
+	printf("%-10s %9s %9s %9s %9s %9s\n", "", "inserted", "updated", "unchanged", "deleted",
+	       "rejected");
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		const long *c = res->counts[e];
+		if (!c[0] && !c[1] && !c[2] && !res->unchanged[e])
+			continue;
+		printf("%-10s %9ld %9ld %9ld %9ld %9d\n", entity_get(e)->plural, c[0], c[1],
+		       res->unchanged[e], c[2], 0);
+	}
+}
+
+int cmd_revert(int argc, char **argv, struct app *app)
+{
+	static const struct option longopts[] = {
+		{"force", no_argument, NULL, 'f'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct revert_opts opts;
+	struct revert_result res;
+	struct conflicts conf = {app, 0};
+	struct store *store = NULL;
+	enum store_status st;
+	char prog_name[64], *end;
+	int c;
+
+	memset(&opts, 0, sizeof(opts));
+	optind = 0;
+	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
+	argv[0] = prog_name;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			opts.force = true;
+			break;
+		case 'n':
+			opts.dry_run = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return EXIT_DONE;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	errno = 0;
+	opts.batch = strtoll(argv[optind], &end, 10);
+	if (errno || *end || end == argv[optind] || opts.batch <= 0) {
+		app_error(app, "a batch is a positive whole number, not '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (access(app->db_path, F_OK) != 0) {
+		app_error(app, "no database at '%s'", app->db_path);
+		return EXIT_NOINPUT;
+	}
+	st = store_open(app->db_path, app->busy_ms, &store);
+	if (st != STORE_OK) {
+		app_error(app, "%s", store_errmsg(store));
+		store_close(store);
+		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	}
+	opts.command = app->command_line;
+	opts.now = app_now();
+	opts.on_conflict = show_conflict;
+	opts.ctx = &conf;
+	/* the conflicts are listed under this line, so it goes first */
+	fflush(stdout);
+	revert_batch(store, &opts, &res);
+	if (res.conflicts > CONFLICTS_SHOWN)
+		fprintf(stderr, "  and %ld more\n", res.conflicts - CONFLICTS_SHOWN);
+	switch (res.outcome) {
+	case REVERT_COMMITTED:
+	case REVERT_DRY_RUN:
+		if (res.conflicts)
+			app_note(app, "%ld later change%s of the same rows overridden (--force)",
+				 res.conflicts, res.conflicts == 1 ? "" : "s");
+		if (!app->quiet) {
+			print_counts(&res);
+			if (res.outcome == REVERT_DRY_RUN)
+				printf("dry run: nothing written (the counts are what reverting "
+				       "batch "
+				       "%" PRId64 " would do)\n",
+				       opts.batch);
+			else
+				printf("batch %" PRId64 " committed (reverts batch %" PRId64 ")\n",
+				       res.batch, opts.batch);
+		}
+		store_close(store);
+		return EXIT_DONE;
+	case REVERT_CONFLICT:
+		app_error(app,
+			  "later batches changed %ld row%s that batch %" PRId64
+			  " changed (listed above); nothing written (--force reverts anyway)",
+			  res.conflicts, res.conflicts == 1 ? "" : "s", opts.batch);
+		store_close(store);
+		return EXIT_DATAERR;
+	case REVERT_NO_BATCH:
+		app_error(app, "%s; nothing written", res.message);
+		store_close(store);
+		return EXIT_DATAERR;
+	case REVERT_BROKEN_IMAGE:
+		app_error(app, "%s; nothing written", res.message);
+		store_close(store);
+		return EXIT_IOERR;
+	case REVERT_STORE_BUSY:
+	case REVERT_STORE_ERROR:
+		break;
+	}
+	app_error(app, "%s; nothing written", store_errmsg(store));
+	store_close(store);
+	return res.outcome == REVERT_STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+}
