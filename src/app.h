@@ -38,6 +38,19 @@ int app_error(const struct app *app, const char *fmt, ...) __attribute__((format
 /* app_note: print a note to stderr unless --quiet. */
 void app_note(const struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct store;
+
+/*
+ * app_open_existing: open the database at app->db_path, which must exist
+ * (nothing is created), for a command that reads it or changes what is in
+ * it. Returns EXIT_DONE with *STORE set, or the exit status after printing
+ * why: 66 no database, 75 locked, 74 other failures.
+ */
+int app_open_existing(const struct app *app, struct store **store);
+
+/* app_parse_batch: a batch id (a positive whole number) from TEXT; -1 with a message if not. */
+int app_parse_batch(const struct app *app, const char *text, long long *batch);
+
 /* app_now: the current UTC time as ISO 8601 (ACCTBATCH_NOW overrides, for tests). */
 const char *app_now(void);
 

@@ -120,13 +120,9 @@ int cmd_export(int argc, char **argv, struct app *app)
 	}
 	if (!format_given)
 		opts.format = ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
-	if (access(app->db_path, F_OK) != 0) {
-		app_error(app, "no database at '%s'", app->db_path);
-		return EXIT_NOINPUT;
-	}
-	st = store_open(app->db_path, app->busy_ms, &store);
-	if (st == STORE_OK)
-		st = store_read_begin(store);
+	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
+		return c;
+	st = store_read_begin(store);
 	if (st != STORE_OK) {
 		app_error(app, "%s", store_errmsg(store));
 		store_close(store);

@@ -234,22 +234,15 @@ int cmd_history(int argc, char **argv, struct app *app)
 		return EXIT_USAGE;
 	}
 	if (optind == argc - 1) {
-		errno = 0;
-		only = strtoll(argv[optind], &end, 10);
-		if (errno || *end || end == argv[optind] || only <= 0) {
-			app_error(app, "a batch is a positive whole number, not '%s'",
-				  argv[optind]);
+		long long batch;
+		if (app_parse_batch(app, argv[optind], &batch) != 0)
 			return EXIT_USAGE;
-		}
+		only = batch;
 		h.one = true;
 	}
-	if (access(app->db_path, F_OK) != 0) {
-		app_error(app, "no database at '%s'", app->db_path);
-		return EXIT_NOINPUT;
-	}
-	st = store_open(app->db_path, app->busy_ms, &store);
-	if (st == STORE_OK)
-		st = store_read_begin(store);
+	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
+		return c;
+	st = store_read_begin(store);
 	if (st != STORE_OK) {
 		app_error(app, "%s", store_errmsg(store));
 		store_close(store);

@@ -60,8 +60,8 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	struct revert_result res;
 	struct conflicts conf = {app, 0};
 	struct store *store = NULL;
-	enum store_status st;
-	char prog_name[64], *end;
+	char prog_name[64];
+	long long batch;
 	int c;
 
 	memset(&opts, 0, sizeof(opts));
@@ -88,22 +88,11 @@ int cmd_revert(int argc, char **argv, struct app *app)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	errno = 0;
-	opts.batch = strtoll(argv[optind], &end, 10);
-	if (errno || *end || end == argv[optind] || opts.batch <= 0) {
-		app_error(app, "a batch is a positive whole number, not '%s'", argv[optind]);
+	if (app_parse_batch(app, argv[optind], &batch) != 0)
 		return EXIT_USAGE;
-	}
-	if (access(app->db_path, F_OK) != 0) {
-		app_error(app, "no database at '%s'", app->db_path);
-		return EXIT_NOINPUT;
-	}
-	st = store_open(app->db_path, app->busy_ms, &store);
-	if (st != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
-		store_close(store);
-		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
-	}
+	opts.batch = batch;
+	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
+		return c;
 	opts.command = app->command_line;
 	opts.now = app_now();
 	opts.on_conflict = show_conflict;

@@ -3,6 +3,7 @@
  *
  * acctbatch [--db PATH] [--quiet|--verbose] [--no-progress] COMMAND [ARGS]
  */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 
 #include "app.h"
 #include "import.h"
+#include "store.h"
 #include "secret.h"
 #include "xmlio.h"
 
@@ -60,6 +62,37 @@ void app_note(const struct app *app, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int app_open_existing(const struct app *app, struct store **store)
+{
+	enum store_status st;
+
+	*store = NULL;
+	if (access(app->db_path, F_OK) != 0) {
+		app_error(app, "no database at '%s'", app->db_path);
+		return EXIT_NOINPUT;
+	}
+	st = store_open(app->db_path, app->busy_ms, store);
+	if (st == STORE_OK)
+		return EXIT_DONE;
+	app_error(app, "%s", store_errmsg(*store));
+	store_close(*store);
+	*store = NULL;
+	return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+}
+
+int app_parse_batch(const struct app *app, const char *text, long long *batch)
+{
+	char *end;
+
+	errno = 0;
+	*batch = strtoll(text, &end, 10);
+	if (errno || *end || end == text || *batch <= 0) {
+		app_error(app, "a batch is a positive whole number, not '%s'", text);
+		return -1;
+	}
+	return 0;
 }
 
 const char *app_now(void)

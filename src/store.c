@@ -835,20 +835,13 @@ enum store_status store_each_batch(struct store *s, int64_t only, long limit,
 						     : status_of(s, rc, "cannot read the batches");
 }
 
-enum store_status store_each_change(struct store *s, int64_t batch,
-				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
+/* Run ST (columns id, entity, key, op, before, after), calling FN per row; finalises ST. */
+static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
+				      int (*fn)(void *ctx, const struct change_info *c), void *ctx,
+				      const char *what)
 {
-	sqlite3_stmt *st = NULL;
 	int rc, stopped = 0;
 
-	rc = sqlite3_prepare_v2(
-		s->db,
-		"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = ?1 "
-		"ORDER BY id IS NOT NULL, id, " ENTITY_ORDER ", key",
-		-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return status_of(s, rc, "cannot read the journal");
-	sqlite3_bind_int64(st, 1, batch);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct change_info c;
 		c.id = sqlite3_column_int64(st, 0);
@@ -865,7 +858,24 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 	sqlite3_finalize(st);
 	if (stopped)
 		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the journal");
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, what);
+}
+
+enum store_status store_each_change(struct store *s, int64_t batch,
+				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = ?1 "
+		"ORDER BY id IS NOT NULL, id, " ENTITY_ORDER ", key",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot read the journal");
+	sqlite3_bind_int64(st, 1, batch);
+	return step_changes(s, st, fn, ctx, "cannot read the journal");
 }
 
 enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes)
@@ -933,30 +943,14 @@ enum store_status store_each_planned(struct store *s,
 				     int (*fn)(void *ctx, const struct change_info *c), void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, stopped = 0;
+	int rc;
 
 	rc = sqlite3_prepare_v2(
 		s->db, "SELECT id, entity, key, op, before, after FROM revert_plan ORDER BY seq",
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot read the revert plan");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct change_info c;
-		c.id = sqlite3_column_int64(st, 0);
-		c.entity = (const char *)sqlite3_column_text(st, 1);
-		c.key = (const char *)sqlite3_column_text(st, 2);
-		c.op = (const char *)sqlite3_column_text(st, 3);
-		c.before = (const char *)sqlite3_column_text(st, 4);
-		c.after = (const char *)sqlite3_column_text(st, 5);
-		if (fn(ctx, &c) != 0) {
-			stopped = 1;
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the revert plan");
+	return step_changes(s, st, fn, ctx, "cannot read the revert plan");
 }
 
 enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted)
