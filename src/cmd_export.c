@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -21,6 +22,8 @@ static const char usage_text[] =
 	"  --format csv|xml             default: from FILE's name, else csv\n"
 	"  --account ID                 only the rows of account ID\n"
 	"  --changed-since TIME         only rows updated after TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	"  --since-last JOB             only what changed since JOB's last complete export\n"
+	"  --changes                    the change feed (CSV): every insert, update, delete\n"
 	"  --include-password-hashes    logins: include password_hash\n";
 
 static int usage(FILE *out, int status)
@@ -45,12 +48,15 @@ int cmd_export(int argc, char **argv, struct app *app)
 		{"account", required_argument, NULL, 'a'},
 		{"changed-since", required_argument, NULL, 's'},
 		{"include-password-hashes", no_argument, NULL, 'H'},
+		{"since-last", required_argument, NULL, 'j'},
+		{"changes", no_argument, NULL, 'C'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct export_opts opts;
 	const struct entity *e;
-	const char *output = "-";
+	const char *output = "-", *job = NULL;
+	int64_t job_from = 0, job_to = 0;
 	bool format_given = false;
 	struct store *store = NULL;
 	struct outfile out;
@@ -100,6 +106,17 @@ int cmd_export(int argc, char **argv, struct app *app)
 		case 'H':
 			opts.password_hashes = true;
 			break;
+		case 'j':
+			if (!*optarg || strlen(optarg) > 100) {
+				app_error(app,
+					  "--since-last needs a job name of 1 to 100 characters");
+				return EXIT_USAGE;
+			}
+			job = optarg;
+			break;
+		case 'C':
+			opts.changes = true;
+			break;
 		case 'h':
 			return usage(stdout, EXIT_DONE);
 		default:
@@ -120,9 +137,21 @@ int cmd_export(int argc, char **argv, struct app *app)
 	}
 	if (!format_given)
 		opts.format = ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
+	if (opts.changes && opts.format == EXPORT_XML) {
+		app_error(app, "the change feed (--changes) is written as CSV only");
+		return EXIT_USAGE;
+	}
 	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
 		return c;
 	st = store_read_begin(store);
+	if (st == STORE_OK && job) {
+		/* the snapshot's newest batch is where the job will stand after this run */
+		st = store_job_watermark(store, job, e->plural, opts.changes, &job_from);
+		if (st == STORE_OK)
+			st = store_last_batch(store, &job_to);
+		opts.filter.after_batch_set = true;
+		opts.filter.after_batch = job_from;
+	}
 	if (st != STORE_OK) {
 		app_error(app, "%s", store_errmsg(store));
 		store_close(store);
@@ -149,11 +178,37 @@ int cmd_export(int argc, char **argv, struct app *app)
 		app_error(app, "%s; nothing written", store_errmsg(store));
 		status = EXIT_IOERR;
 	} else {
-		app_note(app, "%ld %s written to %s", rows, rows == 1 ? e->singular : e->plural,
+		app_note(app, "%ld %s%s written to %s", rows,
+			 opts.changes ? "change"
+			 : rows == 1  ? e->singular
+				      : e->plural,
+			 opts.changes && rows != 1 ? "s" : "",
 			 strcmp(output, "-") == 0 ? "standard output" : output);
 	}
 	outfile_abort(&out);
 	store_read_end(store);
+	if (status == EXIT_DONE && job) {
+		/* only a complete output moves the job on */
+		st = store_set_job_watermark(store, job, e->plural, opts.changes, job_to,
+					     app_now());
+		if (st != STORE_OK) {
+			app_error(app,
+				  "%s; the output is complete, but job '%s' did not move on: its "
+				  "next "
+				  "run writes these rows again",
+				  store_errmsg(store), job);
+			status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+		} else if (job_to == job_from) {
+			app_note(app, "job '%s' stays at batch %lld (no batch since its last run)",
+				 job, (long long)job_to);
+		} else {
+			app_note(app,
+				 "job '%s' now stands at batch %lld (this run: batches %lld to "
+				 "%lld)",
+				 job, (long long)job_to, (long long)job_from + 1,
+				 (long long)job_to);
+		}
+	}
 	store_close(store);
 	return status;
 }

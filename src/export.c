@@ -45,10 +45,15 @@ static const char *external(struct export_run *x, const struct field *f, const s
 	return value;
 }
 
+/* The change feed's own columns, before the entity's. */
+static const char feed_header[] = "change,batch,changed_at,";
+
 static int write_csv_header(struct export_run *x)
 {
 	bool first = true;
 
+	if (x->opts->changes && fputs(feed_header, x->out) == EOF)
+		return -1;
 	for (size_t i = 0; i < x->e->nfields; i++) {
 		const struct field *f = &x->e->fields[i];
 		if (!export_has_column(f, x->opts))
@@ -60,42 +65,63 @@ static int write_csv_header(struct export_run *x)
 	return putc('\n', x->out) == EOF ? -1 : 0;
 }
 
-static int write_row(void *ctx, const struct row *row)
+/* The row's cells as CSV, then the end of the line. */
+static int write_csv_cells(struct export_run *x, const char *const value[])
 {
-	struct export_run *x = ctx;
 	const struct entity *e = x->e;
-	const char *value[FIELD_MAX] = {0};
 	bool first = true;
 
-	for (size_t i = 0; i < e->nfields; i++)
-		if (export_has_column(&e->fields[i], x->opts))
-			value[i] = external(x, &e->fields[i], row, row->v[i]);
-	if (x->xml) {
-		if (xml_out_record(x->xml, value) != 0) {
-			x->write_failed = true;
-			return -1;
-		}
-		x->rows++;
-		return 0;
-	}
 	for (size_t i = 0; i < e->nfields; i++) {
 		if (!export_has_column(&e->fields[i], x->opts))
 			continue;
 		if (!first && putc_unlocked(',', x->out) == EOF)
-			goto fail;
+			return -1;
 		first = false;
 		/* a password hash is not a spreadsheet formula and must stay as it is */
 		if (value[i] && csv_write_cell(x->out, value[i], strlen(value[i]),
 					       e->fields[i].type != FT_HASH) != 0)
-			goto fail;
+			return -1;
 	}
-	if (putc_unlocked('\n', x->out) == EOF)
-		goto fail;
+	return putc_unlocked('\n', x->out) == EOF ? -1 : 0;
+}
+
+static void external_row(struct export_run *x, const struct row *row, const char *value[])
+{
+	for (size_t i = 0; i < x->e->nfields; i++)
+		value[i] = export_has_column(&x->e->fields[i], x->opts)
+				   ? external(x, &x->e->fields[i], row, row->v[i])
+				   : NULL;
+}
+
+static int write_row(void *ctx, const struct row *row)
+{
+	struct export_run *x = ctx;
+	const char *value[FIELD_MAX] = {0};
+
+	external_row(x, row, value);
+	if (x->xml ? xml_out_record(x->xml, value) != 0 : write_csv_cells(x, value) != 0) {
+		x->write_failed = true;
+		return -1;
+	}
 	x->rows++;
 	return 0;
-fail:
-	x->write_failed = true;
-	return -1;
+}
+
+/* One change of the feed: the change, its batch and time, then the row. */
+static int write_change(void *ctx, const struct feed_change *c)
+{
+	struct export_run *x = ctx;
+	const char *value[FIELD_MAX] = {0};
+
+	external_row(x, c->row, value);
+	if (fprintf(x->out, "%s,%lld,%s,", c->op, (long long)c->batch, c->time ? c->time : "") <
+		    0 ||
+	    write_csv_cells(x, value) != 0) {
+		x->write_failed = true;
+		return -1;
+	}
+	x->rows++;
+	return 0;
 }
 
 enum export_status export_entity(struct store *s, const struct entity *e,
@@ -111,7 +137,7 @@ enum export_status export_entity(struct store *s, const struct entity *e,
 	x.out = out;
 	x.currency = entity_field_index(e, "currency", 8);
 	*rows = 0;
-	if (opts->format == EXPORT_XML) {
+	if (opts->format == EXPORT_XML && !opts->changes) {
 		x.xml = xml_out_begin(out, e);
 		if (!x.xml) {
 			errno = ENOMEM;
@@ -120,7 +146,8 @@ enum export_status export_entity(struct store *s, const struct entity *e,
 	} else if (write_csv_header(&x) != 0) {
 		return EXPORT_WRITE_ERROR;
 	}
-	st = store_each_row(s, e, &opts->filter, write_row, &x);
+	st = opts->changes ? store_each_feed(s, e, &opts->filter, write_change, &x)
+			   : store_each_row(s, e, &opts->filter, write_row, &x);
 	if (x.xml)
 		rc = xml_out_end(x.xml);
 	*rows = x.rows;

@@ -20,7 +20,8 @@ enum export_format { EXPORT_CSV, EXPORT_XML };
 struct export_opts {
 	enum export_format format; /* CSV (header in schema order) or XML (valid against the XSD) */
 	bool password_hashes;	   /* include logins.password_hash */
-	struct store_filter filter; /* --account, --changed-since */
+	struct store_filter filter; /* --account, --changed-since, the job's watermark */
+	bool changes;		    /* the change feed (CSV only): change, batch, changed_at, row */
 };
 
 /* Why an export stopped. */
@@ -32,7 +33,9 @@ enum export_status {
 
 /*
  * export_entity: write every row of E that OPTS selects to OUT, in key
- * order, and count them in *ROWS. The same rows give the same bytes.
+ * order, and count them in *ROWS; with OPTS->changes, every change to E's
+ * rows instead, oldest first (the row after it; for a delete, the row
+ * before). The same data gives the same bytes.
  */
 enum export_status export_entity(struct store *s, const struct entity *e,
 				 const struct export_opts *opts, FILE *out, long *rows);

@@ -190,6 +190,20 @@ static const char migration_2[] =
 	"  ) WHERE nth = 1;\n";
 
 /*
+ * Migration 3: export jobs and their watermarks (export --since-last). A job
+ * remembers, per entity and kind of export (rows or the change feed), the
+ * last batch its last complete export included.
+ */
+static const char migration_3[] = "CREATE TABLE export_jobs(\n"
+				  "  name TEXT NOT NULL,\n"
+				  "  entity TEXT NOT NULL,\n"
+				  "  changes INTEGER NOT NULL CHECK (changes IN (0,1)),\n"
+				  "  last_batch INTEGER NOT NULL,\n"
+				  "  exported_at TEXT NOT NULL,\n"
+				  "  PRIMARY KEY (name, entity, changes)\n"
+				  ") STRICT;\n";
+
+/*
  * The journal is written in chunks of up to 256 changes (journal.c) and read
  * through the journal view, one row per change in order. A batch's chunks
  * are one id range (batches are serialised): batches.journal_from/_to.
@@ -232,7 +246,8 @@ static enum store_status migrate(struct store *s)
 		return status_of(s, rc, "cannot begin migration");
 	version = store_schema_version(s); /* another run may have migrated meanwhile */
 	if ((version < 1 && sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK) ||
-	    (version < 2 && sqlite3_exec(s->db, migration_2, NULL, NULL, NULL) != SQLITE_OK)) {
+	    (version < 2 && sqlite3_exec(s->db, migration_2, NULL, NULL, NULL) != SQLITE_OK) ||
+	    (version < 3 && sqlite3_exec(s->db, migration_3, NULL, NULL, NULL) != SQLITE_OK)) {
 		set_error(s, version < 1 ? "cannot create the database schema"
 					 : "cannot upgrade the database schema");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -379,6 +394,21 @@ static void key_where(const struct entity *e, char *buf, size_t size, size_t *le
 			e->key[k] == e->email_field ? "email_norm" : e->fields[e->key[k]].name;
 		snprintf(part, sizeof(part), "%s%s = ?%d", k ? " AND " : "", col, first + k);
 		append(buf, size, len, part);
+	}
+}
+
+/* The SQL expression of E's key as the journal writes it (see the journal view). */
+static const char *journal_key_sql(const struct entity *e)
+{
+	switch (e->id) {
+	case ENTITY_LOGINS:
+		return "email_norm";
+	case ENTITY_CONTACTS:
+		return "json_array(account_id, email_norm)";
+	case ENTITY_INVOICES:
+		return "invoice_number";
+	default:
+		return "account_id";
 	}
 }
 
@@ -765,6 +795,15 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 		append(sql, sizeof(sql), &len, " AND account_id = ?1");
 	if (filter && filter->changed_since)
 		append(sql, sizeof(sql), &len, " AND updated_at > ?2");
+	if (filter && filter->after_batch_set) {
+		/* inserted by a later batch (the row says so), or inserted or updated
+		 * by one according to the logged journal */
+		append(sql, sizeof(sql), &len, " AND (inserted_by > ?3 OR ");
+		append(sql, sizeof(sql), &len, journal_key_sql(e));
+		append(sql, sizeof(sql), &len,
+		       " IN (SELECT key FROM journal_logged WHERE entity = ?4 AND batch_id > ?3"
+		       " AND op <> 'delete'))");
+	}
 	append(sql, sizeof(sql), &len, " ORDER BY ");
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
 		append(sql, sizeof(sql), &len, k ? ", " : "");
@@ -777,6 +816,10 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 		sqlite3_bind_text(st, 1, filter->account, -1, SQLITE_STATIC);
 	if (filter && filter->changed_since)
 		sqlite3_bind_text(st, 2, filter->changed_since, -1, SQLITE_STATIC);
+	if (filter && filter->after_batch_set) {
+		sqlite3_bind_int64(st, 3, filter->after_batch);
+		sqlite3_bind_text(st, 4, e->plural, -1, SQLITE_STATIC);
+	}
 	memset(&r, 0, sizeof(r));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (read_row(st, e, &r) != 0) {
@@ -966,6 +1009,148 @@ enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t re
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot record the revert");
+}
+
+enum store_status store_each_feed(struct store *s, const struct entity *e,
+				  const struct store_filter *filter,
+				  int (*fn)(void *ctx, const struct feed_change *c), void *ctx)
+{
+	char sql[4096], part[160];
+	size_t len = 0;
+	int rc, stopped = 0;
+	sqlite3_stmt *st = NULL;
+	struct row r;
+
+	/* every stored column, taken out of the row image; names come from the
+	 * entity table, values are bound */
+	sql[0] = '\0';
+	append(sql, sizeof(sql), &len, "SELECT j.op, j.batch_id, b.ended_at");
+	for (size_t i = 0; i < e->nfields; i++) {
+		if (!field_stored(&e->fields[i]))
+			continue;
+		snprintf(part, sizeof(part), ", j.img ->> '%s'", e->fields[i].name);
+		append(sql, sizeof(sql), &len, part);
+	}
+	append(sql, sizeof(sql), &len,
+	       " FROM (SELECT op, batch_id, id, key, CASE WHEN op = 'delete' THEN before"
+	       " ELSE after END AS img FROM journal WHERE entity = ?1) AS j"
+	       " JOIN batches AS b ON b.id = j.batch_id WHERE 1");
+	if (filter && filter->account)
+		append(sql, sizeof(sql), &len, " AND j.img ->> 'account_id' = ?2");
+	if (filter && filter->changed_since)
+		append(sql, sizeof(sql), &len, " AND b.ended_at > ?3");
+	if (filter && filter->after_batch_set)
+		append(sql, sizeof(sql), &len, " AND j.batch_id > ?4");
+	append(sql, sizeof(sql), &len, " ORDER BY j.batch_id, j.id IS NOT NULL, j.id, j.key");
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return set_error(s, "cannot prepare statement");
+	sqlite3_bind_text(st, 1, e->plural, -1, SQLITE_STATIC);
+	if (filter && filter->account)
+		sqlite3_bind_text(st, 2, filter->account, -1, SQLITE_STATIC);
+	if (filter && filter->changed_since)
+		sqlite3_bind_text(st, 3, filter->changed_since, -1, SQLITE_STATIC);
+	if (filter && filter->after_batch_set)
+		sqlite3_bind_int64(st, 4, filter->after_batch);
+	memset(&r, 0, sizeof(r));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct feed_change c;
+		int col = 3;
+		row_clear(&r);
+		for (size_t i = 0; i < e->nfields && rc == SQLITE_ROW; i++) {
+			const unsigned char *t;
+			if (!field_stored(&e->fields[i]))
+				continue;
+			t = sqlite3_column_text(st, col);
+			if (t && row_set(&r, (int)i, (const char *)t,
+					 (size_t)sqlite3_column_bytes(st, col)) != 0)
+				rc = SQLITE_NOMEM;
+			col++;
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		c.op = (const char *)sqlite3_column_text(st, 0);
+		c.batch = sqlite3_column_int64(st, 1);
+		c.time = (const char *)sqlite3_column_text(st, 2);
+		c.row = &r;
+		if (fn(ctx, &c) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	row_release(&r);
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the journal");
+}
+
+enum store_status store_last_batch(struct store *s, int64_t *batch)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM batches", -1, &st,
+				    NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		*batch = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? STORE_OK : status_of(s, rc, "cannot read the batches");
+}
+
+enum store_status store_job_watermark(struct store *s, const char *name, const char *entity,
+				      bool changes, int64_t *batch)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT last_batch FROM export_jobs WHERE name = ?1 AND "
+				    "entity = ?2 AND changes = ?3",
+				    -1, &st, NULL);
+
+	*batch = 0;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, entity, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, changes);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*batch = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+		       ? STORE_OK
+		       : status_of(s, rc, "cannot read the export job");
+}
+
+enum store_status store_set_job_watermark(struct store *s, const char *name, const char *entity,
+					  bool changes, int64_t batch, const char *now)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+			s->db,
+			"INSERT INTO export_jobs(name, entity, changes, last_batch, exported_at) "
+			"VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name, entity, changes) DO UPDATE "
+			"SET last_batch = excluded.last_batch, exported_at = excluded.exported_at",
+			-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, entity, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, changes);
+		sqlite3_bind_int64(st, 4, batch);
+		sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum store_status r = status_of(s, rc, "cannot move the export job's watermark");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return r;
+	}
+	return STORE_OK;
 }
 
 enum store_status store_read_begin(struct store *s)

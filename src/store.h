@@ -15,7 +15,7 @@
 
 #include "entity.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Results of store calls. */
 enum store_status {
@@ -114,6 +114,8 @@ enum store_status store_each_key(struct store *s, const struct entity *e, const 
 struct store_filter {
 	const char *account;	   /* only rows of this account_id */
 	const char *changed_since; /* only rows with updated_at later than this time */
+	bool after_batch_set;	   /* use after_batch */
+	int64_t after_batch;	   /* only rows inserted or updated by a batch after this one */
 };
 
 /*
@@ -127,6 +129,38 @@ struct store_filter {
 enum store_status store_each_row(struct store *s, const struct entity *e,
 				 const struct store_filter *filter,
 				 int (*fn)(void *ctx, const struct row *row), void *ctx);
+
+/* One change of the feed (store_each_feed). */
+struct feed_change {
+	const char *op;	       /* "insert", "update" or "delete" */
+	int64_t batch;	       /* the batch that made it */
+	const char *time;      /* when that batch ended (UTC) */
+	const struct row *row; /* the row after the change; for a delete, the row before */
+};
+
+/*
+ * store_each_feed: call FN(CTX, C) for each change to entity E in the
+ * journal, oldest batch first and in the order each batch made them, that
+ * FILTER selects: account (of the row), after_batch (later batches only),
+ * changed_since (batches that ended later than this time).
+ */
+enum store_status store_each_feed(struct store *s, const struct entity *e,
+				  const struct store_filter *filter,
+				  int (*fn)(void *ctx, const struct feed_change *c), void *ctx);
+
+/* store_last_batch: the newest committed batch id in the current snapshot, 0 if none. */
+enum store_status store_last_batch(struct store *s, int64_t *batch);
+
+/*
+ * store_job_watermark: the last batch that export job NAME included for
+ * ENTITY (the rows, or the feed when CHANGES), 0 when the job never ran.
+ * store_set_job_watermark moves it to BATCH at time NOW, in a transaction
+ * of its own.
+ */
+enum store_status store_job_watermark(struct store *s, const char *name, const char *entity,
+				      bool changes, int64_t *batch);
+enum store_status store_set_job_watermark(struct store *s, const char *name, const char *entity,
+					  bool changes, int64_t batch, const char *now);
 
 /* store_read_begin / store_read_end: one read transaction (a snapshot; writers go on). */
 enum store_status store_read_begin(struct store *s);

@@ -92,7 +92,8 @@ begin "a schema version 1 database is upgraded and keeps its journal"
 fresh v1
 sqlite3 "$DB" <"$ROOT/tests/data/schema-v1.sql"
 printf 'account_id,name,email,country\nNEW-1,New,new@x.example,SE\n' >"$WORK/new.csv"
-if run 0 ab --db "$DB" init && has_err "is at schema version 2" &&
+if run 0 ab --db "$DB" init && has_err "is at schema version 3" &&
+	[ "$(q "select count(*) from sqlite_schema where name = 'export_jobs'")" = 1 ] &&
 	run 0 ab --db "$DB" import "$WORK/new.csv"; then
 	# the old inserts are the logged ones (id set), the new one is derived
 	want='1|OLD-1|insert|1|Old One
@@ -102,6 +103,8 @@ if run 0 ab --db "$DB" init && has_err "is at schema version 2" &&
 	got=$(q "select batch_id, key, op, id is not null, after ->> 'name' from journal order by batch_id, id, key")
 	if [ "$got" = "$want" ] && [ "$(q 'select count(*) from accounts where inserted_by is null')" = 2 ] &&
 		[ "$(q "select inserted_by from accounts where account_id = 'NEW-1'")" = 3 ]; then ok; else fail "$got"; fi
+else
+	fail "upgrade: $(cat "$WORK/err")"
 fi
 
 # ---------------------------------------------------------------- passwords
@@ -593,6 +596,56 @@ run 73 ab --db "$DB" export -o "$WORK/missing-dir/c.csv" contacts && has_err "ca
 	! ls -A "$WORK" | grep -q '^\.kept\.csv\.tmp' &&
 	run 66 ab --db "$WORK/nope.db" export contacts && [ ! -e "$WORK/nope.db" ] && ok ||
 	fail "$(cat "$WORK/err")"
+
+begin "--since-last JOB: the first run writes all, a second run with no change only the header, then what changed"
+fresh since
+ACCTBATCH_NOW=2026-01-01T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+run 0 ab --db "$DB" export --since-last nightly -o "$WORK/n1.csv" contacts &&
+	[ "$(tail -n +2 "$WORK/n1.csv" | wc -l)" = 61 ] && has_err "job 'nightly' now stands at batch 1" &&
+	run 0 ab --db "$DB" export --since-last nightly -o "$WORK/n2.csv" contacts &&
+	[ "$(wc -l <"$WORK/n2.csv")" = 1 ] && has_err "job 'nightly' stays at batch 1" &&
+	printf 'account_id,email,first_name,last_name,country\nNL-0001,kirsten.holm@holm-revision.example,Kirsten,Holm-Changed,DK\nNL-0001,new.person@x.example,New,Person,DK\n' >"$WORK/ch.csv" &&
+	ACCTBATCH_NOW=2026-01-02T00:00:00Z ab --db "$DB" --quiet import "$WORK/ch.csv" &&
+	run 0 ab --db "$DB" export --since-last nightly -o "$WORK/n3.csv" contacts &&
+	[ "$(tail -n +2 "$WORK/n3.csv" | cut -d, -f3 | tr '\n' ' ')" = "Holm-Changed Person " ] &&
+	run 0 ab --db "$DB" export --since-last other -o "$WORK/o1.csv" contacts &&
+	[ "$(tail -n +2 "$WORK/o1.csv" | wc -l)" = 62 ] &&
+	[ "$(q "select name || ':' || entity || ':' || changes || ':' || last_batch from export_jobs order by name")" = "nightly:contacts:0:2
+other:contacts:0:2" ] && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "a failed --since-last export does not move the watermark; the next run writes the rows again"
+printf 'account_id,email,first_name,last_name,country\nNL-0002,late@x.example,Late,Comer,GB\n' >"$WORK/late2.csv"
+ACCTBATCH_NOW=2026-01-03T00:00:00Z ab --db "$DB" --quiet import "$WORK/late2.csv"
+run 73 ab --db "$DB" export --since-last nightly -o "$WORK/no-such-dir/n.csv" contacts &&
+	{
+		(
+			ulimit -f 100
+			ab --db "$WORK/rt2.db" export --since-last big -o "$WORK/big-job.csv" accounts
+		) >"$WORK/out" 2>"$WORK/err"
+		[ $? = 74 ]
+	} && [ "$(sqlite3 "$WORK/rt2.db" "select count(*) from export_jobs")" = 0 ] &&
+	[ "$(q "select last_batch from export_jobs where name = 'nightly'")" = 2 ] &&
+	run 0 ab --db "$DB" export --since-last nightly contacts &&
+	[ "$(tail -n +2 "$WORK/out" | cut -d, -f4)" = late@x.example ] &&
+	[ "$(q "select last_batch from export_jobs where name = 'nightly'")" = 3 ] && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "--changes writes the change feed with deletions; with --since-last, only what is new"
+printf 'account_id\nNL-0028\n' >"$WORK/del28.csv"
+ACCTBATCH_NOW=2026-01-04T00:00:00Z ab --db "$DB" --quiet import --mode delete --cascade --entity accounts "$WORK/del28.csv"
+run 0 ab --db "$DB" export --changes contacts &&
+	head -1 "$WORK/out" | grep -q '^change,batch,changed_at,account_id,first_name,' &&
+	[ "$(grep -c '^insert,1,2026-01-01T00:00:00Z,' "$WORK/out")" = 61 ] &&
+	grep -q '^update,2,2026-01-02T00:00:00Z,NL-0001,Kirsten,Holm-Changed,' "$WORK/out" &&
+	grep -q '^delete,4,2026-01-04T00:00:00Z,NL-0028,Els,De Smet,' "$WORK/out" &&
+	run 0 ab --db "$DB" export --changes --since-last feed -o "$WORK/f1.csv" contacts &&
+	[ "$(tail -n +2 "$WORK/f1.csv" | wc -l)" = 66 ] &&
+	run 0 ab --db "$DB" export --changes --since-last feed -o "$WORK/f2.csv" contacts &&
+	[ "$(wc -l <"$WORK/f2.csv")" = 1 ] &&
+	run 0 ab --db "$DB" export --changes --account NL-0028 contacts &&
+	[ "$(tail -n +2 "$WORK/out" | cut -d, -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ';')" = " 2 delete; 2 insert;" ] &&
+	run 64 ab --db "$DB" export --changes --format xml contacts &&
+	run 64 ab --db "$DB" export --since-last "" contacts && ok || fail "$(cat "$WORK/out" "$WORK/err")"
 
 # ---------------------------------------------------------------- history
 begin "history lists the batches newest first, as a table or JSON, with --limit"
