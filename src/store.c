@@ -541,9 +541,10 @@ static int bind_key(struct store *s, sqlite3_stmt *st, const struct entity *e,
 	return SQLITE_OK;
 }
 
-static int read_row(sqlite3_stmt *st, const struct entity *e, struct row *out)
+/* OUT from the stored-field columns of ST, which start at column FIRST. */
+static int read_row_at(sqlite3_stmt *st, int first, const struct entity *e, struct row *out)
 {
-	int col = 0;
+	int col = first;
 
 	row_clear(out);
 	for (size_t i = 0; i < e->nfields; i++) {
@@ -557,6 +558,11 @@ static int read_row(sqlite3_stmt *st, const struct entity *e, struct row *out)
 		col++;
 	}
 	return 0;
+}
+
+static int read_row(sqlite3_stmt *st, const struct entity *e, struct row *out)
+{
+	return read_row_at(st, 0, e, out);
 }
 
 int store_find(struct store *s, const struct entity *e, const struct row *key, struct row *out)
@@ -1054,20 +1060,10 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 	memset(&r, 0, sizeof(r));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct feed_change c;
-		int col = 3;
-		row_clear(&r);
-		for (size_t i = 0; i < e->nfields && rc == SQLITE_ROW; i++) {
-			const unsigned char *t;
-			if (!field_stored(&e->fields[i]))
-				continue;
-			t = sqlite3_column_text(st, col);
-			if (t && row_set(&r, (int)i, (const char *)t,
-					 (size_t)sqlite3_column_bytes(st, col)) != 0)
-				rc = SQLITE_NOMEM;
-			col++;
-		}
-		if (rc != SQLITE_ROW)
+		if (read_row_at(st, 3, e, &r) != 0) {
+			rc = SQLITE_NOMEM;
 			break;
+		}
 		c.op = (const char *)sqlite3_column_text(st, 0);
 		c.batch = sqlite3_column_int64(st, 1);
 		c.time = (const char *)sqlite3_column_text(st, 2);
