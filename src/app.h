@@ -9,6 +9,9 @@
 
 #include <stdbool.h>
 
+/* The version acctbatch reports (--version, manifests). */
+#define ACCTBATCH_VERSION_TEXT "0.1.0"
+
 /* Exit statuses (sysexits), DESIGN section 4. */
 enum {
 	EXIT_DONE = 0,

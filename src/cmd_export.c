@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "bundle.h"
 #include "entity.h"
 #include "export.h"
 #include "outfile.h"
@@ -18,6 +19,10 @@
 
 static const char usage_text[] =
 	"usage: acctbatch [--db PATH] export [OPTIONS] accounts|logins|contacts|invoices\n"
+	"       acctbatch [--db PATH] export --all [--format csv|xml] "
+	"[--include-password-hashes] -o ARCHIVE\n"
+	"  --all                        every entity into ARCHIVE (.tar.gz, .tgz, .tar.xz, .zip)\n"
+	"                               with manifest.xml and SHA256SUMS\n"
 	"  -o, --output FILE            write to FILE (default: standard output)\n"
 	"  --format csv|xml             default: from FILE's name, else csv\n"
 	"  --account ID                 only the rows of account ID\n"
@@ -40,6 +45,67 @@ static bool ends_with(const char *path, const char *suffix)
 	return n > k && strcasecmp(path + n - k, suffix) == 0;
 }
 
+/* export --all: every entity into one archive (bundle.h). */
+static int export_all(struct app *app, const struct export_opts *opts, const char *output,
+		      bool format_given, const char *job)
+{
+	struct bundle_opts bo;
+	struct bundle_result res;
+	struct store *store = NULL;
+	struct outfile out;
+	int rc, status = EXIT_DONE;
+
+	memset(&bo, 0, sizeof(bo));
+	bo.type = bundle_type_of(output);
+	if (strcmp(output, "-") == 0 || bo.type == BUNDLE_UNKNOWN) {
+		app_error(app, "--all needs -o ARCHIVE, named .tar.gz, .tgz, .tar.xz or .zip");
+		return EXIT_USAGE;
+	}
+	if (opts->filter.account || opts->filter.changed_since || job || opts->changes) {
+		app_error(app, "--all writes every row of every entity; it takes no --account, "
+			       "--changed-since, --since-last or --changes");
+		return EXIT_USAGE;
+	}
+	bo.format = format_given ? opts->format : EXPORT_CSV;
+	bo.password_hashes = opts->password_hashes;
+	bo.database = app->db_path;
+	bo.version = ACCTBATCH_VERSION_TEXT;
+	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
+		return rc;
+	if (store_read_begin(store) != STORE_OK) {
+		app_error(app, "%s", store_errmsg(store));
+		store_close(store);
+		return EXIT_IOERR;
+	}
+	if (outfile_open(&out, output) != 0) {
+		app_error(app, "cannot create '%s': %s", output, strerror(errno));
+		store_close(store);
+		return EXIT_CANTCREAT;
+	}
+	rc = bundle_write(store, &bo, out.fp, &res);
+	if (rc == 0 && outfile_commit(&out) != 0) {
+		snprintf(res.error, sizeof(res.error), "%s", strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0) {
+		app_error(app, "cannot write '%s': %s; nothing written", output, res.error);
+		status = EXIT_IOERR;
+	} else {
+		app_note(app,
+			 "%ld accounts, %ld logins, %ld contacts and %ld invoices written to %s "
+			 "(as of %s)%s",
+			 res.rows[ENTITY_ACCOUNTS], res.rows[ENTITY_LOGINS],
+			 res.rows[ENTITY_CONTACTS], res.rows[ENTITY_INVOICES], output, res.as_of,
+			 bo.password_hashes ? ""
+					    : "; without password hashes, its logins cannot be "
+					      "imported into an empty database");
+	}
+	outfile_abort(&out);
+	store_read_end(store);
+	store_close(store);
+	return status;
+}
+
 int cmd_export(int argc, char **argv, struct app *app)
 {
 	static const struct option longopts[] = {
@@ -50,6 +116,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 		{"include-password-hashes", no_argument, NULL, 'H'},
 		{"since-last", required_argument, NULL, 'j'},
 		{"changes", no_argument, NULL, 'C'},
+		{"all", no_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -57,7 +124,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 	const struct entity *e;
 	const char *output = "-", *job = NULL;
 	int64_t job_from = 0, job_to = 0;
-	bool format_given = false;
+	bool format_given = false, all = false;
 	struct store *store = NULL;
 	struct outfile out;
 	enum store_status st;
@@ -117,12 +184,17 @@ int cmd_export(int argc, char **argv, struct app *app)
 		case 'C':
 			opts.changes = true;
 			break;
+		case 'A':
+			all = true;
+			break;
 		case 'h':
 			return usage(stdout, EXIT_DONE);
 		default:
 			return usage(stderr, EXIT_USAGE);
 		}
 	}
+	if (all)
+		return export_all(app, &opts, output, format_given, job);
 	if (optind != argc - 1)
 		return usage(stderr, EXIT_USAGE);
 	e = entity_by_name(argv[optind]);

@@ -20,7 +20,7 @@
 #include "xmlio.h"
 
 #ifndef ACCTBATCH_VERSION
-#define ACCTBATCH_VERSION "0.1.0"
+#define ACCTBATCH_VERSION ACCTBATCH_VERSION_TEXT
 #endif
 
 /* Whether a command needs the store is its own business; the table only names. */

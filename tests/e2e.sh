@@ -647,6 +647,30 @@ run 0 ab --db "$DB" export --changes contacts &&
 	run 64 ab --db "$DB" export --changes --format xml contacts &&
 	run 64 ab --db "$DB" export --since-last "" contacts && ok || fail "$(cat "$WORK/out" "$WORK/err")"
 
+begin "export --all writes every entity, manifest.xml and SHA256SUMS; the same data gives the same bytes"
+fresh all
+ACCTBATCH_NOW=2026-01-01T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+allok=1
+for ext in tar.gz tgz tar.xz zip; do
+	run 0 ab --db "$DB" export --all --include-password-hashes -o "$WORK/all1.$ext" &&
+		run 0 ab --db "$DB" export --all --include-password-hashes -o "$WORK/all2.$ext" &&
+		cmp -s "$WORK/all1.$ext" "$WORK/all2.$ext" && [ "$(stat -c %a "$WORK/all1.$ext")" = 600 ] || { allok=0; fail "$ext: $(cat "$WORK/err")"; }
+done
+rm -rf "$WORK/allx" && mkdir "$WORK/allx" && tar -xzf "$WORK/all1.tar.gz" -C "$WORK/allx" &&
+	[ "$(tar -tzf "$WORK/all1.tar.gz" | tr '\n' ' ')" = "accounts.csv logins.csv contacts.csv invoices.csv manifest.xml SHA256SUMS " ] &&
+	(cd "$WORK/allx" && sha256sum -c --quiet SHA256SUMS) &&
+	xmllint --noout --schema "$ROOT/schemas/manifest.xsd" "$WORK/allx/manifest.xml" 2>/dev/null &&
+	grep -q '<as_of>2026-01-01T00:00:00Z</as_of>' "$WORK/allx/manifest.xml" &&
+	grep -q '<file name="contacts.csv" entity="contacts" rows="61" ' "$WORK/allx/manifest.xml" &&
+	ab --db "$DB" --quiet export --include-password-hashes logins | cmp -s - "$WORK/allx/logins.csv" &&
+	[ "$(tar -tvzf "$WORK/all1.tar.gz" | awk '{print $1, $2, $4, $5}' | sort -u)" = "-rw------- 0/0 2026-01-01 00:00" ] &&
+	run 0 ab --db "$DB" export --all --format xml -o "$WORK/allxml.zip" && has_err "without password hashes" &&
+	SOURCE_DATE_EPOCH=86400 run 0 ab --db "$DB" export --all -o "$WORK/sde.tar.xz" && has_err "(as of 1970-01-02T00:00:00Z)" &&
+	run 64 ab --db "$DB" export --all -o "$WORK/all.rar" && run 64 ab --db "$DB" export --all &&
+	run 64 ab --db "$DB" export --all --account NL-0001 -o "$WORK/a.zip" &&
+	run 73 ab --db "$DB" export --all -o "$WORK/nodir/a.zip" && [ "$allok" = 1 ] && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
 # ---------------------------------------------------------------- history
 begin "history lists the batches newest first, as a table or JSON, with --limit"
 fresh hist
