@@ -42,6 +42,7 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(HOOKS) $(WARN) $(SAN) -Isrc -I$(BUILD) $(P
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 
 LIB_SRCS = \
+	src/archive_in.c \
 	src/bundle.c \
 	src/csvio.c \
 	src/diag.c \

@@ -57,7 +57,8 @@ static int usage(FILE *out, bool validate)
 {
 	if (validate)
 		fprintf(out, "usage: acctbatch validate [--entity ENTITY] [--format csv|xml] "
-			     "[--mode MODE] [--report FILE] FILE...\n");
+			     "[--mode MODE] [--report FILE]\n"
+			     "                          [--max-unpacked SIZE] FILE...\n");
 	else
 		fprintf(out,
 			"usage: acctbatch import [--mode insert|update|upsert|delete|sync] "
@@ -65,8 +66,33 @@ static int usage(FILE *out, bool validate)
 			"                        [--on-error abort|skip|skip-account] "
 			"[--max-errors N]\n"
 			"                        [--rejects FILE] [--report FILE] [--cascade]\n"
-			"                        [--entity ENTITY] [--format csv|xml] FILE...\n");
+			"                        [--entity ENTITY] [--format csv|xml] "
+			"[--max-unpacked SIZE] FILE...\n"
+			"FILE: a .csv or .xml file, a directory, '-', or an archive (.zip, .tar,\n"
+			"      .tar.gz, .tgz, .tar.xz) of .csv and .xml files\n");
 	return EXIT_USAGE;
+}
+
+/* A size: a whole number of bytes, or of KiB, MiB or GiB with K, M or G. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return -1;
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	if (*end || v == 0 || v > (1ULL << 50))
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static int parse_mode(const char *s, enum import_mode *mode)
@@ -208,6 +234,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		{"cascade", no_argument, NULL, 'c'},
 		{"entity", required_argument, NULL, 'E'},
 		{"format", required_argument, NULL, 'f'},
+		{"max-unpacked", required_argument, NULL, 'U'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -226,6 +253,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	char started[32], prog_name[64];
 	struct timespec t0, t1;
 	int c, status = EXIT_DONE;
+	uint64_t max_unpacked = 0;
 	enum resolve_status rs;
 	enum store_status st;
 
@@ -279,6 +307,15 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		}
 		case 'r':
 			opts.rejects_path = optarg;
+			break;
+		case 'U':
+			if (parse_size(optarg, &max_unpacked) != 0) {
+				app_error(app,
+					  "--max-unpacked needs a size such as 500M or 2G (bytes, "
+					  "K, M or G), not '%s'",
+					  optarg);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'R':
 			report_path = optarg;
@@ -346,19 +383,23 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		}
 		report_open = true;
 	}
-	rs = inputs_resolve(argv, argc, entity, format, opts.mode == MODE_DELETE, &inputs, &rdiags);
+	rs = inputs_resolve(argv, argc, entity, format, opts.mode == MODE_DELETE, max_unpacked,
+			    &inputs, &rdiags);
 	if (rs != RESOLVE_OK) {
 		for (size_t i = 0; i < rdiags.count; i++) {
 			const struct diag *d = &rdiags.items[i];
-			app_error(app, "%s: %s", d->file ? d->file : "", d->message);
+			if (d->code == DIAG_BAD_ARCHIVE)
+				diag_print(stderr, app->cmd, d);
+			else
+				app_error(app, "%s: %s", d->file ? d->file : "", d->message);
 			if (i == 0)
 				snprintf(res.message, sizeof(res.message), "%s: %s",
 					 d->file ? d->file : "", d->message);
 		}
-		status = rs == RESOLVE_MISSING	 ? EXIT_NOINPUT
-			 : rs == RESOLVE_USAGE	 ? EXIT_USAGE
-			 : rs == RESOLVE_UNKNOWN ? EXIT_DATAERR
-						 : EXIT_IOERR;
+		status = rs == RESOLVE_MISSING				  ? EXIT_NOINPUT
+			 : rs == RESOLVE_USAGE				  ? EXIT_USAGE
+			 : rs == RESOLVE_UNKNOWN || rs == RESOLVE_INVALID ? EXIT_DATAERR
+									  : EXIT_IOERR;
 		goto report;
 	}
 	if (import_stop_signal())

@@ -36,6 +36,7 @@ static const char *const code_names[DIAG_CODE_COUNT] = {
 	[DIAG_ACCOUNT_REJECTED] = "account_rejected",
 	[DIAG_HAS_DEPENDENTS] = "has_dependents",
 	[DIAG_INVOICE_KEPT] = "invoice_kept",
+	[DIAG_BAD_ARCHIVE] = "bad_archive",
 };
 
 const char *diag_code_name(enum diag_code code)

@@ -44,6 +44,7 @@ enum diag_code {
 	DIAG_ACCOUNT_REJECTED, /* --on-error skip-account dropped a valid record */
 	DIAG_HAS_DEPENDENTS,   /* account delete needs --cascade */
 	DIAG_INVOICE_KEPT,     /* invoices are never deleted */
+	DIAG_BAD_ARCHIVE,      /* an input archive is refused (archive_in.h) */
 	DIAG_CODE_COUNT
 };
 

@@ -30,6 +30,7 @@
 
 #include "csvio.h"
 #include "isocodes.h"
+#include "archive_in.h"
 #include "keyset.h"
 #include "prefetch.h"
 #include "rejects.h"
@@ -174,6 +175,9 @@ static const struct entity *entity_from_name(const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
+	if (strrchr(base, ':')) /* ARCHIVE:MEMBER */
+		base = strrchr(base, ':') + 1;
+
 	for (int id = 0; id < ENTITY_COUNT; id++) {
 		const struct entity *e = entity_get(id);
 		size_t n = strlen(e->plural);
@@ -254,9 +258,35 @@ static enum resolve_status add_directory(struct input_list *list, const char *di
 	return st;
 }
 
+/* archive_read_members' callback: one input per member, its bytes in FD. */
+struct member_ctx {
+	struct input_list *list;
+	const char *archive;
+};
+
+static int add_member(void *ctx, const char *member, int fd)
+{
+	struct member_ctx *mc = ctx;
+	char *path = NULL, *name = NULL;
+	int rc = -1;
+
+	if (asprintf(&path, "/dev/fd/%d", fd) >= 0 &&
+	    asprintf(&name, "%s:%s", mc->archive, member) >= 0 &&
+	    add_input(mc->list, path, name) == 0) {
+		mc->list->items[mc->list->count - 1].spool_fd = fd;
+		rc = 0;
+	} else {
+		close(fd);
+	}
+	free(path);
+	free(name);
+	return rc;
+}
+
 enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
 				   enum input_format force_format, bool reverse,
-				   struct input_list *list, struct diag_list *diags)
+				   uint64_t max_unpacked, struct input_list *list,
+				   struct diag_list *diags)
 {
 	enum resolve_status st = RESOLVE_OK;
 
@@ -283,6 +313,15 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 			enum resolve_status ds = add_directory(list, args[i], diags);
 			if (ds != RESOLVE_OK)
 				st = ds;
+		} else if (S_ISREG(sb.st_mode) && archive_is_package(args[i])) {
+			struct member_ctx mc = {list, args[i]};
+			int ar = archive_read_members(
+				args[i], max_unpacked ? max_unpacked : ARCHIVE_MAX_UNPACKED_DEFAULT,
+				add_member, &mc, diags);
+			if (ar == -2)
+				return RESOLVE_IO;
+			if (ar != 0)
+				return RESOLVE_INVALID;
 		} else if (add_input(list, args[i], args[i]) != 0) {
 			return RESOLVE_IO;
 		}
@@ -334,10 +373,13 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 
 		in->format = force_format;
 		in->e = force_entity;
+		/* the name: an archive member's path is its memfd */
 		if (in->format == FORMAT_UNKNOWN)
-			in->format = ends_with(in->path, ".xml")   ? FORMAT_XML
-				     : ends_with(in->path, ".csv") ? FORMAT_CSV
-								   : FORMAT_UNKNOWN;
+			in->format = ends_with(in->path, ".xml") || ends_with(in->name, ".xml")
+					     ? FORMAT_XML
+				     : ends_with(in->path, ".csv") || ends_with(in->name, ".csv")
+					     ? FORMAT_CSV
+					     : FORMAT_UNKNOWN;
 		if (in->e && in->format != FORMAT_UNKNOWN)
 			continue;
 		if (source_open_file(&src, in->path, in->name) != 0) {

@@ -42,17 +42,28 @@ struct input_list {
 };
 
 /* Where a resolution failed: the exit status tells why. */
-enum resolve_status { RESOLVE_OK, RESOLVE_MISSING, RESOLVE_UNKNOWN, RESOLVE_IO, RESOLVE_USAGE };
+enum resolve_status {
+	RESOLVE_OK,
+	RESOLVE_MISSING,
+	RESOLVE_UNKNOWN,
+	RESOLVE_IO,
+	RESOLVE_USAGE,
+	RESOLVE_INVALID, /* an archive was refused (bad_archive): exit 65 */
+};
 
 /*
  * inputs_resolve: expand ARGS (files, directories, "-") into LIST, detect
  * each one's format (FORCE_FORMAT, else extension, else content) and entity
  * (FORCE_ENTITY, else XML root, else CSV header, else file name), and sort
- * into dependency order (reverse for deletes). Problems go to DIAGS.
+ * into dependency order (reverse for deletes). An archive (archive_in.h)
+ * gives one input per CSV or XML member, named "ARCHIVE:MEMBER", read into
+ * memory with at most MAX_UNPACKED bytes in all (0: the default 2 GiB).
+ * Problems go to DIAGS.
  */
 enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
 				   enum input_format force_format, bool reverse,
-				   struct input_list *list, struct diag_list *diags);
+				   uint64_t max_unpacked, struct input_list *list,
+				   struct diag_list *diags);
 
 /* input_list_release: free the list; safe twice. */
 void input_list_release(struct input_list *list);

@@ -765,6 +765,90 @@ run 65 ab --db "$DB" revert 99 && has_err "there is no batch 99; nothing written
 	run 64 ab --db "$DB" revert && run 64 ab --db "$DB" revert x && run 64 ab --db "$DB" revert --bogus 1 && ok ||
 	fail "$(cat "$WORK/out" "$WORK/err")"
 
+# ---------------------------------------------------------------- archives
+# pack NAME FILE...: a .tar.gz of FILEs (in $WORK/pk) with fixed owners and times
+pack() {
+	local name=$1
+	shift
+	(cd "$WORK/pk" && tar --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - "$@" | gzip -n >"$WORK/$name")
+}
+
+begin "import ARCHIVE restores an export --all into an empty database, as one batch"
+fresh arc1
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+exports_of "$DB" "$WORK/arc-before"
+run 0 ab --db "$DB" export --all --include-password-hashes -o "$WORK/full.tar.xz" &&
+	run 0 ab --db "$DB" export --all --include-password-hashes --format xml -o "$WORK/full.zip" &&
+	fresh arc2 && run 0 ab --db "$DB" import "$WORK/full.tar.xz" && has_out "batch 1 committed" &&
+	exports_of "$DB" "$WORK/arc-after" && diff -r "$WORK/arc-before" "$WORK/arc-after" >/dev/null &&
+	run 0 ab --db "$DB" history 1 && has_out "input $WORK/full.tar.xz:accounts.csv (accounts, sha256 " &&
+	fresh arc3 && run 0 ab --db "$DB" import "$WORK/full.zip" &&
+	exports_of "$DB" "$WORK/arc-after2" && diff -r "$WORK/arc-before" "$WORK/arc-after2" >/dev/null && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "a problem inside a package names the member and line; nothing is written"
+rm -rf "$WORK/pk" && mkdir "$WORK/pk"
+printf 'account_id,name,email,country\nP-1,P,p@x.example,DE\n' >"$WORK/pk/accounts.csv"
+printf 'account_id,email,first_name,last_name,country\nP-1,ok@x.example,A,B,DE\nP-1,bob@,Bob,Stone,DE\n' >"$WORK/pk/contacts.csv"
+pack bad.tar.gz contacts.csv accounts.csv
+fresh arc4
+run 65 ab --db "$DB" import "$WORK/bad.tar.gz" &&
+	has_err "acctbatch: import: $WORK/bad.tar.gz:contacts.csv:3: field 'email': not an email address 'bob@' (domain is empty) [bad_email]" &&
+	[ ! -e "$DB" ] &&
+	run 1 ab --db "$DB" import --on-error skip "$WORK/bad.tar.gz" &&
+	[ "$(q 'select count(*) from contacts')" = 1 ] && ok || fail "$(cat "$WORK/err")"
+
+begin "hostile packages are refused with bad_archive and nothing is written"
+rm -rf "$WORK/pk" && mkdir "$WORK/pk"
+printf 'account_id,name,email,country\nH-1,H,h@x.example,DE\n' >"$WORK/pk/accounts.csv"
+echo "not data" >"$WORK/pk/notes.txt"
+ln -s accounts.csv "$WORK/pk/link.csv"
+ln "$WORK/pk/accounts.csv" "$WORK/pk/hard.csv"
+head -c 20000000 /dev/zero >"$WORK/pk/zeros.csv"
+pack other.tar.gz accounts.csv notes.txt
+(cd "$WORK/pk" && tar --transform 's,^,../,' -czf "$WORK/dotdot.tgz" accounts.csv 2>/dev/null)
+(cd "$WORK/pk" && tar -P --transform 's,^,/tmp/,' -czf "$WORK/abs.tgz" accounts.csv)
+pack symlink.tar.gz accounts.csv link.csv
+pack hardlink.tar.gz accounts.csv hard.csv
+(cd "$WORK/pk" && tar -cf "$WORK/dup.tar" accounts.csv && tar -rf "$WORK/dup.tar" accounts.csv)
+pack bomb.tar.gz zeros.csv
+printf '%064d  accounts.csv\n' 0 >"$WORK/pk/SHA256SUMS"
+pack badsum.tar.gz accounts.csv SHA256SUMS
+(cd "$WORK/pk" && sha256sum notes.txt >SHA256SUMS)
+pack unlisted.tar.gz accounts.csv SHA256SUMS
+(cd "$WORK/pk" && sha256sum accounts.csv >SHA256SUMS)
+pack goodsum.tar.gz accounts.csv SHA256SUMS
+printf 'this is not an archive' >"$WORK/junk.zip"
+fresh hostile
+hostile=1
+check_refused() { # FILE WHAT [OPTIONS]
+	local f=$1 what=$2
+	shift 2
+	if ! run 65 ab --db "$DB" import "$@" "$WORK/$f" || ! has_err "$what" || ! has_err "[bad_archive]"; then
+		hostile=0
+		fail "$f: $(cat "$WORK/err")"
+	fi
+}
+check_refused other.tar.gz "member 'notes.txt' refused: not a .csv or .xml file"
+check_refused dotdot.tgz "member '../accounts.csv' refused: '..' in the path"
+check_refused abs.tgz "member '/tmp/accounts.csv' refused: absolute path"
+check_refused symlink.tar.gz "member 'link.csv' refused: a link"
+check_refused hardlink.tar.gz "member 'hard.csv' refused: a link"
+check_refused dup.tar "member 'accounts.csv' refused: a second member of this name"
+check_refused bomb.tar.gz "unpacks to more than 100 times its size"
+check_refused goodsum.tar.gz "larger than 10 bytes (--max-unpacked)" --max-unpacked 10
+check_refused badsum.tar.gz "member 'accounts.csv' does not match its SHA-256 in SHA256SUMS"
+check_refused unlisted.tar.gz "member 'accounts.csv' is not listed in SHA256SUMS"
+check_refused junk.zip "not a readable archive"
+if [ "$(id -u)" = 0 ] && mknod "$WORK/pk/dev.csv" c 1 3 2>/dev/null; then
+	pack device.tar.gz accounts.csv dev.csv
+	check_refused device.tar.gz "member 'dev.csv' refused: a device or other special file"
+fi
+[ "$hostile" = 1 ] && [ ! -e "$DB" ] &&
+	run 0 ab --db "$DB" import "$WORK/goodsum.tar.gz" && [ "$(q 'select count(*) from accounts')" = 1 ] &&
+	run 64 ab --db "$DB" import --max-unpacked lots "$WORK/goodsum.tar.gz" && ok ||
+	{ [ "$hostile" = 0 ] || fail "$(cat "$WORK/err")"; }
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok

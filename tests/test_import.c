@@ -167,7 +167,7 @@ static char *verdicts(const char *path, long *rejected)
 	opts.mode = MODE_UPSERT;
 	opts.validate_only = true;
 	opts.now = "2026-11-26T00:00:00Z";
-	assert_int_equal(inputs_resolve(args, 1, NULL, FORMAT_UNKNOWN, false, &inputs, &rd),
+	assert_int_equal(inputs_resolve(args, 1, NULL, FORMAT_UNKNOWN, false, 0, &inputs, &rd),
 			 RESOLVE_OK);
 	import_run(NULL, &inputs, &opts, &res);
 	*rejected = 0;

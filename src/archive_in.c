@@ -1,0 +1,271 @@
+/*
+ * archive_in.c - onboarding packages (see archive_in.h).
+ */
+#include "archive_in.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SUMS_MAX (1u << 20) /* a SHA256SUMS larger than this is not ours */
+
+struct member {
+	char *name; /* path inside the archive */
+	int fd;	    /* memfd with its bytes, -1 for manifest.xml */
+	char sha256[65];
+};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcasecmp(s + n - k, suffix) == 0;
+}
+
+bool archive_is_package(const char *path)
+{
+	return ends_with(path, ".zip") || ends_with(path, ".tar") || ends_with(path, ".tar.gz") ||
+	       ends_with(path, ".tgz") || ends_with(path, ".tar.xz");
+}
+
+/* Whether NAME has a ".." component. */
+static bool has_dotdot(const char *name)
+{
+	for (const char *p = name; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == name || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
+			return true;
+	return false;
+}
+
+static void release(struct member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].fd >= 0)
+			close(m[i].fd);
+		free(m[i].name);
+	}
+	free(m);
+}
+
+/* Is NAME listed in SUMS with HEX? 1 yes, 0 listed with another digest, -1 not listed. */
+static int sums_check(const char *sums, const char *name, const char *hex)
+{
+	const char *line = sums;
+
+	while (line && *line) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		/* "HEX  NAME" (text mode) or "HEX *NAME" (binary mode) */
+		if (len > 66 && (line[64] == ' ') && (line[65] == ' ' || line[65] == '*') &&
+		    len - 66 == strlen(name) && memcmp(line + 66, name, len - 66) == 0)
+			return strncasecmp(line, hex, 64) == 0 ? 1 : 0;
+		line = end ? end + 1 : NULL;
+	}
+	return -1;
+}
+
+int archive_read_members(const char *path, uint64_t max_unpacked,
+			 int (*fn)(void *ctx, const char *member, int fd), void *ctx,
+			 struct diag_list *diags)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	struct member *m = NULL;
+	size_t n = 0;
+	char *sums = NULL, buf[65536];
+	size_t sums_len = 0;
+	bool have_sums = false;
+	uint64_t total = 0, limit_ratio;
+	struct stat sb;
+	int rc = -1, r;
+
+	if (!a || stat(path, &sb) != 0) {
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+			 "cannot read the archive: %s", a ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	limit_ratio = (uint64_t)(sb.st_size > 0 ? sb.st_size : 1) * ARCHIVE_MAX_RATIO;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_zip(a);
+	if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "not a readable archive: %s",
+			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(entry);
+		mode_t type = archive_entry_filetype(entry);
+		bool special = false, sums_file = false;
+		crypto_hash_sha256_state sha;
+		unsigned char digest[crypto_hash_sha256_BYTES];
+		struct member *nm;
+		const char *why = NULL;
+		la_ssize_t got;
+		int fd = -1;
+
+		if (!name || !*name)
+			why = "a member has no name";
+		else if (name[0] == '/')
+			why = "absolute path";
+		else if (has_dotdot(name))
+			why = "'..' in the path";
+		else if (archive_entry_hardlink(entry) || type == AE_IFLNK)
+			why = "a link";
+		else if (type == AE_IFDIR)
+			continue;
+		else if (type != AE_IFREG)
+			why = "a device or other special file";
+		if (!why)
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(m[i].name, name) == 0)
+					why = "a second member of this name";
+		if (!why) {
+			special = strcmp(name, "manifest.xml") == 0;
+			sums_file = strcmp(name, "SHA256SUMS") == 0;
+			if (!special && !sums_file && !ends_with(name, ".csv") &&
+			    !ends_with(name, ".xml"))
+				why = "not a .csv or .xml file (an archive may hold only those, "
+				      "and the manifest.xml and SHA256SUMS acctbatch writes)";
+		}
+		if (why) {
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 "member '%s' refused: %s; nothing imported", name ? name : "",
+				 why);
+			goto out;
+		}
+		if (!sums_file) {
+			/* in memory, never on disk: the package may hold passwords */
+			fd = memfd_create("acctbatch-member", MFD_CLOEXEC);
+			if (fd < 0) {
+				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+					 "cannot keep member '%s': %s", name, strerror(errno));
+				goto out;
+			}
+		}
+		crypto_hash_sha256_init(&sha);
+		while ((got = archive_read_data(a, buf, sizeof(buf))) > 0) {
+			total += (uint64_t)got;
+			if (total > max_unpacked || total > limit_ratio) {
+				diag_add(
+					diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+					total > max_unpacked
+						? "unpacked, the archive is larger than %llu bytes "
+						  "(--max-unpacked); nothing imported"
+						: "the archive unpacks to more than %llu times its "
+						  "size "
+						  "(a zip bomb?); nothing imported",
+					total > max_unpacked
+						? (unsigned long long)max_unpacked
+						: (unsigned long long)ARCHIVE_MAX_RATIO);
+				if (fd >= 0)
+					close(fd);
+				goto out;
+			}
+			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
+			if (sums_file) {
+				char *ns;
+				if (sums_len + (size_t)got > SUMS_MAX ||
+				    !(ns = realloc(sums, sums_len + (size_t)got + 1))) {
+					diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+						 "SHA256SUMS is too large");
+					goto out;
+				}
+				sums = ns;
+				memcpy(sums + sums_len, buf, (size_t)got);
+				sums_len += (size_t)got;
+				sums[sums_len] = '\0';
+			} else if (write(fd, buf, (size_t)got) != got) {
+				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+					 "cannot keep member '%s': %s", name, strerror(errno));
+				close(fd);
+				goto out;
+			}
+		}
+		sodium_memzero(buf, sizeof(buf));
+		if (got < 0) {
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 "member '%s' cannot be read: %s", name,
+				 archive_error_string(a) ? archive_error_string(a) : "damaged");
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		if (sums_file) {
+			have_sums = true;
+			if (!sums) {
+				sums = calloc(1, 1);
+				if (!sums)
+					goto out;
+			}
+			continue;
+		}
+		crypto_hash_sha256_final(&sha, digest);
+		nm = realloc(m, (n + 1) * sizeof(*m));
+		if (!nm) {
+			close(fd);
+			goto out;
+		}
+		m = nm;
+		m[n].name = strdup(name);
+		m[n].fd = fd;
+		sodium_bin2hex(m[n].sha256, sizeof(m[n].sha256), digest, sizeof(digest));
+		if (!m[n].name) {
+			close(fd);
+			goto out;
+		}
+		if (special) { /* the manifest is checked, not imported */
+			close(m[n].fd);
+			m[n].fd = -1;
+		}
+		n++;
+	}
+	if (r != ARCHIVE_EOF) {
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "damaged archive: %s",
+			 archive_error_string(a) ? archive_error_string(a) : "cannot read on");
+		goto out;
+	}
+	if (have_sums) {
+		for (size_t i = 0; i < n; i++) {
+			int c = sums_check(sums, m[i].name, m[i].sha256);
+			if (c != 1) {
+				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+					 c < 0 ? "member '%s' is not listed in SHA256SUMS; nothing "
+						 "imported"
+					       : "member '%s' does not match its SHA-256 in "
+						 "SHA256SUMS; "
+						 "nothing imported",
+					 m[i].name);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (m[i].fd < 0)
+			continue;
+		if (lseek(m[i].fd, 0, SEEK_SET) != 0 || fn(ctx, m[i].name, m[i].fd) != 0)
+			rc = -2;
+		m[i].fd = -1; /* FN owns it now, also when it failed */
+	}
+	if (rc == 0 && n == 0) {
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+			 "the archive holds no .csv or .xml file");
+		rc = -1;
+	}
+out:
+	if (a)
+		archive_read_free(a);
+	release(m, n);
+	free(sums);
+	return rc;
+}
