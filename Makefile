@@ -73,6 +73,7 @@ CMD_SRCS = \
 	src/cmd_validate.c \
 	src/main.c
 TESTS = \
+	test_archive \
 	test_csvio \
 	test_email \
 	test_import \

@@ -250,17 +250,23 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 		}
 	}
 	rc = 0;
+	{
+		size_t data_members = 0;
+		for (size_t i = 0; i < n; i++)
+			data_members += m[i].fd >= 0;
+		if (data_members == 0) {
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 "the archive holds no .csv or .xml file");
+			rc = -1;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		if (m[i].fd < 0)
 			continue;
 		if (lseek(m[i].fd, 0, SEEK_SET) != 0 || fn(ctx, m[i].name, m[i].fd) != 0)
 			rc = -2;
 		m[i].fd = -1; /* FN owns it now, also when it failed */
-	}
-	if (rc == 0 && n == 0) {
-		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-			 "the archive holds no .csv or .xml file");
-		rc = -1;
 	}
 out:
 	if (a)

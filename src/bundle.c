@@ -260,6 +260,9 @@ int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 		t = archive_write_set_format_pax_restricted(a);
 	if (t == ARCHIVE_OK && opts->type == BUNDLE_TAR_GZ)
 		t = archive_write_add_filter_gzip(a);
+	/* gzip stores the current time in its header unless told not to */
+	if (t == ARCHIVE_OK && opts->type == BUNDLE_TAR_GZ)
+		t = archive_write_set_filter_option(a, "gzip", "timestamp", NULL);
 	if (t == ARCHIVE_OK && opts->type == BUNDLE_TAR_XZ)
 		t = archive_write_add_filter_xz(a);
 	if (t != ARCHIVE_OK || archive_write_open_FILE(a, out) != ARCHIVE_OK)

@@ -582,9 +582,10 @@ run 0 ab --db "$DB" export --account NL-0003 contacts &&
 	run 64 ab --db "$DB" export --format json contacts && run 64 ab --db "$DB" export customers && ok ||
 	fail "$(cat "$WORK/out" "$WORK/err")"
 
-begin "a failed export leaves no file and keeps the old one: no directory (73), file-size limit (74), no database (66)"
+begin "a failed export leaves no file and keeps the old one: no or an unwritable directory (73), file-size limit (74), no database (66)"
 echo "the previous export" >"$WORK/kept.csv"
 run 73 ab --db "$DB" export -o "$WORK/missing-dir/c.csv" contacts && has_err "cannot create" &&
+	run 73 ab --db "$DB" export -o /proc/acctbatch-unwritable.csv contacts && # not even root writes there
 	{
 		( # the nasty accounts come to megabytes; 100 KiB is enough for the database's own files
 			ulimit -f 100
@@ -653,6 +654,7 @@ ACCTBATCH_NOW=2026-01-01T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboar
 allok=1
 for ext in tar.gz tgz tar.xz zip; do
 	run 0 ab --db "$DB" export --all --include-password-hashes -o "$WORK/all1.$ext" &&
+		sleep 1 && # a clock in the archive would show
 		run 0 ab --db "$DB" export --all --include-password-hashes -o "$WORK/all2.$ext" &&
 		cmp -s "$WORK/all1.$ext" "$WORK/all2.$ext" && [ "$(stat -c %a "$WORK/all1.$ext")" = 600 ] || { allok=0; fail "$ext: $(cat "$WORK/err")"; }
 done
