@@ -197,6 +197,7 @@ int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 	memset(&xo, 0, sizeof(xo));
 	xo.format = opts->format;
 	xo.password_hashes = opts->password_hashes;
+	xo.stop = opts->stop;
 	if ((t = as_of_time(s, res->as_of, &mtime)) != 0) {
 		snprintf(res->error, sizeof(res->error), "%s",
 			 t == -2 ? store_errmsg(s)
@@ -221,6 +222,8 @@ int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 			return -1;
 		xs = export_entity(s, entity_get(e), &xo, f, &res->rows[e]);
 		fclose(f);
+		if (xs == EXPORT_STOPPED)
+			return -3;
 		if (xs != EXPORT_OK) {
 			snprintf(res->error, sizeof(res->error), "%s",
 				 xs == EXPORT_STORE_ERROR ? store_errmsg(s) : strerror(errno));
@@ -254,10 +257,15 @@ int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 	a = archive_write_new();
 	if (!a)
 		goto fail;
-	if (opts->type == BUNDLE_ZIP)
+	if (opts->type == BUNDLE_ZIP) {
+		/* zip keeps local (DOS) times: make local time UTC, so that the
+		 * archive does not depend on the machine's time zone */
+		setenv("TZ", "UTC0", 1);
+		tzset();
 		t = archive_write_set_format_zip(a);
-	else
+	} else {
 		t = archive_write_set_format_pax_restricted(a);
+	}
 	if (t == ARCHIVE_OK && opts->type == BUNDLE_TAR_GZ)
 		t = archive_write_add_filter_gzip(a);
 	/* gzip stores the current time in its header unless told not to */
@@ -280,6 +288,10 @@ int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 		if (fclose(f) != 0 && xs == EXPORT_OK)
 			xs = EXPORT_WRITE_ERROR;
 		if (xs != EXPORT_OK || rows != res->rows[e]) {
+			if (xs == EXPORT_STOPPED) {
+				rc = -3;
+				goto done;
+			}
 			if (xs == EXPORT_STORE_ERROR) {
 				snprintf(res->error, sizeof(res->error), "%s", store_errmsg(s));
 				rc = -2;

@@ -29,6 +29,7 @@ struct bundle_opts {
 	bool password_hashes;	   /* logins with password_hash (needed to restore logins) */
 	const char *database;	   /* named in the manifest */
 	const char *version;	   /* acctbatch's version, named in the manifest */
+	int (*stop)(void);	   /* when it returns non-zero, stop (a signal) */
 };
 
 struct bundle_result {
@@ -40,7 +41,8 @@ struct bundle_result {
 /*
  * bundle_write: the archive onto OUT (a file being written, see outfile.h)
  * from store S inside a read transaction. Returns 0, -1 when writing failed
- * (errno set; exit 74), -2 when the database failed (store_errmsg).
+ * (errno set; exit 74), -2 when the database failed (store_errmsg), -3 when
+ * OPTS->stop asked to stop.
  */
 int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 		 struct bundle_result *res);

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "bundle.h"
 #include "entity.h"
 #include "export.h"
+#include "import.h"
 #include "outfile.h"
 #include "store.h"
 
@@ -45,6 +47,33 @@ static bool ends_with(const char *path, const char *suffix)
 	return n > k && strcasecmp(path + n - k, suffix) == 0;
 }
 
+/* Whether OUTPUT is the database DB or one of its companion files. */
+static bool output_is_database(const char *output, const char *db)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	struct stat so, sd;
+
+	if (strcmp(output, "-") == 0 || stat(output, &so) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char name[4096];
+		snprintf(name, sizeof(name), "%s%s", db, suffix[i]);
+		if (stat(name, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino)
+			return true;
+	}
+	return false;
+}
+
+/* Why the output was not written, for a stop signal: 128 + the signal. */
+static int stopped_status(const struct app *app, const char *output)
+{
+	int sig = import_stop_signal();
+
+	app_error(app, "stopped by signal %d; %s", sig,
+		  strcmp(output, "-") == 0 ? "the output is incomplete" : "nothing written");
+	return 128 + sig;
+}
+
 /* export --all: every entity into one archive (bundle.h). */
 static int export_all(struct app *app, const struct export_opts *opts, const char *output,
 		      bool format_given, const char *job)
@@ -70,6 +99,11 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 	bo.password_hashes = opts->password_hashes;
 	bo.database = app->db_path;
 	bo.version = ACCTBATCH_VERSION_TEXT;
+	bo.stop = import_stop_signal;
+	if (output_is_database(output, app->db_path)) {
+		app_error(app, "'%s' is the database; the export would overwrite it", output);
+		return EXIT_USAGE;
+	}
 	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
 		return rc;
 	if (store_read_begin(store) != STORE_OK) {
@@ -82,12 +116,15 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 		store_close(store);
 		return EXIT_CANTCREAT;
 	}
+	import_hold_signals(true); /* a signal now stops the export cleanly */
 	rc = bundle_write(store, &bo, out.fp, &res);
-	if (rc == 0 && outfile_commit(&out) != 0) {
+	if (rc == 0 && !import_stop_signal() && outfile_commit(&out) != 0) {
 		snprintf(res.error, sizeof(res.error), "%s", strerror(errno));
 		rc = -1;
 	}
-	if (rc != 0) {
+	if (import_stop_signal()) {
+		status = stopped_status(app, output);
+	} else if (rc != 0) {
 		app_error(app, "cannot write '%s': %s; nothing written", output, res.error);
 		status = EXIT_IOERR;
 	} else {
@@ -101,6 +138,7 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 					      "imported into an empty database");
 	}
 	outfile_abort(&out);
+	import_hold_signals(false);
 	store_read_end(store);
 	store_close(store);
 	return status;
@@ -209,6 +247,11 @@ int cmd_export(int argc, char **argv, struct app *app)
 	}
 	if (!format_given)
 		opts.format = ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
+	opts.stop = import_stop_signal;
+	if (output_is_database(output, app->db_path)) {
+		app_error(app, "'%s' is the database; the export would overwrite it", output);
+		return EXIT_USAGE;
+	}
 	if (opts.changes && opts.format == EXPORT_XML) {
 		app_error(app, "the change feed (--changes) is written as CSV only");
 		return EXIT_USAGE;
@@ -234,10 +277,15 @@ int cmd_export(int argc, char **argv, struct app *app)
 		store_close(store);
 		return EXIT_CANTCREAT;
 	}
+	import_hold_signals(true); /* a signal now stops the export cleanly */
 	xs = export_entity(store, e, &opts, out.fp, &rows);
+	if (xs == EXPORT_OK && import_stop_signal())
+		xs = EXPORT_STOPPED;
 	if (xs == EXPORT_OK && outfile_commit(&out) != 0)
 		xs = EXPORT_WRITE_ERROR;
-	if (xs == EXPORT_WRITE_ERROR) {
+	if (xs == EXPORT_STOPPED) {
+		status = stopped_status(app, output);
+	} else if (xs == EXPORT_WRITE_ERROR) {
 		if (strcmp(output, "-") == 0)
 			app_error(app,
 				  "cannot write to standard output: %s; the output is incomplete",
@@ -258,6 +306,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 			 strcmp(output, "-") == 0 ? "standard output" : output);
 	}
 	outfile_abort(&out);
+	import_hold_signals(false);
 	store_read_end(store);
 	if (status == EXIT_DONE && job) {
 		/* only a complete output moves the job on */

@@ -37,6 +37,16 @@ static json_t *parse(const char *text)
 	return v ? v : json_null();
 }
 
+/* A row image as history shows it: a password hash is never shown. */
+static json_t *parse_image(const char *text)
+{
+	json_t *v = parse(text);
+
+	if (json_is_string(json_object_get(v, "password_hash")))
+		json_object_set_new(v, "password_hash", json_string("[redacted]"));
+	return v;
+}
+
 /* "32 inserted, 1 updated" for one entity's counts, leaving out zeros. */
 static void print_counts(const char *entity, json_t *c)
 {
@@ -107,6 +117,10 @@ static void print_update(json_t *before, json_t *after)
 		char *bs, *as;
 		if (json_equal(a, b) || strcmp(col, "updated_at") == 0)
 			continue;
+		if (strcmp(col, "password_hash") == 0) {
+			printf("         password_hash: changed ([redacted])\n");
+			continue;
+		}
 		bs = json_dumps(b ? b : json_null(), JSON_ENCODE_ANY);
 		as = json_dumps(a, JSON_ENCODE_ANY);
 		printf("         %s: %s -> %s\n", col, bs ? bs : "?", as ? as : "?");
@@ -125,8 +139,8 @@ static int print_change(void *ctx, const struct change_info *c)
 		json_object_set_new(o, "op", json_string(c->op));
 		json_object_set_new(o, "entity", json_string(c->entity));
 		json_object_set_new(o, "key", json_string(c->key ? c->key : ""));
-		json_object_set_new(o, "before", parse(c->before));
-		json_object_set_new(o, "after", parse(c->after));
+		json_object_set_new(o, "before", parse_image(c->before));
+		json_object_set_new(o, "after", parse_image(c->after));
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		if (!text || printf("%s\n    %s", h->shown++ ? "," : "", text) < 0)

@@ -22,7 +22,8 @@ static const char usage_text[] =
 
 struct conflicts {
 	const struct app *app;
-	long seen;
+	long seen;	 /* later changes listed */
+	long dependents; /* dependent rows listed */
 };
 
 static int show_conflict(void *ctx, const char *entity, const char *key, int64_t later)
@@ -33,6 +34,22 @@ static int show_conflict(void *ctx, const char *entity, const char *key, int64_t
 		fprintf(stderr, "  %s %s: changed again by batch %" PRId64 "\n", entity, key,
 			later);
 	return 0;
+}
+
+static int show_dependent(void *ctx, const char *entity, const char *key, int64_t batch)
+{
+	struct conflicts *c = ctx;
+
+	if (c->dependents++ < CONFLICTS_SHOWN)
+		fprintf(stderr, "  %s %s (batch %" PRId64 ") needs an account the revert removes\n",
+			entity, key, batch);
+	return 0;
+}
+
+static void show_step(void *ctx, const char *what, const char *entity, const char *key)
+{
+	(void)ctx;
+	printf("%-8s %-9s %s\n", what, entity, key);
 }
 
 static void print_counts(const struct revert_result *res)
@@ -58,7 +75,7 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	};
 	struct revert_opts opts;
 	struct revert_result res;
-	struct conflicts conf = {app, 0};
+	struct conflicts conf = {app, 0, 0};
 	struct store *store = NULL;
 	char prog_name[64];
 	long long batch;
@@ -96,12 +113,17 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	opts.command = app->command_line;
 	opts.now = app_now();
 	opts.on_conflict = show_conflict;
+	opts.on_dependent = show_dependent;
+	if (opts.dry_run && !app->quiet)
+		opts.on_step = show_step;
 	opts.ctx = &conf;
 	/* the conflicts are listed under this line, so it goes first */
 	fflush(stdout);
 	revert_batch(store, &opts, &res);
 	if (res.conflicts > CONFLICTS_SHOWN)
 		fprintf(stderr, "  and %ld more\n", res.conflicts - CONFLICTS_SHOWN);
+	if (res.dependents > CONFLICTS_SHOWN)
+		fprintf(stderr, "  and %ld more\n", res.dependents - CONFLICTS_SHOWN);
 	switch (res.outcome) {
 	case REVERT_COMMITTED:
 	case REVERT_DRY_RUN:
@@ -126,6 +148,16 @@ int cmd_revert(int argc, char **argv, struct app *app)
 			  "later batches changed %ld row%s that batch %" PRId64
 			  " changed (listed above); nothing written (--force reverts anyway)",
 			  res.conflicts, res.conflicts == 1 ? "" : "s", opts.batch);
+		store_close(store);
+		return EXIT_DATAERR;
+	case REVERT_DEPENDENTS:
+		app_error(
+			app,
+			"%ld row%s of other batches need%s an account that reverting batch %" PRId64
+			" would remove (listed above); nothing written (revert those batches "
+			"first)",
+			res.dependents, res.dependents == 1 ? "" : "s",
+			res.dependents == 1 ? "s" : "", opts.batch);
 		store_close(store);
 		return EXIT_DATAERR;
 	case REVERT_NO_BATCH:

@@ -19,6 +19,7 @@ struct export_run {
 	int currency;	     /* index of the currency field, -1 if none */
 	long rows;	     /* rows written */
 	bool write_failed;   /* OUT failed */
+	bool stopped;	     /* opts->stop said so */
 	char amount[32];     /* the formatted amount of the current row */
 };
 
@@ -98,6 +99,10 @@ static int write_row(void *ctx, const struct row *row)
 	struct export_run *x = ctx;
 	const char *value[FIELD_MAX] = {0};
 
+	if (x->opts->stop && x->opts->stop()) {
+		x->stopped = true;
+		return -1;
+	}
 	external_row(x, row, value);
 	if (x->xml ? xml_out_record(x->xml, value) != 0 : write_csv_cells(x, value) != 0) {
 		x->write_failed = true;
@@ -113,6 +118,10 @@ static int write_change(void *ctx, const struct feed_change *c)
 	struct export_run *x = ctx;
 	const char *value[FIELD_MAX] = {0};
 
+	if (x->opts->stop && x->opts->stop()) {
+		x->stopped = true;
+		return -1;
+	}
 	external_row(x, c->row, value);
 	if (fprintf(x->out, "%s,%lld,%s,", c->op, (long long)c->batch, c->time ? c->time : "") <
 		    0 ||
@@ -151,6 +160,8 @@ enum export_status export_entity(struct store *s, const struct entity *e,
 	if (x.xml)
 		rc = xml_out_end(x.xml);
 	*rows = x.rows;
+	if (x.stopped)
+		return EXPORT_STOPPED;
 	if (x.write_failed || rc != 0)
 		return EXPORT_WRITE_ERROR;
 	if (st != STORE_OK)

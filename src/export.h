@@ -22,6 +22,7 @@ struct export_opts {
 	bool password_hashes;	   /* include logins.password_hash */
 	struct store_filter filter; /* --account, --changed-since, the job's watermark */
 	bool changes;		    /* the change feed (CSV only): change, batch, changed_at, row */
+	int (*stop)(void);	    /* when it returns non-zero, stop between rows */
 };
 
 /* Why an export stopped. */
@@ -29,6 +30,7 @@ enum export_status {
 	EXPORT_OK = 0,
 	EXPORT_WRITE_ERROR = -1, /* OUT failed (errno set): exit 74 */
 	EXPORT_STORE_ERROR = -2, /* the database failed: store_errmsg, exit 74 (75 if busy) */
+	EXPORT_STOPPED = -3,	 /* opts->stop asked to stop (a signal) */
 };
 
 /*

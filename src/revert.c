@@ -56,6 +56,12 @@ static bool same_row(const struct entity *e, const struct row *a, const struct r
 	return true;
 }
 
+static void step(struct revert_run *r, const char *what, const struct change_info *c)
+{
+	if (r->opts->on_step)
+		r->opts->on_step(r->opts->ctx, what, c->entity, c->key);
+}
+
 /* Make the row of change C what it was before C: its before image, or gone. */
 static int undo_change(void *ctx, const struct change_info *c)
 {
@@ -77,20 +83,31 @@ static int undo_change(void *ctx, const struct change_info *c)
 	if (found < 0) {
 		st = (enum store_status)found;
 	} else if (!c->before) {
-		if (found)
+		if (found) {
 			st = store_delete(r->s, e, &r->key);
-		else
+			step(r, "delete", c);
+		} else {
 			r->res->unchanged[e->id]++;
+		}
 	} else if (found && same_row(e, &r->old, &r->want)) {
 		r->res->unchanged[e->id]++;
 	} else {
 		st = found ? store_update(r->s, e, &r->want) : store_insert(r->s, e, &r->want);
+		step(r, found ? "restore" : "insert", c);
 	}
 	if (st != STORE_OK) {
 		r->res->outcome = st == STORE_BUSY ? REVERT_STORE_BUSY : REVERT_STORE_ERROR;
 		return -1;
 	}
 	return 0;
+}
+
+static int count_dependent(void *ctx, const char *entity, const char *key, int64_t batch)
+{
+	struct revert_run *r = ctx;
+
+	r->res->dependents++;
+	return r->opts->on_dependent ? r->opts->on_dependent(r->opts->ctx, entity, key, batch) : 0;
 }
 
 static int count_conflict(void *ctx, const char *entity, const char *key, int64_t later)
@@ -165,7 +182,8 @@ void revert_batch(struct store *s, const struct revert_opts *opts, struct revert
 	r.opts = opts;
 	check.why = res->message;
 	st = store_begin_batch(s, "revert", opts->command, opts->now, &batch);
-	if (st == STORE_OK)
+	/* the batch just begun is the newest: only older ones can be reverted */
+	if (st == STORE_OK && opts->batch < batch)
 		st = store_each_batch(s, opts->batch, 0, check_batch, &check);
 	if (st != STORE_OK) {
 		res->outcome = store_outcome(st);
@@ -192,6 +210,16 @@ void revert_batch(struct store *s, const struct revert_opts *opts, struct revert
 	if (st != STORE_OK) {
 		if (res->outcome == REVERT_COMMITTED)
 			res->outcome = store_outcome(st);
+		goto rollback;
+	}
+	/* a removed account must not leave rows of later batches behind (the
+	 * foreign keys would refuse the commit): a conflict --force cannot undo */
+	if ((st = store_each_orphan(s, count_dependent, &r)) != STORE_OK) {
+		res->outcome = store_outcome(st);
+		goto rollback;
+	}
+	if (res->dependents) {
+		res->outcome = REVERT_DEPENDENTS;
 		goto rollback;
 	}
 	store_batch_counts(s, batch, res->counts);

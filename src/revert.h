@@ -23,6 +23,10 @@ struct revert_opts {
 	const char *now;     /* the new batch's time */
 	/* called for each later change of a row the batch changed (a conflict) */
 	int (*on_conflict)(void *ctx, const char *entity, const char *key, int64_t later);
+	/* called for each row that would be left without its account (a dependent) */
+	int (*on_dependent)(void *ctx, const char *entity, const char *key, int64_t batch);
+	/* --dry-run: called for each change the revert makes ("delete", "restore", "insert") */
+	void (*on_step)(void *ctx, const char *what, const char *entity, const char *key);
 	void *ctx;
 };
 
@@ -30,6 +34,7 @@ enum revert_outcome {
 	REVERT_COMMITTED,    /* the new batch is committed */
 	REVERT_DRY_RUN,	     /* what would happen, rolled back */
 	REVERT_CONFLICT,     /* later batches changed the same rows; nothing written */
+	REVERT_DEPENDENTS,   /* rows of other batches need an account the revert removes */
 	REVERT_NO_BATCH,     /* no such batch, or one that cannot be reverted; nothing written */
 	REVERT_STORE_ERROR,  /* the database failed; nothing written (store_errmsg) */
 	REVERT_STORE_BUSY,   /* the database is locked; nothing written */
@@ -40,6 +45,7 @@ struct revert_result {
 	enum revert_outcome outcome;
 	int64_t batch;		      /* the new batch (0 if none) */
 	long conflicts;		      /* later changes found */
+	long dependents;	      /* rows left without their account */
 	long changes;		      /* changes of the reverted batch */
 	long counts[ENTITY_COUNT][3]; /* rows inserted, updated, deleted by the revert */
 	long unchanged[ENTITY_COUNT]; /* rows already as the plan wants them */

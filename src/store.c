@@ -916,6 +916,7 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL); /* see store_each_feed */
 	rc = sqlite3_prepare_v2(
 		s->db,
 		"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = ?1 "
@@ -1002,6 +1003,38 @@ enum store_status store_each_planned(struct store *s,
 	return step_changes(s, st, fn, ctx, "cannot read the revert plan");
 }
 
+enum store_status store_each_orphan(struct store *s,
+				    int (*fn)(void *ctx, const char *entity, const char *key,
+					      int64_t batch),
+				    void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, stopped = 0;
+
+	rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT 'logins', email_norm, coalesce(inserted_by, 0) FROM logins "
+		"WHERE account_id NOT IN (SELECT account_id FROM accounts) UNION ALL "
+		"SELECT 'contacts', json_array(account_id, email_norm), coalesce(inserted_by, 0) "
+		"FROM contacts WHERE account_id NOT IN (SELECT account_id FROM accounts) UNION ALL "
+		"SELECT 'invoices', invoice_number, coalesce(inserted_by, 0) FROM invoices "
+		"WHERE account_id NOT IN (SELECT account_id FROM accounts)",
+		-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot look for dependent rows");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       sqlite3_column_int64(st, 2)) != 0) {
+			stopped = 1;
+			break;
+		}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot look for dependent rows");
+}
+
 enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted)
 {
 	sqlite3_stmt *st = NULL;
@@ -1048,6 +1081,9 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 	if (filter && filter->after_batch_set)
 		append(sql, sizeof(sql), &len, " AND j.batch_id > ?4");
 	append(sql, sizeof(sql), &len, " ORDER BY j.batch_id, j.id IS NOT NULL, j.id, j.key");
+	/* the journal view sorts every row version: let large sorts spill to a
+	 * temporary file instead of memory */
+	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return set_error(s, "cannot prepare statement");
 	sqlite3_bind_text(st, 1, e->plural, -1, SQLITE_STATIC);

@@ -225,6 +225,16 @@ enum store_status store_each_planned(struct store *s,
 enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted);
 
 /*
+ * store_each_orphan: call FN(CTX, ENTITY, KEY, BATCH) for each login, contact
+ * or invoice whose account is gone (in the transaction under way), BATCH
+ * being the batch that inserted the row (0 if unknown).
+ */
+enum store_status store_each_orphan(struct store *s,
+				    int (*fn)(void *ctx, const char *entity, const char *key,
+					      int64_t batch),
+				    void *ctx);
+
+/*
  * store_batch_counts: per entity and operation, the journal entries of
  * BATCH: counts[entity][0..2] = inserted, updated, deleted.
  */

@@ -673,6 +673,24 @@ rm -rf "$WORK/allx" && mkdir "$WORK/allx" && tar -xzf "$WORK/all1.tar.gz" -C "$W
 	run 73 ab --db "$DB" export --all -o "$WORK/nodir/a.zip" && [ "$allok" = 1 ] && ok ||
 	fail "$(cat "$WORK/out" "$WORK/err")"
 
+begin "an export never overwrites its own database; a stop signal leaves no file behind"
+fresh selfout
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+cp "$DB" "$WORK/selfout.copy"
+run 64 ab --db "$DB" export -o "$DB" accounts && has_err "is the database" &&
+	run 64 ab --db "$DB" export --all -o "$DB" && cmp -s "$DB" "$WORK/selfout.copy" &&
+	{
+		timeout --preserve-status -s TERM 0.3 "$ACCTBATCH" --no-progress --db "$WORK/rt2.db" \
+			export --all --include-password-hashes -o "$WORK/sig.tar.xz" >"$WORK/out" 2>"$WORK/err"
+		[ $? = 143 ]
+	} && has_err "stopped by signal 15; nothing written" && [ ! -e "$WORK/sig.tar.xz" ] &&
+	! ls -A "$WORK" | grep -q '^\.sig\.tar\.xz\.tmp' && ok || fail "$(cat "$WORK/err")"
+
+begin "a .zip export does not depend on the time zone"
+TZ=America/New_York run 0 ab --db "$DB" export --all -o "$WORK/tz1.zip" &&
+	TZ=Asia/Tokyo run 0 ab --db "$DB" export --all -o "$WORK/tz2.zip" &&
+	cmp -s "$WORK/tz1.zip" "$WORK/tz2.zip" && ok || fail "the zip files differ"
+
 # ---------------------------------------------------------------- history
 begin "history lists the batches newest first, as a table or JSON, with --limit"
 fresh hist
@@ -762,10 +780,32 @@ run 0 ab --db "$DB" import --mode delete --cascade --entity accounts "$WORK/del.
 
 begin "revert of an unknown batch is 65, without a database 66, bad usage 64; nothing is left behind"
 run 65 ab --db "$DB" revert 99 && has_err "there is no batch 99; nothing written" &&
+	run 65 ab --db "$DB" revert 4 && has_err "there is no batch 4; nothing written" && # the next id
 	[ "$(q 'select max(id) from batches')" = 3 ] &&
 	run 66 ab --db "$WORK/nodb.db" revert 1 && [ ! -e "$WORK/nodb.db" ] &&
 	run 64 ab --db "$DB" revert && run 64 ab --db "$DB" revert x && run 64 ab --db "$DB" revert --bogus 1 && ok ||
 	fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "history never shows a password hash"
+fresh histpw
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+printf 'email,password,password_confirm\ningrid.haugen@fjordbygg.example,Another-Pass-2026-x,Another-Pass-2026-x\n' >"$WORK/pw.csv"
+ab --db "$DB" --quiet import --mode update --entity logins "$WORK/pw.csv" 2>/dev/null
+run 0 ab --db "$DB" history --format json 1 && ! grep -q 'argon2' "$WORK/out" && grep -q '"password_hash":"\[redacted\]"' "$WORK/out" &&
+	run 0 ab --db "$DB" history 2 && ! grep -q 'argon2' "$WORK/out" && has_out "password_hash: changed ([redacted])" && ok ||
+	fail "$(head -c 400 "$WORK/out")"
+
+begin "revert refuses (65) when other batches' rows need an account it would remove; --dry-run lists each step"
+fresh revdep
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv/accounts.csv"
+ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv/contacts.csv"
+sqlite3 "$DB" .dump >"$WORK/revdep.dump"
+run 65 ab --db "$DB" revert 1 && has_err "61 rows of other batches need an account that reverting batch 1 would remove" &&
+	has_err 'contacts ["NL-0001","kirsten.holm@holm-revision.example"] (batch 2) needs an account the revert removes' &&
+	run 65 ab --db "$DB" revert --force 1 && sqlite3 "$DB" .dump | cmp -s - "$WORK/revdep.dump" &&
+	run 0 ab --db "$DB" revert --dry-run 2 &&
+	[ "$(grep -c '^delete   contacts  \[' "$WORK/out")" = 61 ] && has_out "dry run: nothing written" &&
+	sqlite3 "$DB" .dump | cmp -s - "$WORK/revdep.dump" && ok || fail "$(cat "$WORK/out" "$WORK/err" | head -5)"
 
 # ---------------------------------------------------------------- archives
 # pack NAME FILE...: a .tar.gz of FILEs (in $WORK/pk) with fixed owners and times
