@@ -959,23 +959,14 @@ enum store_status store_revert_plan(struct store *s, int64_t batch, long *change
 	return STORE_OK;
 }
 
-enum store_status store_each_conflict(struct store *s, int64_t batch,
-				      int (*fn)(void *ctx, const char *entity, const char *key,
-						int64_t later),
-				      void *ctx)
+/* Run ST (columns entity, key, batch), calling FN per row; finalises ST. */
+static enum store_status step_keys(struct store *s, sqlite3_stmt *st,
+				   int (*fn)(void *ctx, const char *entity, const char *key,
+					     int64_t batch),
+				   void *ctx, const char *what)
 {
-	sqlite3_stmt *st = NULL;
 	int rc, stopped = 0;
 
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT DISTINCT l.entity, l.key, l.batch_id FROM journal AS l "
-				"WHERE l.batch_id > ?1 AND EXISTS (SELECT 1 FROM revert_plan AS p "
-				"WHERE p.entity = l.entity AND p.key = l.key) "
-				"ORDER BY l.batch_id, " ENTITY_ORDER ", l.key",
-				-1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return status_of(s, rc, "cannot look for later changes");
-	sqlite3_bind_int64(st, 1, batch);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
 		       (const char *)sqlite3_column_text(st, 1),
@@ -986,7 +977,27 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 	sqlite3_finalize(st);
 	if (stopped)
 		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot look for later changes");
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, what);
+}
+
+enum store_status store_each_conflict(struct store *s, int64_t batch,
+				      int (*fn)(void *ctx, const char *entity, const char *key,
+						int64_t later),
+				      void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT DISTINCT l.entity, l.key, l.batch_id FROM journal AS l "
+				"WHERE l.batch_id > ?1 AND EXISTS (SELECT 1 FROM revert_plan AS p "
+				"WHERE p.entity = l.entity AND p.key = l.key) "
+				"ORDER BY l.batch_id, " ENTITY_ORDER ", l.key",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot look for later changes");
+	sqlite3_bind_int64(st, 1, batch);
+	return step_keys(s, st, fn, ctx, "cannot look for later changes");
 }
 
 enum store_status store_each_planned(struct store *s,
@@ -1009,7 +1020,7 @@ enum store_status store_each_orphan(struct store *s,
 				    void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	int rc, stopped = 0;
+	int rc;
 
 	rc = sqlite3_prepare_v2(
 		s->db,
@@ -1022,17 +1033,7 @@ enum store_status store_each_orphan(struct store *s,
 		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot look for dependent rows");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (fn(ctx, (const char *)sqlite3_column_text(st, 0),
-		       (const char *)sqlite3_column_text(st, 1),
-		       sqlite3_column_int64(st, 2)) != 0) {
-			stopped = 1;
-			break;
-		}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot look for dependent rows");
+	return step_keys(s, st, fn, ctx, "cannot look for dependent rows");
 }
 
 enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted)
