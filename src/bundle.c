@@ -88,7 +88,7 @@ static int as_of_time(struct store *s, char as_of[32], time_t *t)
 	if (store_each_batch(s, 0, 1, newest_batch_end, as_of) != STORE_OK)
 		return -2;
 	if (!strptime(as_of, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		return -1;
+		return -3; /* a batch time not written by acctbatch */
 	*t = timegm(&tm);
 	return 0;
 }
@@ -200,8 +200,9 @@ int bundle_write(struct store *s, const struct bundle_opts *opts, FILE *out,
 	xo.stop = opts->stop;
 	if ((t = as_of_time(s, res->as_of, &mtime)) != 0) {
 		snprintf(res->error, sizeof(res->error), "%s",
-			 t == -2 ? store_errmsg(s)
-				 : "SOURCE_DATE_EPOCH is not a number of seconds");
+			 t == -2   ? store_errmsg(s)
+			 : t == -3 ? "the newest batch's end time is not a UTC time"
+				   : "SOURCE_DATE_EPOCH is not a number of seconds");
 		return t == -2 ? -2 : -1;
 	}
 	if (store_last_batch(s, &last_batch) != STORE_OK) {

@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "bundle.h"
 #include "export.h"
+#include "revert.h"
 #include "store.h"
 
 struct fixture {
@@ -252,6 +254,136 @@ static void test_a_failing_stream_is_a_write_error(void **state)
 	fclose(full);
 }
 
+static void test_the_change_feed_and_a_job_watermark_pick_what_later_batches_did(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *a = entity_get(ENTITY_ACCOUNTS);
+	struct export_opts opts = {.format = EXPORT_CSV, .changes = true};
+	struct row r;
+	int64_t batch, last, mark;
+	long rows;
+	char *got;
+
+	/* batch 2 renames A and deletes B */
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t2", &batch), STORE_OK);
+	set(&r, a, "account_id", "A");
+	assert_int_equal(store_find(f->store, a, &r, &r), 1);
+	set(&r, a, "name", "Renamed");
+	assert_int_equal(store_update(f->store, a, &r), STORE_OK);
+	row_clear(&r);
+	set(&r, a, "account_id", "B");
+	assert_int_equal(store_delete(f->store, a, &r), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t2", true), STORE_OK);
+	row_release(&r);
+
+	got = run_export(f, ENTITY_ACCOUNTS, &opts, &rows);
+	assert_int_equal(rows, 4); /* two inserts, the update, the delete */
+	assert_non_null(strstr(got, "change,batch,changed_at,account_id,name,"));
+	assert_non_null(strstr(got, "\nupdate,2,t2,A,Renamed,"));
+	assert_non_null(strstr(got, "\ndelete,2,t2,B,\"'=HYPERLINK(\"\"x\"\")\","));
+	free(got);
+
+	/* a job that stood at batch 1 sees only batch 2 */
+	assert_int_equal(store_job_watermark(f->store, "job", "accounts", true, &mark), STORE_OK);
+	assert_int_equal(mark, 0);
+	assert_int_equal(store_set_job_watermark(f->store, "job", "accounts", true, 1, "t"),
+			 STORE_OK);
+	assert_int_equal(store_job_watermark(f->store, "job", "accounts", true, &mark), STORE_OK);
+	assert_int_equal(mark, 1);
+	assert_int_equal(store_last_batch(f->store, &last), STORE_OK);
+	assert_int_equal(last, 2);
+	opts.filter.after_batch_set = true;
+	opts.filter.after_batch = mark;
+	got = run_export(f, ENTITY_ACCOUNTS, &opts, &rows);
+	assert_int_equal(rows, 2);
+	free(got);
+	/* the rows (not the feed) after batch 1: only A, renamed */
+	opts.changes = false;
+	got = run_export(f, ENTITY_ACCOUNTS, &opts, &rows);
+	assert_int_equal(rows, 1);
+	assert_non_null(strstr(got, "\nA,Renamed,"));
+	free(got);
+	opts.filter.after_batch = 2;
+	got = run_export(f, ENTITY_ACCOUNTS, &opts, &rows);
+	assert_int_equal(rows, 0);
+	free(got);
+}
+
+static void test_an_archive_is_the_same_bytes_twice_and_lists_its_files(void **state)
+{
+	struct fixture *f = *state;
+	struct bundle_opts opts = {.type = BUNDLE_TAR_GZ,
+				   .format = EXPORT_CSV,
+				   .database = "test.db",
+				   .version = "test"};
+	struct bundle_result res;
+	char *a = NULL, *b = NULL;
+	size_t alen = 0, blen = 0;
+	FILE *out;
+
+	assert_int_equal(bundle_type_of("x.TGZ"), BUNDLE_TAR_GZ);
+	assert_int_equal(bundle_type_of("x.tar.xz"), BUNDLE_TAR_XZ);
+	assert_int_equal(bundle_type_of("x.zip"), BUNDLE_ZIP);
+	assert_int_equal(bundle_type_of("x.rar"), BUNDLE_UNKNOWN);
+	assert_int_equal(store_read_begin(f->store), STORE_OK);
+	setenv("SOURCE_DATE_EPOCH", "86400", 1); /* the fixture's batch times are not times */
+	out = open_memstream(&a, &alen);
+	assert_int_equal(bundle_write(f->store, &opts, out, &res), 0);
+	fclose(out);
+	assert_int_equal(res.rows[ENTITY_ACCOUNTS], 2);
+	assert_int_equal(res.rows[ENTITY_INVOICES], 3);
+	assert_int_equal(res.rows[ENTITY_LOGINS], 2);
+	assert_string_equal(res.as_of, "1970-01-02T00:00:00Z");
+	out = open_memstream(&b, &blen);
+	assert_int_equal(bundle_write(f->store, &opts, out, &res), 0);
+	fclose(out);
+	store_read_end(f->store);
+	unsetenv("SOURCE_DATE_EPOCH");
+	assert_int_equal(alen, blen);
+	assert_memory_equal(a, b, alen);
+	free(a);
+	free(b);
+}
+
+static void test_a_revert_sets_rows_back_and_names_the_batch(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *a = entity_get(ENTITY_ACCOUNTS);
+	struct revert_opts opts = {.batch = 1, .command = "revert 1", .now = "t9"};
+	struct revert_result res;
+	struct export_opts xo = {.format = EXPORT_CSV};
+	long rows;
+	char *got;
+
+	revert_batch(f->store, &opts, &res);
+	/* batch 1 inserted logins and invoices of account A too: all go, accounts last */
+	assert_int_equal(res.outcome, REVERT_COMMITTED);
+	assert_int_equal(res.batch, 2);
+	assert_int_equal(res.counts[ENTITY_ACCOUNTS][2], 2);
+	assert_int_equal(res.counts[ENTITY_INVOICES][2], 3);
+	got = run_export(f, ENTITY_ACCOUNTS, &xo, &rows);
+	assert_int_equal(rows, 0);
+	free(got);
+	/* reverting the revert brings every row back as it was */
+	opts.batch = 2;
+	revert_batch(f->store, &opts, &res);
+	assert_int_equal(res.outcome, REVERT_COMMITTED);
+	got = run_export(f, ENTITY_ACCOUNTS, &xo, &rows);
+	assert_int_equal(rows, 2);
+	assert_non_null(strstr(got, "\nA,\"Plain, \"\"quoted\"\"\""));
+	free(got);
+	/* batch 1 can no longer be reverted as it was: batch 2 and 3 changed its rows */
+	opts.batch = 1;
+	revert_batch(f->store, &opts, &res);
+	assert_int_equal(res.outcome, REVERT_CONFLICT);
+	assert_true(res.conflicts > 0);
+	opts.batch = 7;
+	revert_batch(f->store, &opts, &res);
+	assert_int_equal(res.outcome, REVERT_NO_BATCH);
+	(void)a;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +401,14 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_failing_stream_is_a_write_error, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_the_change_feed_and_a_job_watermark_pick_what_later_batches_did, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_an_archive_is_the_same_bytes_twice_and_lists_its_files, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_a_revert_sets_rows_back_and_names_the_batch,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
