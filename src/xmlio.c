@@ -298,6 +298,8 @@ struct xml_state {
 	long rline, rcol;	/* where the record element starts */
 	xmlNodePtr record_node; /* the expanded record being validated */
 	struct tag_scan scan;	/* where the start tags are, ahead of the parser */
+	char *inbuf;		/* input read ahead in large blocks (libxml2 asks for ~4 KB) */
+	size_t in_len, in_off;	/* bytes in inbuf / handed to libxml2 */
 	struct {
 		xmlNodePtr node;   /* a child element of the record */
 		long line, column; /* its start tag */
@@ -334,14 +336,27 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 		 (int)n, msg);
 }
 
+#define INBUF_BYTES (256u << 10)
+
 static int read_io(void *ctx, char *buf, int len)
 {
 	struct xml_state *st = ctx;
 	size_t got;
 
-	if (source_read(st->src, buf, (size_t)len, &got) != 0)
-		return -1;
-	scan_bytes(&st->scan, buf, got);
+	if (st->in_off == st->in_len) {
+		/* one read of 256 KB instead of sixty-four of 4 KB */
+		if (!st->inbuf && !(st->inbuf = wipe_realloc(NULL, INBUF_BYTES)))
+			return -1;
+		if (source_read(st->src, st->inbuf, INBUF_BYTES, &st->in_len) != 0)
+			return -1;
+		st->in_off = 0;
+		if (st->in_len == 0)
+			return 0;
+		scan_bytes(&st->scan, st->inbuf, st->in_len);
+	}
+	got = st->in_len - st->in_off < (size_t)len ? st->in_len - st->in_off : (size_t)len;
+	memcpy(buf, st->inbuf + st->in_off, got);
+	st->in_off += got;
 	return (int)got;
 }
 
@@ -846,6 +861,10 @@ out:
 		sodium_memzero(st.values, st.values_cap);
 	wipe_free(st.text);
 	wipe_free(st.values);
+	if (st.inbuf) {
+		sodium_memzero(st.inbuf, INBUF_BYTES);
+		wipe_free(st.inbuf);
+	}
 	atomic_store(&wipe_on, false);
 	free(st.scan.q);
 	diag_list_release(&st.pending);
