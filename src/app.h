@@ -51,6 +51,13 @@ struct store;
  */
 int app_open_existing(const struct app *app, struct store **store);
 
+/*
+ * app_is_database_file: whether PATH (an existing file) is the database DB
+ * or one of its companion files (-wal, -shm, -journal), so that an output
+ * written there would destroy it. "-" (standard output) never is.
+ */
+bool app_is_database_file(const char *db, const char *path);
+
 /* app_parse_batch: a batch id (a positive whole number) from TEXT; -1 with a message if not. */
 int app_parse_batch(const struct app *app, const char *text, long long *batch);
 

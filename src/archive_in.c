@@ -2,6 +2,7 @@
  * archive_in.c - onboarding packages (see archive_in.h).
  */
 #include "archive_in.h"
+#include "source.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -23,17 +24,11 @@ struct member {
 	char sha256[65];
 };
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-
-	return n > k && strcasecmp(s + n - k, suffix) == 0;
-}
-
 bool archive_is_package(const char *path)
 {
-	return ends_with(path, ".zip") || ends_with(path, ".tar") || ends_with(path, ".tar.gz") ||
-	       ends_with(path, ".tgz") || ends_with(path, ".tar.xz");
+	return source_name_ends_with(path, ".zip") || source_name_ends_with(path, ".tar") ||
+	       source_name_ends_with(path, ".tar.gz") || source_name_ends_with(path, ".tgz") ||
+	       source_name_ends_with(path, ".tar.xz");
 }
 
 /* Whether NAME has a ".." component. */
@@ -132,8 +127,8 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 		if (!why) {
 			special = strcmp(name, "manifest.xml") == 0;
 			sums_file = strcmp(name, "SHA256SUMS") == 0;
-			if (!special && !sums_file && !ends_with(name, ".csv") &&
-			    !ends_with(name, ".xml"))
+			if (!special && !sums_file && !source_name_ends_with(name, ".csv") &&
+			    !source_name_ends_with(name, ".xml"))
 				why = "not a .csv or .xml file (an archive may hold only those, "
 				      "and the manifest.xml and SHA256SUMS acctbatch writes)";
 		}

@@ -2,6 +2,7 @@
  * bundle.c - every entity in one archive (see bundle.h).
  */
 #include "bundle.h"
+#include "source.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -40,20 +41,13 @@ static ssize_t entry_write(void *cookie, const char *buf, size_t n)
 	return (ssize_t)n;
 }
 
-static bool ends_with(const char *path, const char *suffix)
-{
-	size_t n = strlen(path), k = strlen(suffix);
-
-	return n > k && strcasecmp(path + n - k, suffix) == 0;
-}
-
 enum bundle_type bundle_type_of(const char *path)
 {
-	if (ends_with(path, ".tar.gz") || ends_with(path, ".tgz"))
+	if (source_name_ends_with(path, ".tar.gz") || source_name_ends_with(path, ".tgz"))
 		return BUNDLE_TAR_GZ;
-	if (ends_with(path, ".tar.xz"))
+	if (source_name_ends_with(path, ".tar.xz"))
 		return BUNDLE_TAR_XZ;
-	if (ends_with(path, ".zip"))
+	if (source_name_ends_with(path, ".zip"))
 		return BUNDLE_ZIP;
 	return BUNDLE_UNKNOWN;
 }

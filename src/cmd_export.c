@@ -18,6 +18,7 @@
 #include "import.h"
 #include "outfile.h"
 #include "store.h"
+#include "source.h"
 
 static const char usage_text[] =
 	"usage: acctbatch [--db PATH] export [OPTIONS] accounts|logins|contacts|invoices\n"
@@ -40,30 +41,6 @@ static int usage(FILE *out, int status)
 }
 
 /* Whether PATH's name ends in SUFFIX, ignoring case. */
-static bool ends_with(const char *path, const char *suffix)
-{
-	size_t n = strlen(path), k = strlen(suffix);
-
-	return n > k && strcasecmp(path + n - k, suffix) == 0;
-}
-
-/* Whether OUTPUT is the database DB or one of its companion files. */
-static bool output_is_database(const char *output, const char *db)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	struct stat so, sd;
-
-	if (strcmp(output, "-") == 0 || stat(output, &so) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		char name[4096];
-		snprintf(name, sizeof(name), "%s%s", db, suffix[i]);
-		if (stat(name, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino)
-			return true;
-	}
-	return false;
-}
-
 /* Why the output was not written, for a stop signal: 128 + the signal. */
 static int stopped_status(const struct app *app, const char *output)
 {
@@ -100,7 +77,7 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 	bo.database = app->db_path;
 	bo.version = ACCTBATCH_VERSION_TEXT;
 	bo.stop = import_stop_signal;
-	if (output_is_database(output, app->db_path)) {
+	if (app_is_database_file(app->db_path, output)) {
 		app_error(app, "'%s' is the database; the export would overwrite it", output);
 		return EXIT_USAGE;
 	}
@@ -246,9 +223,9 @@ int cmd_export(int argc, char **argv, struct app *app)
 		return EXIT_USAGE;
 	}
 	if (!format_given)
-		opts.format = ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
+		opts.format = source_name_ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
 	opts.stop = import_stop_signal;
-	if (output_is_database(output, app->db_path)) {
+	if (app_is_database_file(app->db_path, output)) {
 		app_error(app, "'%s' is the database; the export would overwrite it", output);
 		return EXIT_USAGE;
 	}

@@ -109,47 +109,39 @@ static int parse_mode(const char *s, enum import_mode *mode)
 
 /*
  * Whether an output (the report, the rejects file or one of its per-entity
- * names STEM.ENTITY.EXT) would overwrite one of INPUTS; MSG says which.
+ * names STEM.ENTITY.EXT) would overwrite one of INPUTS or the database DB
+ * (app_is_database_file); MSG says which.
  */
 static bool output_is_input(const struct input_list *inputs, const char *db, const char *report,
 			    const char *rejects, char *msg, size_t size)
 {
-	/* the inputs, and the database with its companion files */
-	for (size_t i = 0; i < inputs->count + 4; i++) {
-		static const char *const db_suffix[] = {"", "-wal", "-shm", "-journal"};
-		char dbname[4096];
-		const char *in;
-		struct stat si, so;
-		if (i < inputs->count) {
-			in = inputs->items[i].path;
-		} else {
-			if (!db)
-				continue;
-			snprintf(dbname, sizeof(dbname), "%s%s", db, db_suffix[i - inputs->count]);
-			in = dbname;
-		}
-		if (stat(in, &si) != 0)
+	for (int k = 0; k < 1 + ENTITY_COUNT + 1; k++) {
+		char name[4096];
+		const char *out = k == 0 ? report : rejects, *what = NULL;
+		struct stat so, si;
+		if (!out)
 			continue;
-		for (int k = 0; k < 1 + ENTITY_COUNT + 1; k++) {
-			char name[4096];
-			const char *out = k == 0 ? report : rejects;
-			if (!out)
-				continue;
-			if (k >= 2) { /* the per-entity rejects names */
-				const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
-				if (!dot || (slash && dot < slash))
-					dot = out + strlen(out);
-				snprintf(name, sizeof(name), "%.*s.%s%s", (int)(dot - out), out,
-					 entity_get(k - 2)->plural, dot);
-				out = name;
-			}
-			if (stat(out, &so) == 0 && so.st_dev == si.st_dev &&
-			    so.st_ino == si.st_ino) {
-				snprintf(msg, size, "'%.400s' is %s; %s would overwrite it", out,
-					 i < inputs->count ? "an input" : "the database",
-					 k ? "--rejects" : "--report");
-				return true;
-			}
+		if (k >= 2) { /* the per-entity rejects names */
+			const char *dot = strrchr(out, '.'), *slash = strrchr(out, '/');
+			if (!dot || (slash && dot < slash))
+				dot = out + strlen(out);
+			snprintf(name, sizeof(name), "%.*s.%s%s", (int)(dot - out), out,
+				 entity_get(k - 2)->plural, dot);
+			out = name;
+		}
+		if (stat(out, &so) != 0)
+			continue;
+		for (size_t i = 0; i < inputs->count && !what; i++)
+			if (stat(inputs->items[i].path, &si) == 0 && so.st_dev == si.st_dev &&
+			    so.st_ino == si.st_ino)
+				what = "an input";
+		/* the database with its companion files */
+		if (!what && app_is_database_file(db, out))
+			what = "the database";
+		if (what) {
+			snprintf(msg, size, "'%.400s' is %s; %s would overwrite it", out, what,
+				 k ? "--rejects" : "--report");
+			return true;
 		}
 	}
 	return false;

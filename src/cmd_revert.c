@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "report.h"
 #include "revert.h"
 #include "store.h"
 
@@ -54,15 +55,13 @@ static void show_step(void *ctx, const char *what, const char *entity, const cha
 
 static void print_counts(const struct revert_result *res)
 {
-	printf("%-10s %9s %9s %9s %9s %9s\n", "", "inserted", "updated", "unchanged", "deleted",
-	       "rejected");
-	for (int e = 0; e < ENTITY_COUNT; e++) {
-		const long *c = res->counts[e];
-		if (!c[0] && !c[1] && !c[2] && !res->unchanged[e])
-			continue;
-		printf("%-10s %9ld %9ld %9ld %9ld %9d\n", entity_get(e)->plural, c[0], c[1],
-		       res->unchanged[e], c[2], 0);
-	}
+	struct import_result *ir = malloc(sizeof(*ir));
+
+	if (!ir)
+		return;
+	revert_counts(res, ir);
+	report_counts(stdout, ir);
+	free(ir);
 }
 
 int cmd_revert(int argc, char **argv, struct app *app)

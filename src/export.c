@@ -17,13 +17,15 @@ struct export_run {
 	FILE *out;
 	struct xml_out *xml; /* XML: the document being written */
 	int currency;	     /* index of the currency field, -1 if none */
+	bool col[FIELD_MAX]; /* field i is a column of this export (export_has_column, once) */
 	long rows;	     /* rows written */
 	bool write_failed;   /* OUT failed */
 	bool stopped;	     /* opts->stop said so */
 	char amount[32];     /* the formatted amount of the current row */
 };
 
-bool export_has_column(const struct field *f, const struct export_opts *opts)
+/* Whether field F is a column of an export with OPTS. */
+static bool export_has_column(const struct field *f, const struct export_opts *opts)
 {
 	return field_stored(f) && (!(f->flags & F_NOEXPORT) || opts->password_hashes);
 }
@@ -57,7 +59,7 @@ static int write_csv_header(struct export_run *x)
 		return -1;
 	for (size_t i = 0; i < x->e->nfields; i++) {
 		const struct field *f = &x->e->fields[i];
-		if (!export_has_column(f, x->opts))
+		if (!x->col[i])
 			continue;
 		if ((!first && putc(',', x->out) == EOF) || fputs(f->name, x->out) == EOF)
 			return -1;
@@ -73,7 +75,7 @@ static int write_csv_cells(struct export_run *x, const char *const value[])
 	bool first = true;
 
 	for (size_t i = 0; i < e->nfields; i++) {
-		if (!export_has_column(&e->fields[i], x->opts))
+		if (!x->col[i])
 			continue;
 		if (!first && putc_unlocked(',', x->out) == EOF)
 			return -1;
@@ -89,9 +91,15 @@ static int write_csv_cells(struct export_run *x, const char *const value[])
 static void external_row(struct export_run *x, const struct row *row, const char *value[])
 {
 	for (size_t i = 0; i < x->e->nfields; i++)
-		value[i] = export_has_column(&x->e->fields[i], x->opts)
-				   ? external(x, &x->e->fields[i], row, row->v[i])
-				   : NULL;
+		value[i] = x->col[i] ? external(x, &x->e->fields[i], row, row->v[i]) : NULL;
+}
+
+/* Whether opts->stop asks to stop before the next row (it is then remembered). */
+static bool stop_now(struct export_run *x)
+{
+	if (x->opts->stop && x->opts->stop())
+		x->stopped = true;
+	return x->stopped;
 }
 
 static int write_row(void *ctx, const struct row *row)
@@ -99,10 +107,8 @@ static int write_row(void *ctx, const struct row *row)
 	struct export_run *x = ctx;
 	const char *value[FIELD_MAX] = {0};
 
-	if (x->opts->stop && x->opts->stop()) {
-		x->stopped = true;
+	if (stop_now(x))
 		return -1;
-	}
 	external_row(x, row, value);
 	if (x->xml ? xml_out_record(x->xml, value) != 0 : write_csv_cells(x, value) != 0) {
 		x->write_failed = true;
@@ -118,10 +124,8 @@ static int write_change(void *ctx, const struct feed_change *c)
 	struct export_run *x = ctx;
 	const char *value[FIELD_MAX] = {0};
 
-	if (x->opts->stop && x->opts->stop()) {
-		x->stopped = true;
+	if (stop_now(x))
 		return -1;
-	}
 	external_row(x, c->row, value);
 	if (fprintf(x->out, "%s,%lld,%s,", c->op, (long long)c->batch, c->time ? c->time : "") <
 		    0 ||
@@ -145,6 +149,8 @@ enum export_status export_entity(struct store *s, const struct entity *e,
 	x.opts = opts;
 	x.out = out;
 	x.currency = entity_field_index(e, "currency", 8);
+	for (size_t i = 0; i < e->nfields; i++)
+		x.col[i] = export_has_column(&e->fields[i], opts);
 	*rows = 0;
 	if (opts->format == EXPORT_XML && !opts->changes) {
 		x.xml = xml_out_begin(out, e);

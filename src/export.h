@@ -42,7 +42,4 @@ enum export_status {
 enum export_status export_entity(struct store *s, const struct entity *e,
 				 const struct export_opts *opts, FILE *out, long *rows);
 
-/* export_has_column: whether field F of an export with OPTS is written. */
-bool export_has_column(const struct field *f, const struct export_opts *opts);
-
 #endif

@@ -165,12 +165,6 @@ static int compare_inputs(const void *a, const void *b)
 	return d != 0 ? d : (x->order > y->order) - (x->order < y->order);
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-	return n >= m && strcasecmp(s + n - m, suffix) == 0;
-}
-
 static const struct entity *entity_from_name(const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -230,15 +224,15 @@ static enum resolve_status add_directory(struct input_list *list, const char *di
 	}
 	while ((de = readdir(d)) != NULL) {
 		char **nn;
-		if (de->d_name[0] == '.' ||
-		    !(ends_with(de->d_name, ".csv") || ends_with(de->d_name, ".xml")))
+		if (de->d_name[0] == '.' || !(source_name_ends_with(de->d_name, ".csv") ||
+					      source_name_ends_with(de->d_name, ".xml")))
 			continue;
 		nn = realloc(names, (n + 1) * sizeof(*nn));
 		if (!nn)
 			break;
 		names = nn;
-		if (asprintf(&names[n], "%s%s%s", dir, ends_with(dir, "/") ? "" : "/", de->d_name) <
-		    0)
+		if (asprintf(&names[n], "%s%s%s", dir, source_name_ends_with(dir, "/") ? "" : "/",
+			     de->d_name) < 0)
 			break;
 		n++;
 	}
@@ -375,9 +369,11 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 		in->e = force_entity;
 		/* the name: an archive member's path is its memfd */
 		if (in->format == FORMAT_UNKNOWN)
-			in->format = ends_with(in->path, ".xml") || ends_with(in->name, ".xml")
+			in->format = source_name_ends_with(in->path, ".xml") ||
+						     source_name_ends_with(in->name, ".xml")
 					     ? FORMAT_XML
-				     : ends_with(in->path, ".csv") || ends_with(in->name, ".csv")
+				     : source_name_ends_with(in->path, ".csv") ||
+						     source_name_ends_with(in->name, ".csv")
 					     ? FORMAT_CSV
 					     : FORMAT_UNKNOWN;
 		if (in->e && in->format != FORMAT_UNKNOWN)

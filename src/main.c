@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -80,6 +81,22 @@ int app_open_existing(const struct app *app, struct store **store)
 	store_close(*store);
 	*store = NULL;
 	return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+}
+
+bool app_is_database_file(const char *db, const char *path)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	struct stat so, sd;
+
+	if (!db || strcmp(path, "-") == 0 || stat(path, &so) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		char name[4096];
+		snprintf(name, sizeof(name), "%s%s", db, suffix[i]);
+		if (stat(name, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino)
+			return true;
+	}
+	return false;
 }
 
 int app_parse_batch(const struct app *app, const char *text, long long *batch)

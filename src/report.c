@@ -16,6 +16,19 @@ void report_diags(const struct app *app, const struct diag_list *diags)
 		diag_print(stderr, app->cmd, &diags->items[i]);
 }
 
+void report_counts(FILE *out, const struct import_result *res)
+{
+	fprintf(out, "%-10s %9s %9s %9s %9s %9s\n", "", "inserted", "updated", "unchanged",
+		"deleted", "rejected");
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		const struct entity_counts *c = &res->counts[e];
+		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
+			continue;
+		fprintf(out, "%-10s %9ld %9ld %9ld %9ld %9ld\n", entity_get(e)->plural, c->inserted,
+			c->updated, c->unchanged, c->deleted, c->rejected);
+	}
+}
+
 void report_summary(FILE *out, const struct import_result *res, bool validate_only)
 {
 	if (validate_only) {
@@ -28,15 +41,7 @@ void report_summary(FILE *out, const struct import_result *res, bool validate_on
 			res->diags.count == 1 ? "" : "s");
 		return;
 	}
-	fprintf(out, "%-10s %9s %9s %9s %9s %9s\n", "", "inserted", "updated", "unchanged",
-		"deleted", "rejected");
-	for (int e = 0; e < ENTITY_COUNT; e++) {
-		const struct entity_counts *c = &res->counts[e];
-		if (!res->present[e] && !c->inserted && !c->updated && !c->deleted)
-			continue;
-		fprintf(out, "%-10s %9ld %9ld %9ld %9ld %9ld\n", entity_get(e)->plural, c->inserted,
-			c->updated, c->unchanged, c->deleted, c->rejected);
-	}
+	report_counts(out, res);
 	if (res->outcome == OUTCOME_COMMITTED)
 		fprintf(out, "batch %lld committed\n", (long long)res->batch);
 	else if (res->outcome == OUTCOME_DRY_RUN)

@@ -16,6 +16,9 @@
 /* report_diags: print every diagnostic of RES to stderr. */
 void report_diags(const struct app *app, const struct diag_list *diags);
 
+/* report_counts: print the per-entity table of RES's counts to OUT. */
+void report_counts(FILE *out, const struct import_result *res);
+
 /* report_summary: print the per-entity table and the outcome to OUT. */
 void report_summary(FILE *out, const struct import_result *res, bool validate_only);
 

@@ -142,23 +142,32 @@ static int check_batch(void *ctx, const struct batch_info *b)
 	return 0;
 }
 
+void revert_counts(const struct revert_result *res, struct import_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		out->counts[e].inserted = res->counts[e][0];
+		out->counts[e].updated = res->counts[e][1];
+		out->counts[e].deleted = res->counts[e][2];
+		out->counts[e].unchanged = res->unchanged[e];
+		out->present[e] = res->counts[e][0] || res->counts[e][1] || res->counts[e][2] ||
+				  res->unchanged[e];
+	}
+}
+
 static char *counts_text(const struct revert_result *res)
 {
-	json_t *obj = json_object();
+	struct import_result *ir = malloc(sizeof(*ir));
+	json_t *obj;
 	char *text;
 
-	for (int e = 0; e < ENTITY_COUNT; e++) {
-		const long *c = res->counts[e];
-		if (!c[0] && !c[1] && !c[2] && !res->unchanged[e])
-			continue;
-		json_object_set_new(obj, entity_get(e)->plural,
-				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "inserted",
-					      (json_int_t)c[0], "updated", (json_int_t)c[1],
-					      "unchanged", (json_int_t)res->unchanged[e], "deleted",
-					      (json_int_t)c[2], "rejected", (json_int_t)0));
-	}
+	if (!ir)
+		return NULL;
+	revert_counts(res, ir);
+	obj = import_counts_json(ir);
 	text = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
+	free(ir);
 	return text;
 }
 
@@ -180,7 +189,6 @@ void revert_batch(struct store *s, const struct revert_opts *opts, struct revert
 	r.s = s;
 	r.res = res;
 	r.opts = opts;
-	check.why = res->message;
 	st = store_begin_batch(s, "revert", opts->command, opts->now, &batch);
 	/* the batch just begun is the newest: only older ones can be reverted */
 	if (st == STORE_OK && opts->batch < batch)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "entity.h"
+#include "import.h"
 #include "store.h"
 
 struct revert_opts {
@@ -51,6 +52,13 @@ struct revert_result {
 	long unchanged[ENTITY_COUNT]; /* rows already as the plan wants them */
 	char message[256];	      /* why, for REVERT_NO_BATCH and REVERT_BROKEN_IMAGE */
 };
+
+/*
+ * revert_counts: RES's counts in the form of an import's (OUT zeroed first),
+ * so that the same table (report_counts) and JSON (import_counts_json)
+ * serve both; an entity the revert touched is present.
+ */
+void revert_counts(const struct revert_result *res, struct import_result *out);
 
 /* revert_batch: revert OPTS->batch in store S (opened, no transaction). */
 void revert_batch(struct store *s, const struct revert_opts *opts, struct revert_result *res);

@@ -45,6 +45,9 @@ struct source {
  */
 int source_open_file(struct source *src, const char *path, const char *name);
 
+/* source_name_ends_with: whether file name NAME ends in SUFFIX (".csv", ".tar.gz"), ignoring case. */
+bool source_name_ends_with(const char *name, const char *suffix);
+
 /*
  * source_open_custom: a source reading through READ(HANDLE); CLOSE_FN(HANDLE)
  * is called by source_close. SIZE is the total if known, else 0.
