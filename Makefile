@@ -52,8 +52,10 @@ LIB_SRCS = \
 	src/import.c \
 	src/isocodes.c \
 	src/journal.c \
+	src/lists.c \
 	src/keyset.c \
 	src/outfile.c \
+	src/relay.c \
 	src/prefetch.c \
 	src/rejects.c \
 	src/revert.c \
@@ -69,6 +71,7 @@ CMD_SRCS = \
 	src/cmd_revert.c \
 	src/cmd_import.c \
 	src/cmd_init.c \
+	src/cmd_lists.c \
 	src/cmd_schema.c \
 	src/cmd_validate.c \
 	src/main.c

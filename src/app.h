@@ -82,6 +82,9 @@ int cmd_import(int argc, char **argv, struct app *app);
 /* cmd_export: write one entity's rows as CSV or XML to a file or standard output. */
 int cmd_export(int argc, char **argv, struct app *app);
 
+/* cmd_lists: build mailing lists into an archive, or verify one (lists verify). */
+int cmd_lists(int argc, char **argv, struct app *app);
+
 /* cmd_history: list the batches, newest first, or one batch with its changes. */
 int cmd_history(int argc, char **argv, struct app *app);
 

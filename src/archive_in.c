@@ -270,3 +270,145 @@ out:
 	free(sums);
 	return rc;
 }
+
+long archive_check_sums(const char *path, char why[512])
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *entry;
+	struct member *m = NULL;
+	size_t n = 0;
+	char *sums = NULL, buf[65536];
+	size_t sums_len = 0;
+	uint64_t total = 0, limit;
+	struct stat sb;
+	long rc = -2;
+	int r;
+
+	if (!a || stat(path, &sb) != 0) {
+		snprintf(why, 512, "cannot read '%s': %s", path,
+			 a ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	limit = (uint64_t)(sb.st_size > 0 ? sb.st_size : 1) * ARCHIVE_MAX_RATIO;
+	if (limit > ARCHIVE_MAX_UNPACKED_DEFAULT * 8)
+		limit = ARCHIVE_MAX_UNPACKED_DEFAULT * 8;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_zip(a);
+	if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
+		snprintf(why, 512, "'%s' is not a readable archive: %s", path,
+			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
+		goto out;
+	}
+	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname(entry);
+		bool sums_file = name && strcmp(name, "SHA256SUMS") == 0;
+		crypto_hash_sha256_state sha;
+		unsigned char digest[crypto_hash_sha256_BYTES];
+		struct member *nm;
+		la_ssize_t got;
+
+		if (archive_entry_filetype(entry) == AE_IFDIR)
+			continue;
+		if (!name || archive_entry_filetype(entry) != AE_IFREG ||
+		    archive_entry_hardlink(entry)) {
+			snprintf(why, 512, "member '%s' is not a regular file", name ? name : "");
+			rc = -1;
+			goto out;
+		}
+		crypto_hash_sha256_init(&sha);
+		while ((got = archive_read_data(a, buf, sizeof(buf))) > 0) {
+			total += (uint64_t)got;
+			if (total > limit) {
+				snprintf(why, 512,
+					 "'%s' unpacks to more than %llu times its size; not "
+					 "checked further",
+					 path, (unsigned long long)ARCHIVE_MAX_RATIO);
+				goto out;
+			}
+			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
+			if (sums_file) {
+				char *ns;
+				if (sums_len + (size_t)got > SUMS_MAX ||
+				    !(ns = realloc(sums, sums_len + (size_t)got + 1))) {
+					snprintf(why, 512, "SHA256SUMS is too large");
+					rc = -1;
+					goto out;
+				}
+				sums = ns;
+				memcpy(sums + sums_len, buf, (size_t)got);
+				sums_len += (size_t)got;
+				sums[sums_len] = '\0';
+			}
+		}
+		if (got < 0) {
+			snprintf(why, 512, "member '%s' cannot be read: %s", name,
+				 archive_error_string(a) ? archive_error_string(a) : "damaged");
+			goto out;
+		}
+		if (sums_file) {
+			if (!sums && !(sums = calloc(1, 1)))
+				goto out;
+			continue;
+		}
+		crypto_hash_sha256_final(&sha, digest);
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(m[i].name, name) == 0) {
+				snprintf(why, 512, "member '%s' is in the archive twice", name);
+				rc = -1;
+				goto out;
+			}
+		nm = realloc(m, (n + 1) * sizeof(*m));
+		if (!nm)
+			goto out;
+		m = nm;
+		m[n].fd = -1;
+		m[n].name = strdup(name);
+		sodium_bin2hex(m[n].sha256, sizeof(m[n].sha256), digest, sizeof(digest));
+		if (!m[n++].name)
+			goto out;
+	}
+	if (r != ARCHIVE_EOF) {
+		snprintf(why, 512, "'%s' is damaged: %s", path,
+			 archive_error_string(a) ? archive_error_string(a) : "cannot read on");
+		goto out;
+	}
+	rc = -1;
+	if (!sums) {
+		snprintf(why, 512, "'%s' holds no SHA256SUMS", path);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int c = sums_check(sums, m[i].name, m[i].sha256);
+		if (c != 1) {
+			snprintf(why, 512,
+				 c < 0 ? "member '%s' is not listed in SHA256SUMS"
+				       : "member '%s' does not match its SHA-256 in SHA256SUMS",
+				 m[i].name);
+			goto out;
+		}
+	}
+	/* and every name SHA256SUMS lists is there */
+	for (const char *line = sums; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		bool found = len <= 66;
+		for (size_t i = 0; i < n && !found; i++)
+			found = strlen(m[i].name) == len - 66 &&
+				memcmp(m[i].name, line + 66, len - 66) == 0;
+		if (!found) {
+			snprintf(why, 512, "SHA256SUMS lists '%.*s', which is not in the archive",
+				 (int)(len > 66 ? len - 66 : 0), line + (len > 66 ? 66 : 0));
+			goto out;
+		}
+		line = end ? end + 1 : line + len;
+	}
+	rc = (long)n;
+out:
+	if (a)
+		archive_read_free(a);
+	release(m, n);
+	free(sums);
+	return rc;
+}

@@ -35,4 +35,14 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 			 int (*fn)(void *ctx, const char *member, int fd), void *ctx,
 			 struct diag_list *diags);
 
+/*
+ * archive_check_sums: check the archive at PATH against the SHA256SUMS it
+ * holds (lists verify): every member listed with its SHA-256, every listed
+ * name present. Reads members without keeping them; stops past the limits
+ * of archive_read_members. Returns the number of members checked, -1 when
+ * the archive does not match (WHY says how), -2 when it cannot be read
+ * (WHY).
+ */
+long archive_check_sums(const char *path, char why[512]);
+
 #endif

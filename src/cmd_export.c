@@ -240,7 +240,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 		/* the snapshot's newest batch is where the job will stand after this run */
 		st = store_job_watermark(store, job, e->plural, opts.changes, &job_from);
 		if (st == STORE_OK)
-			st = store_last_batch(store, &job_to);
+			st = store_last_batch(store, &job_to, NULL);
 		opts.filter.after_batch_set = true;
 		opts.filter.after_batch = job_from;
 	}

@@ -65,6 +65,35 @@ static void print_counts(const char *entity, json_t *c)
 	printf("%s\n", any ? "" : " no change");
 }
 
+/* A list build: its archive, SHA-256, as-of time and each list's counts. */
+static void print_build(const char *text)
+{
+	json_t *b = parse(text), *counts = json_object_get(b, "counts"), *params, *v;
+	const char *kind;
+
+	printf("       list build %s (sha256 %s)\n",
+	       json_string_value(json_object_get(b, "archive")),
+	       json_string_value(json_object_get(b, "sha256")));
+	printf("       as of %s, data up to batch %" JSON_INTEGER_FORMAT "\n",
+	       json_string_value(json_object_get(b, "as_of")),
+	       json_integer_value(json_object_get(b, "data_batch")));
+	params = json_object_get(b, "params");
+	printf("       parameters:");
+	json_object_foreach(params, kind, v)
+	{
+		if (json_is_string(v))
+			printf(" --%s %s", kind, json_string_value(v));
+		else if (json_is_true(v))
+			printf(" --%s", kind);
+	}
+	printf("\n");
+	json_object_foreach(counts, kind, v) printf(
+		"       %-24s %" JSON_INTEGER_FORMAT " rows, %" JSON_INTEGER_FORMAT " recipients\n",
+		kind, json_integer_value(json_object_get(v, "rows")),
+		json_integer_value(json_object_get(v, "recipients")));
+	json_decref(b);
+}
+
 static void print_batch_table(const struct batch_info *b)
 {
 	json_t *inputs = parse(b->inputs), *counts = parse(b->counts), *v;
@@ -84,6 +113,8 @@ static void print_batch_table(const struct batch_info *b)
 		       json_string_value(json_object_get(v, "entity")), sha ? sha : "-");
 	}
 	json_object_foreach(counts, entity, v) print_counts(entity, v);
+	if (b->build)
+		print_build(b->build);
 	json_decref(inputs);
 	json_decref(counts);
 }
@@ -102,6 +133,8 @@ static json_t *batch_json(const struct batch_info *b)
 	json_object_set_new(o, "counts", parse(b->counts));
 	json_object_set_new(o, "outcome", json_string(b->outcome ? b->outcome : ""));
 	json_object_set_new(o, "reverts", b->reverts ? json_integer(b->reverts) : json_null());
+	if (b->build) /* a list build: what it built */
+		json_object_set_new(o, "list_build", parse(b->build));
 	return o;
 }
 

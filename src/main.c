@@ -34,6 +34,7 @@ static const struct command {
 	{"validate", cmd_validate, "check files against the schemas; touches no database"},
 	{"import", cmd_import, "apply files to the database"},
 	{"export", cmd_export, "write one entity as CSV or XML"},
+	{"lists", cmd_lists, "build mailing lists into an archive; lists verify ARCHIVE"},
 	{"history", cmd_history, "list past batches, or one batch with its changes"},
 	{"revert", cmd_revert, "undo one batch, as a new batch"},
 	{"schema", cmd_schema, "print an entity's XSD"},

@@ -204,6 +204,24 @@ static const char migration_3[] = "CREATE TABLE export_jobs(\n"
 				  ") STRICT;\n";
 
 /*
+ * Migration 4: mailing-list builds (lists). Each build is a batch of kind
+ * "lists" that changes no entity; this row says what it built: the archive
+ * as named, its SHA-256 (lists verify looks it up), the as-of time, the
+ * newest data batch it read, and its kinds, parameters and counts as JSON.
+ */
+static const char migration_4[] = "CREATE TABLE list_builds(\n"
+				  "  batch_id INTEGER PRIMARY KEY REFERENCES batches(id),\n"
+				  "  archive TEXT NOT NULL,\n"
+				  "  sha256 TEXT NOT NULL,\n"
+				  "  as_of TEXT NOT NULL,\n"
+				  "  data_batch INTEGER NOT NULL,\n"
+				  "  kinds TEXT NOT NULL,\n"
+				  "  params TEXT NOT NULL,\n"
+				  "  counts TEXT NOT NULL\n"
+				  ") STRICT;\n"
+				  "CREATE INDEX list_builds_sha256 ON list_builds(sha256);\n";
+
+/*
  * The journal is written in chunks of up to 256 changes (journal.c) and read
  * through the journal view, one row per change in order. A batch's chunks
  * are one id range (batches are serialised): batches.journal_from/_to.
@@ -247,7 +265,8 @@ static enum store_status migrate(struct store *s)
 	version = store_schema_version(s); /* another run may have migrated meanwhile */
 	if ((version < 1 && sqlite3_exec(s->db, migration_1, NULL, NULL, NULL) != SQLITE_OK) ||
 	    (version < 2 && sqlite3_exec(s->db, migration_2, NULL, NULL, NULL) != SQLITE_OK) ||
-	    (version < 3 && sqlite3_exec(s->db, migration_3, NULL, NULL, NULL) != SQLITE_OK)) {
+	    (version < 3 && sqlite3_exec(s->db, migration_3, NULL, NULL, NULL) != SQLITE_OK) ||
+	    (version < 4 && sqlite3_exec(s->db, migration_4, NULL, NULL, NULL) != SQLITE_OK)) {
 		set_error(s, version < 1 ? "cannot create the database schema"
 					 : "cannot upgrade the database schema");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -852,11 +871,16 @@ enum store_status store_each_batch(struct store *s, int64_t only, long limit,
 	sqlite3_stmt *st = NULL;
 	int rc, stopped = 0;
 
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT id, kind, started_at, ended_at, command, inputs, counts, "
-				"outcome, reverts FROM batches WHERE ?1 <= 0 OR id = ?1 "
-				"ORDER BY id DESC LIMIT ?2",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT b.id, b.kind, b.started_at, b.ended_at, b.command, b.inputs, "
+		"b.counts, b.outcome, b.reverts, CASE WHEN l.batch_id IS NOT NULL THEN "
+		"json_object('archive', l.archive, 'sha256', l.sha256, 'as_of', "
+		"l.as_of, 'data_batch', l.data_batch, 'kinds', json(l.kinds), "
+		"'params', json(l.params), 'counts', json(l.counts)) END "
+		"FROM batches AS b LEFT JOIN list_builds AS l ON l.batch_id = b.id "
+		"WHERE ?1 <= 0 OR b.id = ?1 ORDER BY b.id DESC LIMIT ?2",
+		-1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot read the batches");
 	sqlite3_bind_int64(st, 1, only);
@@ -872,6 +896,7 @@ enum store_status store_each_batch(struct store *s, int64_t only, long limit,
 		b.counts = (const char *)sqlite3_column_text(st, 6);
 		b.outcome = (const char *)sqlite3_column_text(st, 7);
 		b.reverts = sqlite3_column_int64(st, 8);
+		b.build = (const char *)sqlite3_column_text(st, 9);
 		if (fn(ctx, &b) != 0) {
 			stopped = 1;
 			break;
@@ -1117,16 +1142,27 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the journal");
 }
 
-enum store_status store_last_batch(struct store *s, int64_t *batch)
+enum store_status store_last_batch(struct store *s, int64_t *batch, char ended_at[32])
 {
 	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM batches", -1, &st,
-				    NULL);
+	/* list builds change no row: they are not what the data is as of */
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT id, ended_at FROM batches WHERE kind <> 'lists' "
+				    "ORDER BY id DESC LIMIT 1",
+				    -1, &st, NULL);
 
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	*batch = 0;
+	if (ended_at)
+		snprintf(ended_at, 32, "%s", "");
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *end = sqlite3_column_text(st, 1);
 		*batch = sqlite3_column_int64(st, 0);
+		if (ended_at && end)
+			snprintf(ended_at, 32, "%s", (const char *)end);
+	}
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? STORE_OK : status_of(s, rc, "cannot read the batches");
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? STORE_OK
+						     : status_of(s, rc, "cannot read the batches");
 }
 
 enum store_status store_job_watermark(struct store *s, const char *name, const char *entity,
@@ -1339,4 +1375,277 @@ int row_set(struct row *r, int i, const char *s, size_t len)
 	r->buf[i][len] = '\0';
 	r->v[i] = r->buf[i];
 	return 0;
+}
+
+/*
+ * Mailing lists. The SQL is put together from fixed pieces only; every
+ * value is bound: ?1 from, ?2 to, ?3 account, ?4 status, ?5 subscription.
+ */
+
+/* Who qualifies per account for kind K: account_id, email, email_norm, name, src. */
+static const char *list_people(enum list_kind k)
+{
+	switch (k) {
+	case LIST_INVOICE_CREATED:
+		return "SELECT account_id, email, email_norm, full_name AS name, 2 AS src "
+		       "FROM logins WHERE invoice_created_alerts = 1";
+	case LIST_STANDARD_INVOICES:
+		return "SELECT account_id, email, email_norm, first_name || ' ' || last_name "
+		       "AS name, 0 AS src FROM contacts WHERE standard_invoices = 1";
+	case LIST_SUMMARY_INVOICES:
+		return "SELECT account_id, email, email_norm, first_name || ' ' || last_name "
+		       "AS name, 0 AS src FROM contacts WHERE summary_invoices = 1";
+	case LIST_IMPORTANT_NOTICES:
+		return "SELECT account_id, email, email_norm, first_name || ' ' || last_name "
+		       "AS name, 0 AS src FROM contacts WHERE important_notices = 1 "
+		       "UNION ALL SELECT account_id, email, lower(email), coalesce(full_name, ''), "
+		       "1 FROM accounts";
+	default:
+		return "SELECT account_id, email, lower(email) AS email_norm, "
+		       "coalesce(full_name, '') AS name, 1 AS src FROM accounts "
+		       "WHERE instr(' ' || coalesce(subscriptions, '') || ' ', ' ' || ?5 || ' ') > "
+		       "0";
+	}
+}
+
+static bool list_per_invoice(enum list_kind k)
+{
+	return k <= LIST_SUMMARY_INVOICES;
+}
+
+/* The conditions on the invoice i of a per-invoice list. */
+static void list_invoice_terms(const struct list_query *q, char *sql, size_t size, size_t *len)
+{
+	append(sql, size, len, " AND i.status <> 'void'");
+	if (q->status)
+		append(sql, size, len, " AND i.status = ?4");
+	if (q->kind == LIST_STANDARD_INVOICES)
+		append(sql, size, len, " AND i.kind = 'standard'");
+	if (q->kind == LIST_SUMMARY_INVOICES)
+		append(sql, size, len, " AND i.kind = 'summary'");
+	if (q->from)
+		append(sql, size, len, " AND i.issued_on >= ?1");
+	if (q->to)
+		append(sql, size, len, " AND i.issued_on <= ?2");
+}
+
+static int list_bind(sqlite3_stmt *st, const struct list_query *q)
+{
+	bool invoices = list_per_invoice(q->kind); /* only their lists have ?1, ?2, ?4 */
+	int rc = SQLITE_OK;
+
+	if (invoices && q->from)
+		rc = sqlite3_bind_text(st, 1, q->from, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && invoices && q->to)
+		rc = sqlite3_bind_text(st, 2, q->to, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && q->account)
+		rc = sqlite3_bind_text(st, 3, q->account, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && invoices && q->status)
+		rc = sqlite3_bind_text(st, 4, q->status, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK && q->kind == LIST_SUBSCRIPTION)
+		rc = sqlite3_bind_text(st, 5, q->subscription ? q->subscription : "", -1,
+				       SQLITE_STATIC);
+	return rc;
+}
+
+enum store_status store_each_list_row(struct store *s, const struct list_query *q,
+				      int (*fn)(void *ctx, const struct list_row *row), void *ctx)
+{
+	char sql[3072];
+	size_t len = 0;
+	sqlite3_stmt *st = NULL;
+	int rc, stopped = 0;
+	bool per_invoice = list_per_invoice(q->kind);
+
+	/* the roles say what else the email is at the account, whatever made it qualify */
+	append(sql, sizeof(sql), &len,
+	       per_invoice ? "SELECT i.invoice_number, i.kind, i.issued_on, i.due_on, i.currency, "
+			     "i.total, "
+			   : "SELECT NULL, NULL, NULL, NULL, NULL, 0, ");
+	append(sql, sizeof(sql), &len,
+	       "a.account_id, a.name, r.email, r.email_norm, r.name, "
+	       "(r.src = 0 OR EXISTS (SELECT 1 FROM contacts AS c2 WHERE c2.account_id = "
+	       "a.account_id AND c2.email_norm = r.email_norm)) "
+	       "+ 2 * (lower(a.email) = r.email_norm) "
+	       "+ 4 * (r.src = 2 OR EXISTS (SELECT 1 FROM logins AS l2 WHERE l2.email_norm = "
+	       "r.email_norm AND l2.account_id = a.account_id)) ");
+	if (per_invoice) {
+		append(sql, sizeof(sql), &len,
+		       "FROM invoices AS i JOIN accounts AS a ON a.account_id = i.account_id "
+		       "JOIN (");
+		append(sql, sizeof(sql), &len, list_people(q->kind));
+		append(sql, sizeof(sql), &len,
+		       ") AS r ON r.account_id = i.account_id WHERE a.status <> 'closed'");
+		list_invoice_terms(q, sql, sizeof(sql), &len);
+		if (q->account)
+			append(sql, sizeof(sql), &len, " AND i.account_id = ?3");
+		append(sql, sizeof(sql), &len,
+		       " ORDER BY i.invoice_number, r.email_norm, r.email, r.src");
+	} else {
+		append(sql, sizeof(sql), &len, "FROM accounts AS a JOIN (");
+		append(sql, sizeof(sql), &len, list_people(q->kind));
+		append(sql, sizeof(sql), &len,
+		       ") AS r ON r.account_id = a.account_id WHERE a.status <> 'closed'");
+		if (q->account)
+			append(sql, sizeof(sql), &len, " AND a.account_id = ?3");
+		append(sql, sizeof(sql), &len,
+		       " ORDER BY a.account_id, r.email_norm, r.email, r.src");
+	}
+	/* a sort that does not fit the page cache spills to a file, not to memory */
+	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = list_bind(st, q);
+	if (rc != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return status_of(s, rc, "cannot read the list");
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct list_row r;
+		r.invoice_number = (const char *)sqlite3_column_text(st, 0);
+		r.kind = (const char *)sqlite3_column_text(st, 1);
+		r.issued_on = (const char *)sqlite3_column_text(st, 2);
+		r.due_on = (const char *)sqlite3_column_text(st, 3);
+		r.currency = (const char *)sqlite3_column_text(st, 4);
+		r.total = sqlite3_column_int64(st, 5);
+		r.account_id = (const char *)sqlite3_column_text(st, 6);
+		r.account_name = (const char *)sqlite3_column_text(st, 7);
+		r.email = (const char *)sqlite3_column_text(st, 8);
+		r.email_norm = (const char *)sqlite3_column_text(st, 9);
+		r.name = (const char *)sqlite3_column_text(st, 10);
+		if (!r.name)
+			r.name = "";
+		r.roles = (unsigned)sqlite3_column_int(st, 11);
+		if (fn(ctx, &r) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the list");
+}
+
+enum store_status store_list_recipients(struct store *s, const struct list_query *q, long *distinct)
+{
+	char sql[3072];
+	size_t len = 0;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	append(sql, sizeof(sql), &len,
+	       "SELECT count(DISTINCT r.email_norm) FROM accounts AS a JOIN (");
+	append(sql, sizeof(sql), &len, list_people(q->kind));
+	append(sql, sizeof(sql), &len,
+	       ") AS r ON r.account_id = a.account_id WHERE a.status <> 'closed'");
+	if (q->account)
+		append(sql, sizeof(sql), &len, " AND a.account_id = ?3");
+	if (list_per_invoice(q->kind)) {
+		append(sql, sizeof(sql), &len,
+		       " AND EXISTS (SELECT 1 FROM invoices AS i WHERE i.account_id = "
+		       "a.account_id");
+		list_invoice_terms(q, sql, sizeof(sql), &len);
+		append(sql, sizeof(sql), &len, ")");
+	}
+	*distinct = 0;
+	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = list_bind(st, q);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		*distinct = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? STORE_OK : status_of(s, rc, "cannot count the recipients");
+}
+
+enum store_status store_record_list_build(struct store *s, const struct list_build *b)
+{
+	sqlite3_stmt *st = NULL;
+	int rc =
+		sqlite3_prepare_v2(s->db,
+				   "INSERT INTO list_builds(batch_id, archive, sha256, as_of, "
+				   "data_batch, kinds, params, counts) VALUES (?1, ?2, ?3, ?4, ?5, "
+				   "?6, ?7, ?8)",
+				   -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, b->batch);
+		sqlite3_bind_text(st, 2, b->archive, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, b->sha256, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, b->as_of, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, b->data_batch);
+		sqlite3_bind_text(st, 6, b->kinds, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, b->params, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, b->counts, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot record the list build");
+}
+
+enum store_status store_find_list_build(struct store *s, const char *sha256,
+					int (*fn)(void *ctx, const struct list_build *b), void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc =
+		sqlite3_prepare_v2(s->db,
+				   "SELECT l.batch_id, l.archive, l.sha256, l.as_of, l.data_batch, "
+				   "l.kinds, l.params, l.counts, b.ended_at FROM list_builds AS l "
+				   "JOIN batches AS b ON b.id = l.batch_id WHERE l.sha256 = ?1 "
+				   "ORDER BY l.batch_id",
+				   -1, &st, NULL);
+	int stopped = 0;
+
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot read the list builds");
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct list_build b;
+		b.batch = sqlite3_column_int64(st, 0);
+		b.archive = (const char *)sqlite3_column_text(st, 1);
+		b.sha256 = (const char *)sqlite3_column_text(st, 2);
+		b.as_of = (const char *)sqlite3_column_text(st, 3);
+		b.data_batch = sqlite3_column_int64(st, 4);
+		b.kinds = (const char *)sqlite3_column_text(st, 5);
+		b.params = (const char *)sqlite3_column_text(st, 6);
+		b.counts = (const char *)sqlite3_column_text(st, 7);
+		b.built_at = (const char *)sqlite3_column_text(st, 8);
+		if (fn(ctx, &b) != 0) {
+			stopped = 1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the list builds");
+}
+
+enum store_status store_forget_batch(struct store *s, int64_t batch)
+{
+	sqlite3_stmt *st[2] = {NULL, NULL};
+	int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, "DELETE FROM list_builds WHERE batch_id = ?1", -1,
+					&st[0], NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db, "DELETE FROM batches WHERE id = ?1", -1, &st[1],
+					NULL);
+	for (int i = 0; i < 2 && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(st[i], 1, batch);
+		rc = sqlite3_step(st[i]);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(st[0]);
+	sqlite3_finalize(st[1]);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		enum store_status r = status_of(s, rc, "cannot remove the batch");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return r;
+	}
+	return STORE_OK;
 }

@@ -15,7 +15,7 @@
 
 #include "entity.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Results of store calls. */
 enum store_status {
@@ -148,8 +148,12 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 				  const struct store_filter *filter,
 				  int (*fn)(void *ctx, const struct feed_change *c), void *ctx);
 
-/* store_last_batch: the newest committed batch id in the current snapshot, 0 if none. */
-enum store_status store_last_batch(struct store *s, int64_t *batch);
+/*
+ * store_last_batch: the newest batch that may have changed data (an import
+ * or a revert; not a list build) in the current snapshot, 0 if none, and
+ * when ENDED_AT is not NULL its end time ("" if none).
+ */
+enum store_status store_last_batch(struct store *s, int64_t *batch, char ended_at[32]);
 
 /*
  * store_job_watermark: the last batch that export job NAME included for
@@ -178,6 +182,7 @@ struct batch_info {
 		*counts; /* JSON object: per entity inserted/updated/unchanged/deleted/rejected */
 	const char *outcome; /* "committed", ... */
 	int64_t reverts;     /* the batch this one reverts, 0 if none */
+	const char *build;   /* a list build: JSON object of its list_builds row, else NULL */
 };
 
 /*
@@ -239,6 +244,82 @@ enum store_status store_each_orphan(struct store *s,
  * BATCH: counts[entity][0..2] = inserted, updated, deleted.
  */
 enum store_status store_batch_counts(struct store *s, int64_t batch, long counts[][3]);
+
+/*
+ * Mailing lists (DESIGN section 7, lists.c). A list query selects, per
+ * invoice or per account, the people a kind of mail goes to.
+ */
+enum list_kind {
+	LIST_INVOICE_CREATED,	/* per invoice: the account's logins with invoice_created_alerts */
+	LIST_STANDARD_INVOICES, /* per standard invoice: contacts with standard_invoices */
+	LIST_SUMMARY_INVOICES,	/* per summary invoice: contacts with summary_invoices */
+	LIST_IMPORTANT_NOTICES, /* per account: contacts with important_notices, and the holder */
+	LIST_SUBSCRIPTION,	/* per account subscribed to a list: the holder */
+	LIST_KIND_COUNT
+};
+
+/* The roles an email has at the account (list_row.roles). */
+#define LIST_ROLE_CONTACT 1u /* one of its primary contacts */
+#define LIST_ROLE_HOLDER 2u  /* the account holder's email */
+#define LIST_ROLE_LOGIN 4u   /* one of its authorized logins */
+
+struct list_query {
+	enum list_kind kind;
+	const char *subscription; /* LIST_SUBSCRIPTION: the list's token */
+	const char *from, *to;	  /* invoices issued on these dates or between (NULL: open) */
+	const char *account;	  /* only this account (NULL: all) */
+	const char *status;	  /* invoices: "open" or "paid"; NULL: both (void never) */
+};
+
+/* One row of a list, before rows of the same (invoice or account, email) are merged. */
+struct list_row {
+	const char *invoice_number, *kind, *issued_on, *due_on, *currency; /* NULL per account */
+	int64_t total;							   /* minor units */
+	const char *account_id, *account_name;
+	const char *email;	/* as stored */
+	const char *email_norm; /* lower-case: the same recipient has the same one */
+	const char *name;	/* the person's name, "" if none is known */
+	unsigned roles;		/* LIST_ROLE_* the email has at the account */
+};
+
+/*
+ * store_each_list_row: call FN(CTX, ROW) for each recipient of Q, ordered
+ * by invoice number (or account id), then email_norm, then email; closed
+ * accounts and void invoices never appear. A recipient who qualifies in
+ * two ways (a contact who is also the holder) comes twice in a row, with
+ * the same roles: the caller keeps the first. FN returns 0 to go on.
+ * store_list_recipients: how many distinct email_norm values Q selects.
+ */
+enum store_status store_each_list_row(struct store *s, const struct list_query *q,
+				      int (*fn)(void *ctx, const struct list_row *row), void *ctx);
+enum store_status store_list_recipients(struct store *s, const struct list_query *q,
+					long *distinct);
+
+/* A recorded list build (store_record_list_build, store_find_list_build). */
+struct list_build {
+	int64_t batch;	      /* the batch that records it */
+	const char *archive;  /* as named with -o */
+	const char *sha256;   /* of the archive's bytes */
+	const char *as_of;    /* the time written in the archive */
+	int64_t data_batch;   /* the newest data batch it read */
+	const char *kinds;    /* JSON array of the kinds */
+	const char *params;   /* JSON object of the parameters */
+	const char *counts;   /* JSON object: kind -> {"rows", "recipients"} */
+	const char *built_at; /* when the batch ended */
+};
+
+/*
+ * store_record_list_build: record B (B->batch being the batch under way,
+ * store_begin_batch "lists"). store_find_list_build: call FN for each build
+ * whose archive has SHA256, oldest first.
+ */
+enum store_status store_record_list_build(struct store *s, const struct list_build *b);
+enum store_status store_find_list_build(struct store *s, const char *sha256,
+					int (*fn)(void *ctx, const struct list_build *b),
+					void *ctx);
+
+/* store_forget_batch: delete batch BATCH and what records it (its list build), in a transaction. */
+enum store_status store_forget_batch(struct store *s, int64_t batch);
 
 /* row_release: free the buffers; the row is empty afterwards. Safe twice. */
 void row_release(struct row *r);

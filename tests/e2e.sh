@@ -92,7 +92,7 @@ begin "a schema version 1 database is upgraded and keeps its journal"
 fresh v1
 sqlite3 "$DB" <"$ROOT/tests/data/schema-v1.sql"
 printf 'account_id,name,email,country\nNEW-1,New,new@x.example,SE\n' >"$WORK/new.csv"
-if run 0 ab --db "$DB" init && has_err "is at schema version 3" &&
+if run 0 ab --db "$DB" init && has_err "is at schema version 4" &&
 	[ "$(q "select count(*) from sqlite_schema where name = 'export_jobs'")" = 1 ] &&
 	run 0 ab --db "$DB" import "$WORK/new.csv"; then
 	# the old inserts are the logged ones (id set), the new one is derived

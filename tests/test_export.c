@@ -291,7 +291,7 @@ static void test_the_change_feed_and_a_job_watermark_pick_what_later_batches_did
 			 STORE_OK);
 	assert_int_equal(store_job_watermark(f->store, "job", "accounts", true, &mark), STORE_OK);
 	assert_int_equal(mark, 1);
-	assert_int_equal(store_last_batch(f->store, &last), STORE_OK);
+	assert_int_equal(store_last_batch(f->store, &last, NULL), STORE_OK);
 	assert_int_equal(last, 2);
 	opts.filter.after_batch_set = true;
 	opts.filter.after_batch = mark;

@@ -126,7 +126,8 @@ static void test_a_new_database_is_at_the_current_schema_version_in_wal_mode(voi
 	assert_scalar(f,
 		      "SELECT group_concat(name) FROM sqlite_schema WHERE type='table' AND sql "
 		      "LIKE '%STRICT%' ORDER BY name",
-		      "accounts,logins,contacts,invoices,batches,journal_chunks,export_jobs");
+		      "accounts,logins,contacts,invoices,batches,journal_chunks,export_jobs,"
+		      "list_builds");
 }
 
 static void test_table_columns_match_the_entity_tables(void **state)

@@ -3,8 +3,10 @@
  * spread over them, as CSV and XML, from a fixed seed (xorshift64*), so
  * every run of 'make bench' measures the same bytes.
  *
- * usage: gen_bench ACCOUNTS CONTACTS OUTDIR
- * writes OUTDIR/accounts.csv, contacts.csv, contacts.xml
+ * usage: gen_bench ACCOUNTS CONTACTS OUTDIR [INVOICES]
+ * writes OUTDIR/accounts.csv, contacts.csv, contacts.xml and, when INVOICES
+ * is given, invoices.csv: INVOICES invoices spread over the accounts, about
+ * three in four standard, 60% open, 35% paid, 5% void, issued over 2025-2026.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,18 +30,57 @@ static const char *const countries[] = {"DE", "FR", "NO", "SE", "PL", "ES", "US"
 
 #define PICK(a) a[next() % (sizeof(a) / sizeof(a[0]))]
 
+/* OUTDIR/invoices.csv: N invoices over ACCOUNTS accounts. */
+static int write_invoices(const char *outdir, long accounts, long n)
+{
+	static const char *const currencies[] = {"EUR", "USD", "JPY", "KWD", "GBP", "NOK"};
+	static const char *const statuses[] = {
+		"open", "open", "open", "open", "open", "open", "open", "open", "open", "open",
+		"open", "open", "paid", "paid", "paid", "paid", "paid", "paid", "paid", "void"};
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/invoices.csv", outdir);
+	f = fopen(path, "w");
+	if (!f) {
+		perror("gen_bench");
+		return 73;
+	}
+	fprintf(f, "invoice_number,account_id,kind,issued_on,due_on,currency,total,status\n");
+	for (long i = 0; i < n; i++) {
+		/* invoice numbers do not follow accounts, as in real billing runs */
+		long acct = (long)(next() % (uint64_t)accounts);
+		int day = (int)(next() % 720), month = day / 30, dom = day % 28 + 1;
+		const char *cur = PICK(currencies);
+		fprintf(f, "INV-%08ld,B-%07ld,%s,%04d-%02d-%02d,%04d-%02d-%02d,%s,%llu%s,%s\n", i,
+			acct, next() % 4 ? "standard" : "summary", 2025 + month / 12,
+			month % 12 + 1, dom, 2025 + month / 12, month % 12 + 1, 28, cur,
+			(unsigned long long)(next() % 100000),
+			cur[0] == 'J'	? ""
+			: cur[0] == 'K' ? ".125"
+					: ".50",
+			PICK(statuses));
+	}
+	if (fclose(f)) {
+		perror("gen_bench");
+		return 74;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	long accounts, contacts;
+	long accounts, contacts, invoices;
 	char path[4096];
 	FILE *a, *c, *x;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: gen_bench ACCOUNTS CONTACTS OUTDIR\n");
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr, "usage: gen_bench ACCOUNTS CONTACTS OUTDIR [INVOICES]\n");
 		return 64;
 	}
 	accounts = atol(argv[1]);
 	contacts = atol(argv[2]);
+	invoices = argc == 5 ? atol(argv[4]) : 0;
 	snprintf(path, sizeof(path), "%s/accounts.csv", argv[3]);
 	a = fopen(path, "w");
 	snprintf(path, sizeof(path), "%s/contacts.csv", argv[3]);
@@ -79,5 +120,5 @@ int main(int argc, char **argv)
 		perror("gen_bench");
 		return 74;
 	}
-	return 0;
+	return invoices > 0 ? write_invoices(argv[3], accounts, invoices) : 0;
 }
