@@ -80,6 +80,7 @@ TESTS = \
 	test_csvio \
 	test_email \
 	test_import \
+	test_lists \
 	test_entity \
 	test_export \
 	test_store \

@@ -148,10 +148,6 @@ static int build(struct app *app, struct lists_opts *o, const char *output)
 	int rc, status = EXIT_DONE;
 
 	memset(&out, 0, sizeof(out));
-	if (app_is_database_file(app->db_path, output)) {
-		app_error(app, "'%s' is the database; the archive would overwrite it", output);
-		return EXIT_USAGE;
-	}
 	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
 		return rc;
 	if (store_read_begin(store) != STORE_OK) {
@@ -396,6 +392,10 @@ int cmd_lists(int argc, char **argv, struct app *app)
 	}
 	if (o.from && o.to && strcmp(o.from, o.to) > 0) {
 		app_error(app, "--from %s is after --to %s", o.from, o.to);
+		return EXIT_USAGE;
+	}
+	if (output && app_is_database_file(app->db_path, output)) {
+		app_error(app, "'%s' is the database; the archive would overwrite it", output);
 		return EXIT_USAGE;
 	}
 	if (!output || strcmp(output, "-") == 0 ||

@@ -891,6 +891,180 @@ fi
 	run 64 ab --db "$DB" import --max-unpacked lots "$WORK/goodsum.tar.gz" && ok ||
 	{ [ "$hostile" = 0 ] || fail "$(cat "$WORK/err")"; }
 
+# ---------------------------------------------------------------- lists
+# list_members ARCHIVE: the member names in archive order, space-separated
+list_members() {
+	case $1 in
+	*.zip) unzip -Z1 "$1" | tr '\n' ' ' ;;
+	*) tar -tf "$1" | tr '\n' ' ' ;;
+	esac
+}
+# unpack ARCHIVE DIR
+unpack() {
+	rm -rf "$2" && mkdir -p "$2" &&
+		case $1 in
+		*.zip) unzip -q "$1" -d "$2" ;;
+		*) tar -xf "$1" -C "$2" ;;
+		esac
+}
+
+begin "lists over the samples equal the lists written by hand (full, a month of open invoices, one account)"
+fresh lists
+ACCTBATCH_NOW=2026-10-15T00:00:00Z ab --db "$DB" --quiet import "$SAMPLES/onboarding/csv"
+EXPECT=$ROOT/tests/data/lists
+listok=1
+check_list() { # DIR ARCHIVE-DIR FILE: FILE is as written by hand, and the manifest's counts agree
+	local rows recipients kind
+	if ! cmp -s "$ROOT/tests/data/lists/$1/$3" "$2/$3"; then
+		listok=0
+		fail "$1/$3 differs: $(diff "$ROOT/tests/data/lists/$1/$3" "$2/$3" | head -20)"
+		return
+	fi
+	read -r rows recipients < <(awk -v f="$1/$3" '$1 == f { print $2, $3 }' "$EXPECT/counts.txt")
+	kind=${3%.csv}
+	kind=${kind/subscription-/subscription:}
+	grep -q "<list kind=\"$kind\" rows=\"$rows\" recipients=\"$recipients\">" "$2/manifest.xml" ||
+		{ listok=0; fail "$1/$3: manifest counts are not $rows rows, $recipients recipients: $(grep "<list kind=\"$kind\"" "$2/manifest.xml")"; }
+}
+run 0 ab --db "$DB" lists -o "$WORK/full.tar.gz" invoice-created standard-invoices summary-invoices \
+	important-notices subscription:newsletter &&
+	unpack "$WORK/full.tar.gz" "$WORK/full" &&
+	for f in invoice-created.csv standard-invoices.csv summary-invoices.csv important-notices.csv subscription-newsletter.csv; do
+		check_list full "$WORK/full" "$f"
+	done
+run 0 ab --db "$DB" lists --from 2026-10-01 --to 2026-10-31 --status open -o "$WORK/month.zip" \
+	invoice-created standard-invoices summary-invoices &&
+	unpack "$WORK/month.zip" "$WORK/month" &&
+	for f in invoice-created.csv standard-invoices.csv summary-invoices.csv; do
+		check_list filtered "$WORK/month" "$f"
+	done
+run 0 ab --db "$DB" lists --account NL-0014 -o "$WORK/acct.tar.xz" standard-invoices important-notices &&
+	unpack "$WORK/acct.tar.xz" "$WORK/acct" &&
+	for f in standard-invoices.csv important-notices.csv; do
+		check_list account "$WORK/acct" "$f"
+	done
+[ "$listok" = 1 ] && has_err "standard-invoices" && ok || [ "$listok" = 0 ] || fail "$(cat "$WORK/err")"
+
+begin "lists archives: fixed order, byte-identical for the same data and options, valid manifest, XML and SHA256SUMS"
+listok=1
+for ext in tar.gz tgz tar.xz zip; do
+	run 0 ab --db "$DB" lists --xml --as-of 2026-11-01T00:00:00Z -o "$WORK/l1.$ext" \
+		subscription:newsletter standard-invoices important-notices &&
+		sleep 1 && # a clock in the archive would show
+		TZ=Asia/Tokyo run 0 ab --db "$DB" lists --as-of 2026-11-01T00:00:00Z --xml -o "$WORK/l2.$ext" \
+			important-notices standard-invoices subscription:newsletter standard-invoices &&
+		cmp -s "$WORK/l1.$ext" "$WORK/l2.$ext" && [ "$(stat -c %a "$WORK/l1.$ext")" = 600 ] &&
+		[ "$(list_members "$WORK/l1.$ext")" = "standard-invoices.csv standard-invoices.xml important-notices.csv important-notices.xml subscription-newsletter.csv subscription-newsletter.xml manifest.xml SHA256SUMS " ] &&
+		unpack "$WORK/l1.$ext" "$WORK/l1" && (cd "$WORK/l1" && sha256sum -c --quiet SHA256SUMS) &&
+		xmllint --noout --schema "$ROOT/schemas/manifest.xsd" "$WORK/l1/manifest.xml" 2>/dev/null &&
+		for x in standard-invoices important-notices subscription-newsletter; do
+			xmllint --noout --schema "$ROOT/schemas/lists.xsd" "$WORK/l1/$x.xml" 2>/dev/null || exit 1
+		done &&
+		[ "$(grep -c '<recipient>' "$WORK/l1/standard-invoices.xml")" = "$(($(wc -l <"$WORK/l1/standard-invoices.csv") - 1))" ] ||
+		{ listok=0; fail "$ext: $(cat "$WORK/err")"; }
+done
+[ "$(tar -tvzf "$WORK/l1.tar.gz" | awk '{print $1, $2, $4, $5}' | sort -u)" = "-rw------- 0/0 2026-11-01 00:00" ] &&
+	grep -q '<kind>lists</kind>' "$WORK/l1/manifest.xml" && grep -q '<as_of>2026-11-01T00:00:00Z</as_of>' "$WORK/l1/manifest.xml" &&
+	grep -q '<last_batch>1</last_batch>' "$WORK/l1/manifest.xml" && grep -q '<status>all</status>' "$WORK/l1/manifest.xml" &&
+	grep -q '<role>contact</role>' "$WORK/l1/standard-invoices.xml" &&
+	ab --db "$DB" --quiet export --all -o "$WORK/e1.zip" && ab --db "$DB" --quiet lists -o "$WORK/x.zip" important-notices &&
+	ab --db "$DB" --quiet export --all -o "$WORK/e2.zip" && cmp -s "$WORK/e1.zip" "$WORK/e2.zip" &&
+	[ "$listok" = 1 ] && ok || { [ "$listok" = 0 ] || fail "$(cat "$WORK/err")"; }
+
+begin "lists: the as-of time is --as-of, else SOURCE_DATE_EPOCH, else now"
+run 0 ab --db "$DB" lists -o "$WORK/now.zip" important-notices && unpack "$WORK/now.zip" "$WORK/now" &&
+	grep -q "<as_of>$ACCTBATCH_NOW</as_of>" "$WORK/now/manifest.xml" &&
+	SOURCE_DATE_EPOCH=86400 run 0 ab --db "$DB" lists -o "$WORK/sde.zip" important-notices &&
+	unpack "$WORK/sde.zip" "$WORK/sde" && grep -q '<as_of>1970-01-02T00:00:00Z</as_of>' "$WORK/sde/manifest.xml" &&
+	SOURCE_DATE_EPOCH=86400 run 0 ab --db "$DB" lists --as-of 2026-02-03T04:05:06Z -o "$WORK/asof.zip" important-notices &&
+	unpack "$WORK/asof.zip" "$WORK/asof" && grep -q '<as_of>2026-02-03T04:05:06Z</as_of>' "$WORK/asof/manifest.xml" &&
+	SOURCE_DATE_EPOCH=soon run 64 ab --db "$DB" lists -o "$WORK/bad.zip" important-notices && ok ||
+	fail "$(cat "$WORK/err")"
+
+begin "lists with nothing to list: empty lists and a manifest that says 0"
+run 0 ab --db "$DB" lists --xml --from 2031-01-01 -o "$WORK/empty.tgz" standard-invoices subscription:no_such_list &&
+	unpack "$WORK/empty.tgz" "$WORK/empty" &&
+	[ "$(cat "$WORK/empty/standard-invoices.csv")" = "invoice_number,account_id,account_name,kind,issued_on,due_on,currency,total,email,name,role" ] &&
+	[ "$(wc -l <"$WORK/empty/subscription-no_such_list.csv")" = 1 ] &&
+	grep -q '<list kind="standard-invoices" rows="0" recipients="0">' "$WORK/empty/manifest.xml" &&
+	grep -q '<list kind="subscription:no_such_list" rows="0" recipients="0">' "$WORK/empty/manifest.xml" &&
+	xmllint --noout --schema "$ROOT/schemas/lists.xsd" "$WORK/empty/standard-invoices.xml" 2>/dev/null &&
+	has_err "standard-invoices        0 rows, 0 recipients" && ok || fail "$(cat "$WORK/err")"
+
+begin "every build is recorded; history shows it; lists verify names it, or says what does not match (65)"
+before=$(q 'select count(*) from batches')
+ACCTBATCH_NOW=2026-11-20T10:00:00Z run 0 ab --db "$DB" lists --as-of 2026-11-20T00:00:00Z --account NL-0014 --status paid \
+	-o "$WORK/audit.tar.gz" standard-invoices &&
+	batch=$(q "select max(id) from batches") && [ "$batch" = $((before + 1)) ] &&
+	[ "$(q "select kind, outcome from batches where id = $batch")" = "lists|committed" ] &&
+	sha=$(sha256sum "$WORK/audit.tar.gz" | cut -d' ' -f1) &&
+	[ "$(q "select archive, sha256, as_of, data_batch, kinds, params ->> 'status', params ->> 'account' from list_builds where batch_id = $batch")" = "$WORK/audit.tar.gz|$sha|2026-11-20T00:00:00Z|1|[\"standard-invoices\"]|paid|NL-0014" ] &&
+	has_err "recorded as batch $batch; archive sha256 $sha" &&
+	run 0 ab --db "$DB" history "$batch" && has_out "list build $WORK/audit.tar.gz (sha256 $sha)" &&
+	has_out "parameters: --account NL-0014 --status paid" && has_out "as of 2026-11-20T00:00:00Z, data up to batch 1" &&
+	run 0 ab --db "$DB" history --format json --limit 1 && cp "$WORK/out" "$WORK/hl.json" &&
+	[ "$(sqlite3 :memory: "select readfile('$WORK/hl.json') ->> '\$[0].list_build.sha256', readfile('$WORK/hl.json') ->> '\$[0].kind'")" = "$sha|lists" ] &&
+	run 0 ab --db "$DB" lists verify "$WORK/audit.tar.gz" &&
+	has_out "SHA256SUMS OK (2 members)" && has_out "built as batch $batch at 2026-11-20T10:00:00Z, as of 2026-11-20T00:00:00Z" &&
+	has_out "sha256 $sha matches the recorded build" &&
+	run 65 ab --db "$DB" revert "$batch" && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "lists verify: a changed member, a rebuilt archive, another database, no SHA256SUMS: 65; no file 66"
+unpack "$WORK/audit.tar.gz" "$WORK/au" &&
+	echo "INV-X,G-1,x,standard,2026-01-01,2026-01-02,EUR,1.00,a@b.example,A,contact" >>"$WORK/au/standard-invoices.csv" &&
+	(cd "$WORK/au" && tar -czf "$WORK/tampered.tar.gz" standard-invoices.csv manifest.xml SHA256SUMS) &&
+	run 65 ab --db "$DB" lists verify "$WORK/tampered.tar.gz" &&
+	has_err "member 'standard-invoices.csv' does not match its SHA-256 in SHA256SUMS" &&
+	(cd "$WORK/au" && sha256sum standard-invoices.csv manifest.xml >SHA256SUMS &&
+		tar -czf "$WORK/resummed.tar.gz" standard-invoices.csv manifest.xml SHA256SUMS) &&
+	run 65 ab --db "$DB" lists verify "$WORK/resummed.tar.gz" && has_out "SHA256SUMS OK (2 members)" &&
+	has_err "no list build recorded in '$DB' has this archive's SHA-256" &&
+	(cd "$WORK/au" && tar -czf "$WORK/nosums.tar.gz" standard-invoices.csv manifest.xml) &&
+	run 65 ab --db "$DB" lists verify "$WORK/nosums.tar.gz" && has_err "holds no SHA256SUMS" &&
+	(cd "$WORK/au" && echo "0000000000000000000000000000000000000000000000000000000000000000  gone.csv" >>SHA256SUMS &&
+		tar -czf "$WORK/extra.tar.gz" standard-invoices.csv manifest.xml SHA256SUMS) &&
+	run 65 ab --db "$DB" lists verify "$WORK/extra.tar.gz" && has_err "SHA256SUMS lists 'gone.csv', which is not in the archive" &&
+	run 65 ab --db "$DB" lists verify "$WORK/ren.csv" && has_err "not a readable archive" &&
+	run 66 ab --db "$DB" lists verify "$WORK/nothing.zip" &&
+	run 65 ab --db "$WORK/csv.db" lists verify "$WORK/audit.tar.gz" &&
+	run 64 ab --db "$DB" lists verify && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "lists refuses bad usage (64), an unknown account (65), no database (66), an unwritable output (73); nothing recorded"
+cp "$DB" "$WORK/lists.before"
+before=$(dump "$DB")
+run 64 ab --db "$DB" lists -o "$WORK/u.zip" newsletter && has_err "unknown kind 'newsletter'" &&
+	run 64 ab --db "$DB" lists -o "$WORK/u.zip" subscription:News && run 64 ab --db "$DB" lists -o "$WORK/u.zip" &&
+	run 64 ab --db "$DB" lists standard-invoices && run 64 ab --db "$DB" lists -o "$WORK/u.csv" standard-invoices &&
+	run 64 ab --db "$DB" lists -o - standard-invoices &&
+	run 64 ab --db "$DB" lists --from 2026-13-01 -o "$WORK/u.zip" standard-invoices && has_err "--from needs a date" &&
+	run 64 ab --db "$DB" lists --from 2026-10-02 --to 2026-10-01 -o "$WORK/u.zip" standard-invoices &&
+	run 64 ab --db "$DB" lists --status overdue -o "$WORK/u.zip" standard-invoices &&
+	run 64 ab --db "$DB" lists --status open -o "$WORK/u.zip" important-notices && has_err "select invoices" &&
+	run 64 ab --db "$DB" lists --as-of yesterday -o "$WORK/u.zip" important-notices &&
+	cp "$DB" "$WORK/db.zip" && run 64 ab --db "$WORK/db.zip" lists -o "$WORK/db.zip" important-notices &&
+	has_err "is the database" && cmp -s "$DB" "$WORK/db.zip" &&
+	run 65 ab --db "$DB" lists --account NL-9999 -o "$WORK/u.zip" important-notices && has_err "there is no account 'NL-9999'" &&
+	run 66 ab --db "$WORK/none.db" lists -o "$WORK/u.zip" important-notices && [ ! -e "$WORK/none.db" ] &&
+	run 73 ab --db "$DB" lists -o "$WORK/nodir/u.zip" important-notices &&
+	[ ! -e "$WORK/u.zip" ] && [ "$(dump "$DB")" = "$before" ] && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "lists: cells are guarded against spreadsheet formulas; a locked database gives 75 and no archive"
+fresh guard
+printf 'account_id,name,email,full_name,country\nG-1,=HYPERLINK("http://x"),Holder@Guard.example,@boss,DE\n' >"$WORK/ga.csv"
+printf 'account_id,first_name,last_name,email,country,important_notices\nG-1,-Ann,Lee,holder@guard.example,DE,yes\n' >"$WORK/gc.csv"
+ab --db "$DB" --quiet import "$WORK/ga.csv" "$WORK/gc.csv"
+run 0 ab --db "$DB" lists -o "$WORK/g.zip" important-notices && unpack "$WORK/g.zip" "$WORK/g" &&
+	[ "$(tail -n 1 "$WORK/g/important-notices.csv")" = "G-1,\"'=HYPERLINK(\"\"http://x\"\")\",Holder@Guard.example,\"'@boss\",contact;holder" ] &&
+	{
+		(sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batches(kind, started_at, command) VALUES ('lock','x','x'); SELECT 1; " ".shell sleep 2" "ROLLBACK;" >/dev/null 2>&1) &
+		sleep 0.5
+		ACCTBATCH_BUSY_TIMEOUT_MS=200 run 75 ab --db "$DB" lists -o "$WORK/locked.zip" important-notices
+		rc=$?
+		wait
+		[ $rc = 0 ]
+	} && [ ! -e "$WORK/locked.zip" ] && [ "$(q "select count(*) from batches where kind = 'lists'")" = 1 ] && ok ||
+	fail "$(cat "$WORK/g/important-notices.csv" "$WORK/err")"
+
 # ---------------------------------------------------------------- usage
 begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok
