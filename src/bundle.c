@@ -309,21 +309,16 @@ done:
 	return rc;
 }
 
-int bundle_archive(enum bundle_type type, FILE *out, time_t mtime, const struct bundle_member m[],
-		   size_t n, const void *manifest_xml, size_t manifest_len,
-		   int (*content)(void *ctx, size_t i, FILE *entry), void *ctx, char error[256])
+int bundle_write_members(struct archive *a, const struct bundle_member m[], size_t n, time_t mtime,
+			 int (*content)(void *ctx, size_t i, FILE *entry), void *ctx,
+			 char error[256])
 {
-	struct archive *a = bundle_open(type, out, error);
-
-	if (!a)
-		return -1;
 	for (size_t i = 0; i < n; i++) {
 		FILE *f;
 		int t;
 		if (bundle_add_entry(a, m[i].name, m[i].bytes, mtime) != 0 ||
 		    !(f = bundle_entry_stream(a))) {
 			archive_error_text(a, error);
-			archive_write_free(a);
 			return -1;
 		}
 		t = content(ctx, i, f);
@@ -332,9 +327,25 @@ int bundle_archive(enum bundle_type type, FILE *out, time_t mtime, const struct 
 		if (t != 0) {
 			if (t == -1)
 				archive_error_text(a, error);
-			archive_write_free(a);
 			return t;
 		}
+	}
+	return 0;
+}
+
+int bundle_archive(enum bundle_type type, FILE *out, time_t mtime, const struct bundle_member m[],
+		   size_t n, const void *manifest_xml, size_t manifest_len,
+		   int (*content)(void *ctx, size_t i, FILE *entry), void *ctx, char error[256])
+{
+	struct archive *a = bundle_open(type, out, error);
+	int rc;
+
+	if (!a)
+		return -1;
+	rc = bundle_write_members(a, m, n, mtime, content, ctx, error);
+	if (rc != 0) {
+		archive_write_free(a);
+		return rc;
 	}
 	return bundle_finish(a, m, n, manifest_xml, manifest_len, mtime, error);
 }

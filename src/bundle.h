@@ -85,6 +85,14 @@ int bundle_archive(enum bundle_type type, FILE *out, time_t mtime, const struct 
  * frees the archive (also when it fails; 0 or -1 with ERROR).
  */
 struct archive *bundle_open(enum bundle_type type, FILE *out, char error[256]);
+/*
+ * bundle_write_members: for each of the N members M, its header (with its
+ * size) and CONTENT(CTX, I, ENTRY) for its bytes. 0, -1 (ERROR), or
+ * CONTENT's own code below -1. The archive stays open either way.
+ */
+int bundle_write_members(struct archive *a, const struct bundle_member m[], size_t n, time_t mtime,
+			 int (*content)(void *ctx, size_t i, FILE *entry), void *ctx,
+			 char error[256]);
 FILE *bundle_entry_stream(struct archive *a);
 int bundle_finish(struct archive *a, const struct bundle_member m[], size_t n,
 		  const void *manifest_xml, size_t manifest_len, time_t mtime, char error[256]);

@@ -4,6 +4,7 @@
 #include "lists.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <libxml/xmlwriter.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,8 +388,6 @@ static int build_list(struct store *s, const struct lists_opts *o, size_t k, FIL
 		rc = -3;
 		goto out;
 	}
-	if (st == STORE_OK && !x.write_failed)
-		st = store_list_recipients(s, &q, &res->recipients[k]);
 	if (st != STORE_OK && !x.write_failed) {
 		snprintf(res->error, sizeof(res->error), "%s", store_errmsg(s));
 		rc = -2;
@@ -409,6 +408,21 @@ out:
 	if (rc == -1 && !res->error[0])
 		snprintf(res->error, sizeof(res->error), "%s", strerror(errno ? errno : EIO));
 	return rc;
+}
+
+/* List K's distinct recipients into RES; as lists_write. */
+static int count_list(struct store *s, const struct lists_opts *o, size_t k,
+		      struct lists_result *res)
+{
+	const struct list_spec *spec = &o->kinds[k];
+	struct list_query q = {spec->kind, spec->subscription, o->from,
+			       o->to,	   o->account,	       o->status};
+
+	if (store_list_recipients(s, &q, &res->recipients[k]) != STORE_OK) {
+		snprintf(res->error, sizeof(res->error), "%s", store_errmsg(s));
+		return -2;
+	}
+	return 0;
 }
 
 /*
@@ -439,6 +453,8 @@ static int write_zip(struct store *s, const struct lists_opts *o, FILE *out,
 		rc = build_list(s, o, k, entry, set, mk, res);
 		if (fclose(entry) != 0 && rc == 0)
 			rc = -1;
+		if (rc == 0)
+			rc = count_list(s, o, k, res);
 		if (rc == 0 && o->xml &&
 		    (bundle_add_entry(a, mk[1].name, mk[1].bytes, o->as_of_time) != 0 ||
 		     !(entry = bundle_entry_stream(a)) ||
@@ -456,6 +472,71 @@ static int write_zip(struct store *s, const struct lists_opts *o, FILE *out,
 	}
 	return bundle_finish(a, m, o->nkinds * per, xmlBufferContent(*man),
 			     (size_t)xmlBufferLength(*man), o->as_of_time, res->error);
+}
+
+/* The members of a tar archive, compressed on a thread of their own (write_tar). */
+struct packer {
+	struct archive *a;
+	const struct bundle_member *m;
+	size_t n;
+	time_t mtime;
+	struct scratch_set *set;
+	char error[256];
+	int rc;
+};
+
+static void *pack(void *arg)
+{
+	struct packer *p = arg;
+
+	p->rc = bundle_write_members(p->a, p->m, p->n, p->mtime, copy_content, p->set, p->error);
+	return NULL;
+}
+
+/*
+ * The lists, already in SET's scratch files, into a tar archive: one
+ * thread compresses them while this one counts each list's recipients
+ * for the manifest, which comes last. Returns as lists_write.
+ */
+static int write_tar(struct store *s, const struct lists_opts *o, FILE *out,
+		     struct lists_result *res, struct bundle_member m[], struct scratch_set *set,
+		     xmlBufferPtr *man)
+{
+	struct packer p;
+	pthread_t thread;
+	size_t n = o->nkinds * (o->xml ? 2 : 1);
+	bool threaded;
+	int rc = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.a = bundle_open(o->type, out, res->error);
+	if (!p.a)
+		return -1;
+	p.m = m;
+	p.n = n;
+	p.mtime = o->as_of_time;
+	p.set = set;
+	threaded = pthread_create(&thread, NULL, pack, &p) == 0;
+	if (!threaded)
+		pack(&p);
+	for (size_t k = 0; k < o->nkinds && rc == 0; k++)
+		rc = count_list(s, o, k, res);
+	if (threaded)
+		pthread_join(thread, NULL);
+	if (rc == 0 && p.rc != 0) {
+		snprintf(res->error, sizeof(res->error), "%s", p.error);
+		rc = -1;
+	}
+	if (rc == 0 && !(*man = manifest(o, res, m))) {
+		snprintf(res->error, sizeof(res->error), "%s", strerror(ENOMEM));
+		rc = -1;
+	}
+	if (rc != 0) {
+		archive_write_free(p.a);
+		return rc;
+	}
+	return bundle_finish(p.a, m, n, xmlBufferContent(*man), (size_t)xmlBufferLength(*man),
+			     o->as_of_time, res->error);
 }
 
 int lists_write(struct store *s, const struct lists_opts *o, FILE *out, struct lists_result *res)
@@ -498,15 +579,7 @@ int lists_write(struct store *s, const struct lists_opts *o, FILE *out, struct l
 			if (rc != 0)
 				goto out;
 		}
-		man = manifest(o, res, m);
-		if (!man) {
-			snprintf(res->error, sizeof(res->error), "%s", strerror(ENOMEM));
-			rc = -1;
-			goto out;
-		}
-		rc = bundle_archive(o->type, tf, o->as_of_time, m, o->nkinds * per,
-				    xmlBufferContent(man), (size_t)xmlBufferLength(man),
-				    copy_content, &set, res->error);
+		rc = write_tar(s, o, tf, res, m, &set, &man);
 	}
 out:
 	if (fclose(tf) != 0 && rc == 0) {

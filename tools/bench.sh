@@ -6,8 +6,10 @@
 # acctbatch XML import time / xmllint --stream --schema time, peak memory of
 # importing 100,000 and 1,000,000 rows, acctbatch export of the 1,000,000
 # contacts to CSV / sqlite3 -csv of the same rows in the same order, and the
-# export's peak memory at 100,000 and 1,000,000 rows. Medians of RUNS runs
-# (default 3).
+# export's peak memory at 100,000 and 1,000,000 rows, and the
+# standard-invoices mailing list over 1,000,000 invoices and the 1,000,000
+# contacts (as .zip and as .tar.gz) / sqlite3 running the same join to CSV,
+# with the list's peak memory. Medians of RUNS runs (default 3).
 set -euo pipefail
 : "${ACCTBATCH:?}" "${GEN_BENCH:?}"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,14 +17,16 @@ DIR=${BENCH_DIR:-$ROOT/build/bench}
 RUNS=${RUNS:-3}
 ACCOUNTS=${ACCOUNTS:-100000}
 CONTACTS=${CONTACTS:-1000000}
+INVOICES=${INVOICES:-1000000}
 mkdir -p "$DIR"
 cd "$DIR"
 
-if [ ! -f contacts.xml ] || [ "$(cat params 2>/dev/null)" != "$ACCOUNTS $CONTACTS" ]; then
-	echo "generating $ACCOUNTS accounts and $CONTACTS contacts..."
-	"$GEN_BENCH" "$ACCOUNTS" "$CONTACTS" .
+if [ ! -f invoices.csv ] || [ "$(cat params 2>/dev/null)" != "$ACCOUNTS $CONTACTS $INVOICES" ]; then
+	echo "generating $ACCOUNTS accounts, $CONTACTS contacts and $INVOICES invoices..."
+	"$GEN_BENCH" "$ACCOUNTS" "$CONTACTS" . "$INVOICES"
 	head -n $((CONTACTS / 10 + 1)) contacts.csv >contacts-small.csv
-	echo "$ACCOUNTS $CONTACTS" >params
+	rm -f lists.db lists.db-wal lists.db-shm
+	echo "$ACCOUNTS $CONTACTS $INVOICES" >params
 fi
 
 now() { date +%s.%N; }
@@ -110,6 +114,68 @@ for i in $(seq "$RUNS"); do
 	exp+=("$(time_export)")
 	sqlexp+=("$(time_sqlite_export)")
 done
+
+# mailing lists: one database with the accounts, contacts and invoices
+if [ ! -f lists.db ]; then
+	echo "loading the mailing-list database..."
+	"$ACCTBATCH" --no-progress --quiet --db lists.db import accounts.csv contacts.csv invoices.csv
+fi
+time_list() { # ARCHIVE
+	local t0 t1
+	t0=$(now)
+	"$ACCTBATCH" --quiet --db lists.db lists --as-of 2026-12-01T00:00:00Z -o "$1" standard-invoices
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+# the anchor: the same rows, columns and order from one join in sqlite3,
+# roles and the currency's decimals included (the generator's currencies)
+time_list_anchor() {
+	local t0 t1
+	t0=$(now)
+	sqlite3 lists.db <<'SQL' >/dev/null
+CREATE TEMP TABLE digits(currency TEXT PRIMARY KEY, d INTEGER) WITHOUT ROWID;
+INSERT INTO digits VALUES ('EUR',2),('USD',2),('JPY',0),('KWD',3),('GBP',2),('NOK',2);
+.headers on
+.mode csv
+.output anchor-list.csv
+SELECT i.invoice_number, i.account_id, a.name AS account_name, i.kind, i.issued_on, i.due_on,
+  i.currency, CASE d.d WHEN 0 THEN i.total ELSE printf('%d.%0*d', i.total / (CASE d.d WHEN 2
+  THEN 100 ELSE 1000 END), d.d, i.total % (CASE d.d WHEN 2 THEN 100 ELSE 1000 END)) END AS total,
+  c.email, c.first_name || ' ' || c.last_name AS name,
+  'contact' || CASE WHEN c.email_norm = lower(a.email) THEN ';holder' ELSE '' END
+    || CASE WHEN EXISTS (SELECT 1 FROM logins AS l WHERE l.email_norm = c.email_norm
+       AND l.account_id = i.account_id) THEN ';login' ELSE '' END AS role
+FROM invoices AS i JOIN accounts AS a ON a.account_id = i.account_id
+JOIN digits AS d ON d.currency = i.currency
+JOIN contacts AS c ON c.account_id = i.account_id
+WHERE i.kind = 'standard' AND i.status <> 'void' AND a.status <> 'closed'
+  AND c.standard_invoices = 1
+ORDER BY i.invoice_number, c.email_norm, c.email;
+SQL
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+lzip=() ltgz=() lanchor=()
+for i in $(seq "$RUNS"); do
+	lzip+=("$(time_list list.zip)")
+	ltgz+=("$(time_list list.tar.gz)")
+	lanchor+=("$(time_list_anchor)")
+done
+list_rows=$(unzip -p list.zip standard-invoices.csv | wc -l)
+anchor_rows=$(wc -l <anchor-list.csv)
+if [ "$list_rows" != "$anchor_rows" ]; then
+	echo "bench: the list has $list_rows lines, the anchor $anchor_rows: not the same query" >&2
+	exit 1
+fi
+list_kb=$(/usr/bin/time -f %M "$ACCTBATCH" --quiet --db lists.db lists --as-of 2026-12-01T00:00:00Z -o list.zip standard-invoices 2>&1 | tail -n 1)
+# the same with about a twelfth of the rows: memory must not follow the rows
+list_small_kb=$(/usr/bin/time -f %M "$ACCTBATCH" --quiet --db lists.db lists --to 2025-02-28 --as-of 2026-12-01T00:00:00Z -o list.zip standard-invoices 2>&1 | tail -n 1)
+list_small_rows=$(($(unzip -p list.zip standard-invoices.csv | wc -l) - 1))
+m_lzip=$(printf '%s\n' "${lzip[@]}" | median)
+m_ltgz=$(printf '%s\n' "${ltgz[@]}" | median)
+m_lanchor=$(printf '%s\n' "${lanchor[@]}" | median)
+rm -f list.zip list.tar.gz anchor-list.csv
+
 m_exp=$(printf '%s\n' "${exp[@]}" | median)
 m_sqlexp=$(printf '%s\n' "${sqlexp[@]}" | median)
 m_csv=$(printf '%s\n' "${csv[@]}" | median)
@@ -139,3 +205,11 @@ printf '  %-44s %8.2f s\n' "sqlite3 -csv of the same rows (anchor)" "$m_sqlexp"
 printf '  %-44s %8.2f   (goal <= 1.2)\n' "export ratio" "$(echo "$m_exp / $m_sqlexp" | bc -l)"
 printf '  %-44s %8d KiB\n' "export peak memory, $((CONTACTS / 10)) contacts" "$small_exp_kb"
 printf '  %-44s %8d KiB\n' "export peak memory, $CONTACTS contacts" "$big_exp_kb"
+printf '  %-44s %8d\n' "standard-invoices rows ($INVOICES invoices)" "$((list_rows - 1))"
+printf '  %-44s %8.2f s\n' "acctbatch lists standard-invoices, .zip" "$m_lzip"
+printf '  %-44s %8.2f s\n' "acctbatch lists standard-invoices, .tar.gz" "$m_ltgz"
+printf '  %-44s %8.2f s\n' "sqlite3 join to CSV (anchor)" "$m_lanchor"
+printf '  %-44s %8.2f   (goal <= 1.5)\n' "list ratio, .zip" "$(echo "$m_lzip / $m_lanchor" | bc -l)"
+printf '  %-44s %8.2f   (goal <= 1.5)\n' "list ratio, .tar.gz" "$(echo "$m_ltgz / $m_lanchor" | bc -l)"
+printf '  %-44s %8d KiB\n' "list peak memory, $list_small_rows rows (.zip)" "$list_small_kb"
+printf '  %-44s %8d KiB\n' "list peak memory, $((list_rows - 1)) rows (.zip)" "$list_kb"
