@@ -87,10 +87,14 @@ static void print_build(const char *text)
 			printf(" --%s", kind);
 	}
 	printf("\n");
-	json_object_foreach(counts, kind, v) printf(
-		"       %-24s %" JSON_INTEGER_FORMAT " rows, %" JSON_INTEGER_FORMAT " recipients\n",
-		kind, json_integer_value(json_object_get(v, "rows")),
-		json_integer_value(json_object_get(v, "recipients")));
+	json_object_foreach(counts, kind, v)
+	{
+		json_int_t rows = json_integer_value(json_object_get(v, "rows"));
+		json_int_t recipients = json_integer_value(json_object_get(v, "recipients"));
+		printf("       %-24s %" JSON_INTEGER_FORMAT " row%s, %" JSON_INTEGER_FORMAT
+		       " recipient%s\n",
+		       kind, rows, rows == 1 ? "" : "s", recipients, recipients == 1 ? "" : "s");
+	}
 	json_decref(b);
 }
 
@@ -222,7 +226,7 @@ static int show_batch(void *ctx, const struct batch_info *b)
 		printf("%5s  %-20s  %-20s  %-11s %s\n", "batch", "started", "ended", "outcome",
 		       "command");
 	print_batch_table(b);
-	if (h->one) {
+	if (h->one && !b->build) { /* a list build changes no row */
 		printf("       changes:\n");
 		if (store_each_change(h->store, b->id, print_change, h) != STORE_OK)
 			h->failed = true;

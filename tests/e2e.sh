@@ -1048,6 +1048,16 @@ run 64 ab --db "$DB" lists -o "$WORK/u.zip" newsletter && has_err "unknown kind 
 	run 73 ab --db "$DB" lists -o "$WORK/nodir/u.zip" important-notices &&
 	[ ! -e "$WORK/u.zip" ] && [ "$(dump "$DB")" = "$before" ] && ok || fail "$(cat "$WORK/out" "$WORK/err")"
 
+begin "lists: a stop signal leaves no archive, no temporary file and no record"
+before=$(sqlite3 "$WORK/rt2.db" "select count(*) from batches")
+{
+	timeout --preserve-status -s TERM 0.5 "$ACCTBATCH" --no-progress --db "$WORK/rt2.db" \
+		lists --xml -o "$WORK/sig.tar.xz" invoice-created standard-invoices important-notices >"$WORK/out" 2>"$WORK/err"
+	[ $? = 143 ]
+} && has_err "stopped by signal 15; nothing written" && [ ! -e "$WORK/sig.tar.xz" ] &&
+	! ls -A "$WORK" | grep -q '^\.sig\.tar\.xz' &&
+	[ "$(sqlite3 "$WORK/rt2.db" "select count(*) from batches")" = "$before" ] && ok || fail "$(cat "$WORK/err")"
+
 begin "lists: cells are guarded against spreadsheet formulas; a locked database gives 75 and no archive"
 fresh guard
 printf 'account_id,name,email,full_name,country\nG-1,=HYPERLINK("http://x"),Holder@Guard.example,@boss,DE\n' >"$WORK/ga.csv"
