@@ -50,6 +50,20 @@ static void release(struct member *m, size_t n)
 	free(m);
 }
 
+/* Append N bytes of BUF to the SHA256SUMS text *SUMS (NUL-terminated); -1 when it grows too large. */
+static int sums_append(char **sums, size_t *len, const char *buf, size_t n)
+{
+	char *ns;
+
+	if (*len + n > SUMS_MAX || !(ns = realloc(*sums, *len + n + 1)))
+		return -1;
+	memcpy(ns + *len, buf, n);
+	*len += n;
+	ns[*len] = '\0';
+	*sums = ns;
+	return 0;
+}
+
 /* Is NAME listed in SUMS with HEX? 1 yes, 0 listed with another digest, -1 not listed. */
 static int sums_check(const char *sums, const char *name, const char *hex)
 {
@@ -168,17 +182,11 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 			}
 			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
 			if (sums_file) {
-				char *ns;
-				if (sums_len + (size_t)got > SUMS_MAX ||
-				    !(ns = realloc(sums, sums_len + (size_t)got + 1))) {
+				if (sums_append(&sums, &sums_len, buf, (size_t)got) != 0) {
 					diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
 						 "SHA256SUMS is too large");
 					goto out;
 				}
-				sums = ns;
-				memcpy(sums + sums_len, buf, (size_t)got);
-				sums_len += (size_t)got;
-				sums[sums_len] = '\0';
 			} else if (write(fd, buf, (size_t)got) != got) {
 				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
 					 "cannot keep member '%s': %s", name, strerror(errno));
@@ -328,18 +336,10 @@ long archive_check_sums(const char *path, char why[512])
 				goto out;
 			}
 			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
-			if (sums_file) {
-				char *ns;
-				if (sums_len + (size_t)got > SUMS_MAX ||
-				    !(ns = realloc(sums, sums_len + (size_t)got + 1))) {
-					snprintf(why, 512, "SHA256SUMS is too large");
-					rc = -1;
-					goto out;
-				}
-				sums = ns;
-				memcpy(sums + sums_len, buf, (size_t)got);
-				sums_len += (size_t)got;
-				sums[sums_len] = '\0';
+			if (sums_file && sums_append(&sums, &sums_len, buf, (size_t)got) != 0) {
+				snprintf(why, 512, "SHA256SUMS is too large");
+				rc = -1;
+				goto out;
 			}
 		}
 		if (got < 0) {

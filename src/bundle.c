@@ -208,11 +208,16 @@ static xmlBufferPtr manifest(const struct bundle_opts *opts, const struct bundle
 			      BAD_CAST(opts->password_hashes ? "true" : "false")) < 0;
 	for (int e = 0; e < ENTITY_COUNT && !bad; e++)
 		bad = bundle_manifest_file(w, &m[e], "entity", entity_get(e)->plural, res->rows[e]);
-	if (!bad)
+	return bundle_manifest_end(w, buf, bad);
+}
+
+xmlBufferPtr bundle_manifest_end(xmlTextWriterPtr w, xmlBufferPtr buf, int bad)
+{
+	if (!bad && w)
 		bad = xmlTextWriterEndDocument(w) < 0;
 	if (w)
 		xmlFreeTextWriter(w);
-	if (bad) {
+	if (bad || !w) {
 		xmlBufferFree(buf);
 		return NULL;
 	}

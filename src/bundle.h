@@ -130,6 +130,8 @@ xmlTextWriterPtr bundle_manifest_begin(xmlBufferPtr buf, const char *kind, const
 				       const char *database, const char *as_of, int64_t last_batch);
 int bundle_manifest_file(xmlTextWriterPtr w, const struct bundle_member *m, const char *attr,
 			 const char *value, long rows);
+/* bundle_manifest_end: close the document and free W; BUF, or NULL (freed) when BAD or it failed. */
+xmlBufferPtr bundle_manifest_end(xmlTextWriterPtr w, xmlBufferPtr buf, int bad);
 
 /*
  * bundle_source_date: SOURCE_DATE_EPOCH as a time: 1 with AS_OF and *T set,

@@ -276,15 +276,7 @@ static xmlBufferPtr manifest(const struct lists_opts *o, const struct lists_resu
 		if (!bad)
 			bad = xmlTextWriterEndElement(w) < 0;
 	}
-	if (!bad)
-		bad = xmlTextWriterEndDocument(w) < 0;
-	if (w)
-		xmlFreeTextWriter(w);
-	if (bad) {
-		xmlBufferFree(buf);
-		return NULL;
-	}
-	return buf;
+	return bundle_manifest_end(w, buf, bad);
 }
 
 /* A relay's sink: the bytes go on into a counting, hashing stream. */
