@@ -61,6 +61,12 @@ bool app_is_database_file(const char *db, const char *path);
 /* app_parse_batch: a batch id (a positive whole number) from TEXT; -1 with a message if not. */
 int app_parse_batch(const struct app *app, const char *text, long long *batch);
 
+/*
+ * app_db_name: the database's file name without its directory, as archive
+ * manifests name it (so that --db a.db and --db ./a.db give the same bytes).
+ */
+const char *app_db_name(const struct app *app);
+
 /* app_now: the current UTC time as ISO 8601 (ACCTBATCH_NOW overrides, for tests). */
 const char *app_now(void);
 

@@ -20,6 +20,7 @@
 
 #define ARCHIVE_MAX_UNPACKED_DEFAULT (2ULL << 30) /* 2 GiB */
 #define ARCHIVE_MAX_RATIO 100			  /* uncompressed : archive bytes */
+#define ARCHIVE_VERIFY_MAX (64ULL << 30)	  /* lists verify reads at most this */
 
 /* archive_is_package: whether PATH's name is that of an archive acctbatch reads. */
 bool archive_is_package(const char *path);
@@ -38,8 +39,8 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 /*
  * archive_check_sums: check the archive at PATH against the SHA256SUMS it
  * holds (lists verify): every member listed with its SHA-256, every listed
- * name present. Reads members without keeping them; stops past the limits
- * of archive_read_members. Returns the number of members checked, -1 when
+ * name present. Reads members without keeping them, at most
+ * ARCHIVE_VERIFY_MAX bytes unpacked (no ratio limit: nothing is kept). Returns the number of members checked, -1 when
  * the archive does not match (WHY says how), -2 when it cannot be read
  * (WHY).
  */

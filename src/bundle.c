@@ -81,6 +81,8 @@ int bundle_source_date(char as_of[32], time_t *t)
 
 	if (!sde || !*sde)
 		return 0;
+	if (strspn(sde, "0123456789") != strlen(sde))
+		return -1; /* digits only: no sign, no spaces */
 	errno = 0;
 	v = strtoll(sde, &end, 10);
 	tt = (time_t)v;
@@ -89,6 +91,12 @@ int bundle_source_date(char as_of[32], time_t *t)
 	strftime(as_of, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	*t = tt;
 	return 1;
+}
+
+bool bundle_time_fits(enum bundle_type type, time_t t)
+{
+	/* a zip entry's DOS time counts years from 1980 in 7 bits */
+	return type != BUNDLE_ZIP || (t >= 315532800 && t < 4354819200LL);
 }
 
 int bundle_parse_time(const char *text, time_t *t)

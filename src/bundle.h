@@ -5,7 +5,7 @@
  *
  * Byte-identical for the same data: fixed entry order, owners, modes, and
  * every time (the manifest's and the entries') is the as-of time, which
- * is the end of the newest batch, or SOURCE_DATE_EPOCH when set. Each
+ * is the end of the newest batch that changed data, or SOURCE_DATE_EPOCH when set. Each
  * entity is exported twice in one snapshot: once to learn its size and
  * SHA-256 (a tar header needs the size first), once into the archive, so
  * nothing is buffered in memory or on disk.
@@ -139,6 +139,8 @@ xmlBufferPtr bundle_manifest_end(xmlTextWriterPtr w, xmlBufferPtr buf, int bad);
  * bundle_parse_time: *T from a UTC time YYYY-MM-DDTHH:MM:SSZ; 0 or -1.
  */
 int bundle_source_date(char as_of[32], time_t *t);
+/* bundle_time_fits: whether an archive of TYPE can hold time T (a .zip: 1980 to 2107). */
+bool bundle_time_fits(enum bundle_type type, time_t t);
 int bundle_parse_time(const char *text, time_t *t);
 
 #endif

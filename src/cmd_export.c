@@ -72,9 +72,23 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 			       "--changed-since, --since-last or --changes");
 		return EXIT_USAGE;
 	}
+	{
+		char sde_text[32];
+		time_t sde_time;
+		int sde = bundle_source_date(sde_text, &sde_time);
+		if (sde < 0) {
+			app_error(app, "SOURCE_DATE_EPOCH is not a number of seconds");
+			return EXIT_USAGE;
+		}
+		if (sde && !bundle_time_fits(bo.type, sde_time)) {
+			app_error(app, "a .zip archive keeps times from 1980 to 2107, not %s",
+				  sde_text);
+			return EXIT_USAGE;
+		}
+	}
 	bo.format = format_given ? opts->format : EXPORT_CSV;
 	bo.password_hashes = opts->password_hashes;
-	bo.database = app->db_path;
+	bo.database = app_db_name(app);
 	bo.version = ACCTBATCH_VERSION_TEXT;
 	bo.stop = import_stop_signal;
 	if (app_is_database_file(app->db_path, output)) {

@@ -313,7 +313,9 @@ int cmd_lists(int argc, char **argv, struct app *app)
 
 	memset(&o, 0, sizeof(o));
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
-		if (argc != 3)
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
+			return usage(stdout, EXIT_DONE);
+		if (argc != 3 || argv[2][0] == '-')
 			return usage(stderr, EXIT_USAGE);
 		return verify(app, argv[2]);
 	}
@@ -371,6 +373,11 @@ int cmd_lists(int argc, char **argv, struct app *app)
 	}
 	for (int i = optind; i < argc; i++) {
 		struct list_spec spec;
+		if (strcmp(argv[i], "verify") == 0) {
+			app_error(app, "'verify' comes right after 'lists': acctbatch lists "
+				       "verify ARCHIVE");
+			return EXIT_USAGE;
+		}
 		if (list_parse_kind(argv[i], &spec) != 0) {
 			app_error(app,
 				  "unknown kind '%s' (invoice-created, standard-invoices, "
@@ -418,7 +425,11 @@ int cmd_lists(int argc, char **argv, struct app *app)
 		app_error(app, "'%s' is not a UTC time", as_of);
 		return EXIT_USAGE;
 	}
-	o.database = app->db_path;
+	if (!bundle_time_fits(o.type, o.as_of_time)) {
+		app_error(app, "a .zip archive keeps times from 1980 to 2107, not %s", as_of);
+		return EXIT_USAGE;
+	}
+	o.database = app_db_name(app);
 	o.version = ACCTBATCH_VERSION_TEXT;
 	o.stop = import_stop_signal;
 	return build(app, &o, output);

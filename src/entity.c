@@ -430,6 +430,16 @@ static bool has_control(const char *s, size_t len)
 	return false;
 }
 
+/* Whether S holds U+FFFE or U+FFFF: not characters, and XML cannot hold them. */
+static bool has_nonchar(const char *s, size_t len)
+{
+	for (const char *p = s; (p = memchr(p, 0xEF, len - (size_t)(p - s))) != NULL; p++)
+		if ((size_t)(p - s) + 2 < len && (unsigned char)p[1] == 0xBF &&
+		    ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF))
+			return true;
+	return false;
+}
+
 int entity_check_value(const struct field *f, const char *v, size_t len, enum diag_code *code,
 		       const char **why)
 {
@@ -452,6 +462,12 @@ int entity_check_value(const struct field *f, const char *v, size_t len, enum di
 		if (has_control(v, len)) {
 			*code = DIAG_BAD_FORMAT;
 			*why = "contains a control character";
+			return -1;
+		}
+		if (has_nonchar(v, len)) {
+			/* the same value in XML is an xml_syntax error: refuse it in CSV too */
+			*code = DIAG_BAD_FORMAT;
+			*why = "contains U+FFFE or U+FFFF, which are not characters";
 			return -1;
 		}
 		return 0;

@@ -192,22 +192,29 @@ static int write_row(void *ctx, const struct list_row *r)
 	return 0;
 }
 
-/* An unnamed temporary file in $TMPDIR (or /tmp), readable by its owner only. */
-static FILE *scratch(void)
+/*
+ * An unnamed temporary file in $TMPDIR (or /tmp), readable by its owner
+ * only; NULL with ERROR saying why.
+ */
+static FILE *scratch(char error[256])
 {
 	const char *dir = getenv("TMPDIR");
 	char path[4096];
-	FILE *f;
+	FILE *f = NULL;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/acctbatch-list-XXXXXX", dir && *dir ? dir : "/tmp");
+	dir = dir && *dir ? dir : "/tmp";
+	snprintf(path, sizeof(path), "%s/acctbatch-list-XXXXXX", dir);
 	fd = mkstemp(path); /* mode 0600 */
-	if (fd < 0)
-		return NULL;
-	unlink(path);
-	f = fdopen(fd, "w+");
+	if (fd >= 0) {
+		unlink(path);
+		f = fdopen(fd, "w+");
+		if (!f)
+			close(fd);
+	}
 	if (!f)
-		close(fd);
+		snprintf(error, 256, "cannot create a temporary file in %s (TMPDIR): %s", dir,
+			 strerror(errno));
 	return f;
 }
 
@@ -349,7 +356,8 @@ static int build_list(struct store *s, const struct lists_opts *o, size_t k, FIL
 	if (output_open(&out[0], csv_dest) != 0)
 		goto out;
 	if (o->xml) {
-		if (!(set->f[set->n] = scratch()) || output_open(&out[1], set->f[set->n++]) != 0)
+		if (!(set->f[set->n] = scratch(res->error)) ||
+		    output_open(&out[1], set->f[set->n++]) != 0)
 			goto out;
 	}
 	x.csv = out[0].f;
@@ -559,10 +567,8 @@ int lists_write(struct store *s, const struct lists_opts *o, FILE *out, struct l
 	} else {
 		/* a tar header holds the size: each list goes to a scratch file first */
 		for (size_t k = 0; k < o->nkinds; k++) {
-			FILE *f = set.f[set.n] = scratch();
+			FILE *f = set.f[set.n] = scratch(res->error);
 			if (!f) {
-				snprintf(res->error, sizeof(res->error),
-					 "cannot create a temporary file: %s", strerror(errno));
 				rc = -1;
 				goto out;
 			}

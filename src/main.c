@@ -113,6 +113,13 @@ int app_parse_batch(const struct app *app, const char *text, long long *batch)
 	return 0;
 }
 
+const char *app_db_name(const struct app *app)
+{
+	const char *slash = strrchr(app->db_path, '/');
+
+	return slash && slash[1] ? slash + 1 : app->db_path;
+}
+
 const char *app_now(void)
 {
 	static char buf[32];

@@ -14,6 +14,7 @@
 int outfile_open(struct outfile *of, const char *path)
 {
 	char *copy = NULL, *dir;
+	struct stat sb;
 	int fd, e;
 
 	memset(of, 0, sizeof(*of));
@@ -21,6 +22,11 @@ int outfile_open(struct outfile *of, const char *path)
 		of->is_stdout = true;
 		of->fp = stdout;
 		return 0;
+	}
+	/* the rename at the end would fail: say so before any work is done */
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
+		return -1;
 	}
 	of->path = strdup(path);
 	copy = strdup(path);

@@ -20,8 +20,9 @@ struct relay {
 	pthread_cond_t changed;
 	char *block[RELAY_BLOCKS]; /* a ring of blocks */
 	size_t len[RELAY_BLOCKS];  /* bytes in each */
-	unsigned head, count;	   /* first full block, full blocks */
-	size_t fill;		   /* bytes in the block being filled: block[(head + count) % N] */
+	unsigned head, count;	   /* first full block, full blocks (under lock) */
+	unsigned cur;		   /* the block being filled (the writer's own) */
+	size_t fill;		   /* bytes in it (the writer's own) */
 	bool closing;		   /* no more blocks will come */
 	int error;		   /* the sink's errno once it failed, else 0 (under lock) */
 	int seen;		   /* the writer's copy of error */
@@ -62,13 +63,15 @@ static int pass_on(struct relay *r)
 	int err;
 
 	pthread_mutex_lock(&r->lock);
-	r->len[(r->head + r->count) % RELAY_BLOCKS] = r->fill;
+	r->len[r->cur] = r->fill;
 	r->count++;
 	pthread_cond_broadcast(&r->changed);
+	/* the next block is free once fewer than all are full */
 	while (r->count == RELAY_BLOCKS)
 		pthread_cond_wait(&r->changed, &r->lock);
 	err = r->error;
 	pthread_mutex_unlock(&r->lock);
+	r->cur = (r->cur + 1) % RELAY_BLOCKS;
 	r->fill = 0;
 	return err;
 }
@@ -79,7 +82,7 @@ static ssize_t relay_write(void *cookie, const char *buf, size_t n)
 	size_t done = 0;
 
 	while (done < n) {
-		char *b = r->block[(r->head + r->count) % RELAY_BLOCKS];
+		char *b = r->block[r->cur];
 		size_t take = n - done < RELAY_BLOCK - r->fill ? n - done : RELAY_BLOCK - r->fill;
 		if (r->seen) {
 			errno = r->seen;
@@ -145,7 +148,7 @@ int relay_close(struct relay *r, FILE *f)
 
 	pthread_mutex_lock(&r->lock);
 	if (r->fill) {
-		r->len[(r->head + r->count) % RELAY_BLOCKS] = r->fill;
+		r->len[r->cur] = r->fill;
 		r->count++;
 		r->fill = 0;
 	}

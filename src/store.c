@@ -1145,11 +1145,15 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 enum store_status store_last_batch(struct store *s, int64_t *batch, char ended_at[32])
 {
 	sqlite3_stmt *st = NULL;
-	/* list builds change no row: they are not what the data is as of */
-	int rc = sqlite3_prepare_v2(s->db,
-				    "SELECT id, ended_at FROM batches WHERE kind <> 'lists' "
-				    "ORDER BY id DESC LIMIT 1",
-				    -1, &st, NULL);
+	/* list builds and runs that changed nothing are not what the data is as of */
+	int rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT id, ended_at FROM batches AS b WHERE kind <> 'lists' AND "
+		"(journal_from IS NOT NULL OR EXISTS (SELECT 1 FROM json_each(b.counts) AS e "
+		"WHERE coalesce(e.value ->> 'inserted', 0) + coalesce(e.value ->> "
+		"'updated', 0) + coalesce(e.value ->> 'deleted', 0) > 0)) "
+		"ORDER BY id DESC LIMIT 1",
+		-1, &st, NULL);
 
 	*batch = 0;
 	if (ended_at)

@@ -149,9 +149,11 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 				  int (*fn)(void *ctx, const struct feed_change *c), void *ctx);
 
 /*
- * store_last_batch: the newest batch that may have changed data (an import
- * or a revert; not a list build) in the current snapshot, 0 if none, and
- * when ENDED_AT is not NULL its end time ("" if none).
+ * store_last_batch: the newest batch that changed data (an import or a
+ * revert that inserted, updated or deleted a row; never a list build) in
+ * the current snapshot, 0 if none, and when ENDED_AT is not NULL its end
+ * time ("" if none). A batch changed data when it logged a journal chunk
+ * or its counts (store_end_batch) show a row inserted, updated or deleted.
  */
 enum store_status store_last_batch(struct store *s, int64_t *batch, char ended_at[32]);
 

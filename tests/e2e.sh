@@ -969,13 +969,22 @@ done
 	grep -q '<role>contact</role>' "$WORK/l1/standard-invoices.xml" &&
 	ab --db "$DB" --quiet export --all -o "$WORK/e1.zip" && ab --db "$DB" --quiet lists -o "$WORK/x.zip" important-notices &&
 	ab --db "$DB" --quiet export --all -o "$WORK/e2.zip" && cmp -s "$WORK/e1.zip" "$WORK/e2.zip" &&
+	printf 'account_id,name\nNL-0001,Fjordbygg AS\n' >"$WORK/same.csv" &&
+	ab --db "$DB" --quiet import --entity accounts "$WORK/same.csv" &&
+	(cd "$WORK" && "$ACCTBATCH" --no-progress --quiet --db "./$(basename "$DB")" lists --xml --as-of 2026-11-01T00:00:00Z \
+		-o "$WORK/l3.zip" standard-invoices important-notices subscription:newsletter) &&
+	cmp -s "$WORK/l1.zip" "$WORK/l3.zip" &&
 	[ "$listok" = 1 ] && ok || { [ "$listok" = 0 ] || fail "$(cat "$WORK/err")"; }
 
 begin "lists: the as-of time is --as-of, else SOURCE_DATE_EPOCH, else now"
 run 0 ab --db "$DB" lists -o "$WORK/now.zip" important-notices && unpack "$WORK/now.zip" "$WORK/now" &&
 	grep -q "<as_of>$ACCTBATCH_NOW</as_of>" "$WORK/now/manifest.xml" &&
-	SOURCE_DATE_EPOCH=86400 run 0 ab --db "$DB" lists -o "$WORK/sde.zip" important-notices &&
-	unpack "$WORK/sde.zip" "$WORK/sde" && grep -q '<as_of>1970-01-02T00:00:00Z</as_of>' "$WORK/sde/manifest.xml" &&
+	SOURCE_DATE_EPOCH=86400 run 0 ab --db "$DB" lists -o "$WORK/sde.tgz" important-notices &&
+	unpack "$WORK/sde.tgz" "$WORK/sde" && grep -q '<as_of>1970-01-02T00:00:00Z</as_of>' "$WORK/sde/manifest.xml" &&
+	SOURCE_DATE_EPOCH=86400 run 64 ab --db "$DB" lists -o "$WORK/sde.zip" important-notices &&
+	has_err "a .zip archive keeps times from 1980 to 2107" &&
+	run 64 ab --db "$DB" lists --as-of 2200-01-01T00:00:00Z -o "$WORK/late.zip" important-notices &&
+	SOURCE_DATE_EPOCH=+86400 run 64 ab --db "$DB" lists -o "$WORK/sde.tgz" important-notices &&
 	SOURCE_DATE_EPOCH=86400 run 0 ab --db "$DB" lists --as-of 2026-02-03T04:05:06Z -o "$WORK/asof.zip" important-notices &&
 	unpack "$WORK/asof.zip" "$WORK/asof" && grep -q '<as_of>2026-02-03T04:05:06Z</as_of>' "$WORK/asof/manifest.xml" &&
 	SOURCE_DATE_EPOCH=soon run 64 ab --db "$DB" lists -o "$WORK/bad.zip" important-notices && ok ||
@@ -1027,7 +1036,21 @@ unpack "$WORK/audit.tar.gz" "$WORK/au" &&
 	run 65 ab --db "$DB" lists verify "$WORK/ren.csv" && has_err "not a readable archive" &&
 	run 66 ab --db "$DB" lists verify "$WORK/nothing.zip" &&
 	run 65 ab --db "$WORK/csv.db" lists verify "$WORK/audit.tar.gz" &&
-	run 64 ab --db "$DB" lists verify && ok || fail "$(cat "$WORK/out" "$WORK/err")"
+	run 64 ab --db "$DB" lists verify && run 0 ab --db "$DB" lists verify --help && has_out "lists verify ARCHIVE" &&
+	run 64 ab --db "$DB" lists --xml verify "$WORK/audit.tar.gz" && has_err "'verify' comes right after 'lists'" &&
+	ok || fail "$(cat "$WORK/out" "$WORK/err")"
+
+begin "lists verify accepts a genuine archive that compresses far better than 100:1"
+fresh ratio
+printf 'account_id,name,email,country\nR-1,Ratio Ltd,r@ratio.example,DE\n' >"$WORK/ra.csv"
+printf 'account_id,first_name,last_name,email,country,standard_invoices\nR-1,Ro,Ratio,r@ratio.example,DE,true\n' >"$WORK/rc.csv"
+awk 'BEGIN { print "invoice_number,account_id,kind,issued_on,due_on,currency,total"
+	for (i = 0; i < 40000; i++) printf "R%07d,R-1,standard,2026-01-01,2026-01-31,EUR,10\n", i }' >"$WORK/ri.csv"
+ab --db "$DB" --quiet import "$WORK/ra.csv" "$WORK/rc.csv" "$WORK/ri.csv"
+run 0 ab --db "$DB" lists -o "$WORK/ratio.tar.xz" standard-invoices &&
+	[ "$(($(xz -dc "$WORK/ratio.tar.xz" | wc -c) / $(stat -c %s "$WORK/ratio.tar.xz")))" -gt 100 ] &&
+	run 0 ab --db "$DB" lists verify "$WORK/ratio.tar.xz" && has_out "matches the recorded build" && ok ||
+	fail "$(cat "$WORK/out" "$WORK/err")"
 
 begin "lists refuses bad usage (64), an unknown account (65), no database (66), an unwritable output (73); nothing recorded"
 cp "$DB" "$WORK/lists.before"
@@ -1046,6 +1069,12 @@ run 64 ab --db "$DB" lists -o "$WORK/u.zip" newsletter && has_err "unknown kind 
 	run 65 ab --db "$DB" lists --account NL-9999 -o "$WORK/u.zip" important-notices && has_err "there is no account 'NL-9999'" &&
 	run 66 ab --db "$WORK/none.db" lists -o "$WORK/u.zip" important-notices && [ ! -e "$WORK/none.db" ] &&
 	run 73 ab --db "$DB" lists -o "$WORK/nodir/u.zip" important-notices &&
+	mkdir -p "$WORK/adir.zip" && run 73 ab --db "$DB" lists -o "$WORK/adir.zip" important-notices &&
+	has_err "Is a directory" && run 73 ab --db "$DB" export -o "$WORK/adir.zip" accounts &&
+	TMPDIR=$WORK/nodir run 74 ab --db "$DB" lists --xml -o "$WORK/u.zip" important-notices &&
+	has_err "cannot create a temporary file in $WORK/nodir (TMPDIR)" &&
+	TMPDIR=$WORK/nodir run 74 ab --db "$DB" lists -o "$WORK/u.tgz" important-notices &&
+	has_err "cannot create a temporary file in $WORK/nodir (TMPDIR)" &&
 	[ ! -e "$WORK/u.zip" ] && [ "$(dump "$DB")" = "$before" ] && ok || fail "$(cat "$WORK/out" "$WORK/err")"
 
 begin "lists: a stop signal leaves no archive, no temporary file and no record"

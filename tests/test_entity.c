@@ -66,6 +66,10 @@ static void test_text_length_counts_characters_not_bytes(void **state)
 	assert_int_equal(verdict(ENTITY_CONTACTS, "first_name", "bad\xC3"), DIAG_BAD_UTF8);
 	assert_int_equal(verdict(ENTITY_CONTACTS, "first_name", "tab\there"), -1);
 	assert_int_equal(verdict(ENTITY_CONTACTS, "first_name", "bell\a"), DIAG_BAD_FORMAT);
+	/* U+FFFE and U+FFFF: XML cannot hold them, so CSV refuses them too; U+FFFD is fine */
+	assert_int_equal(verdict(ENTITY_ACCOUNTS, "name", "Co\xef\xbf\xbeX"), DIAG_BAD_FORMAT);
+	assert_int_equal(verdict(ENTITY_ACCOUNTS, "name", "Co\xef\xbf\xbf"), DIAG_BAD_FORMAT);
+	assert_int_equal(verdict(ENTITY_ACCOUNTS, "name", "Co\xef\xbf\xbdX"), -1);
 }
 
 static void test_dates_must_exist_in_the_calendar(void **state)
