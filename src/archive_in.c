@@ -81,6 +81,16 @@ static int sums_check(const char *sums, const char *name, const char *hex)
 	return -1;
 }
 
+/* A reader of PATH for the formats acctbatch reads; ARCHIVE_OK or libarchive's failure. */
+static int open_reader(struct archive *a, const char *path, size_t block)
+{
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_zip(a);
+	return archive_read_open_filename(a, path, block);
+}
+
 int archive_read_members(const char *path, uint64_t max_unpacked,
 			 int (*fn)(void *ctx, const char *member, int fd), void *ctx,
 			 struct diag_list *diags)
@@ -102,11 +112,7 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 		goto out;
 	}
 	limit_ratio = (uint64_t)(sb.st_size > 0 ? sb.st_size : 1) * ARCHIVE_MAX_RATIO;
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
+	if (open_reader(a, path, sizeof(buf)) != ARCHIVE_OK) {
 		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "not a readable archive: %s",
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
 		goto out;
@@ -299,11 +305,7 @@ long archive_check_sums(const char *path, char why[512])
 	/* nothing is kept, so only time is at stake: no ratio limit (a list of
 	 * one recipient's invoices compresses far better than 100:1), a cap */
 	limit = ARCHIVE_VERIFY_MAX;
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
+	if (open_reader(a, path, sizeof(buf)) != ARCHIVE_OK) {
 		snprintf(why, 512, "'%s' is not a readable archive: %s", path,
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
 		goto out;

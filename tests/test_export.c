@@ -18,6 +18,7 @@
 #include "export.h"
 #include "revert.h"
 #include "store.h"
+#include "testlib.h"
 
 struct fixture {
 	char path[64];	     /* database file */
@@ -121,14 +122,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char other[80];
 
 	store_close(f->store);
-	unlink(f->path);
-	snprintf(other, sizeof(other), "%s-wal", f->path);
-	unlink(other);
-	snprintf(other, sizeof(other), "%s-shm", f->path);
-	unlink(other);
+	test_remove_database(f->path);
 	free(f);
 	return 0;
 }

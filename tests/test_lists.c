@@ -19,6 +19,7 @@
 #include "lists.h"
 #include "relay.h"
 #include "store.h"
+#include "testlib.h"
 
 static void test_kind_names(void **state)
 {
@@ -176,14 +177,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char side[80];
 
 	store_close(f->store);
-	unlink(f->path);
-	snprintf(side, sizeof(side), "%s-wal", f->path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->path);
-	unlink(side);
+	test_remove_database(f->path);
 	free(f);
 	return 0;
 }

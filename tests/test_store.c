@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "testlib.h"
 
 struct fixture {
 	char path[64];	     /* database file */
@@ -44,15 +45,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char wal[80];
 
 	store_close(f->store);
 	sqlite3_close(f->peek);
-	unlink(f->path);
-	snprintf(wal, sizeof(wal), "%s-wal", f->path);
-	unlink(wal);
-	snprintf(wal, sizeof(wal), "%s-shm", f->path);
-	unlink(wal);
+	test_remove_database(f->path);
 	free(f);
 	return 0;
 }

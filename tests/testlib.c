@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *test_escape(const char *s, size_t len)
 {
@@ -37,4 +38,15 @@ int test_corpus_path(char *out, size_t size, const char *rel)
 		dir = "../shared/conformance";
 	n = snprintf(out, size, "%s/%s", dir, rel);
 	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+void test_remove_database(const char *path)
+{
+	char other[4096];
+
+	unlink(path);
+	snprintf(other, sizeof(other), "%s-wal", path);
+	unlink(other);
+	snprintf(other, sizeof(other), "%s-shm", path);
+	unlink(other);
 }

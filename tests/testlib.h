@@ -19,4 +19,7 @@ char *test_escape(const char *s, size_t len);
  */
 int test_corpus_path(char *out, size_t size, const char *rel);
 
+/* test_remove_database: unlink the database PATH and its -wal and -shm files. */
+void test_remove_database(const char *path);
+
 #endif
