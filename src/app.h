@@ -67,6 +67,21 @@ int app_parse_batch(const struct app *app, const char *text, long long *batch);
  */
 const char *app_db_name(const struct app *app);
 
+/*
+ * app_options_begin: get ready for getopt_long over a command's ARGV:
+ * reset optind (0: glibc re-initialises, so options may follow operands)
+ * and make argv[0] "acctbatch: CMD" (in PROG, 64 bytes), so that getopt's
+ * own messages read like ours.
+ */
+void app_options_begin(const struct app *app, char **argv, char prog[64]);
+
+/*
+ * app_stopped: report that a stop signal ended the run, writing OUTPUT
+ * ("-": standard output, then incomplete; else nothing was written), and
+ * return its exit status, 128 + the signal.
+ */
+int app_stopped(const struct app *app, const char *output);
+
 /* app_now: the current UTC time as ISO 8601 (ACCTBATCH_NOW overrides, for tests). */
 const char *app_now(void);
 

@@ -81,6 +81,25 @@ static int sums_check(const char *sums, const char *name, const char *hex)
 	return -1;
 }
 
+/*
+ * The first of the N members M that SHA256SUMS does not vouch for: what is
+ * wrong with it ("is not listed in SHA256SUMS", "does not match its SHA-256
+ * in SHA256SUMS") with *NAME set, or NULL when every member matches.
+ */
+static const char *sums_mismatch(const char *sums, const struct member *m, size_t n,
+				 const char **name)
+{
+	for (size_t i = 0; i < n; i++) {
+		int c = sums_check(sums, m[i].name, m[i].sha256);
+		if (c != 1) {
+			*name = m[i].name;
+			return c < 0 ? "is not listed in SHA256SUMS"
+				     : "does not match its SHA-256 in SHA256SUMS";
+		}
+	}
+	return NULL;
+}
+
 /* A reader of PATH for the formats acctbatch reads; ARCHIVE_OK or libarchive's failure. */
 static int open_reader(struct archive *a, const char *path, size_t block)
 {
@@ -102,6 +121,7 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 	char *sums = NULL, buf[65536];
 	size_t sums_len = 0;
 	bool have_sums = false;
+	const char *wrong, *wrong_name = NULL;
 	uint64_t total = 0, limit_ratio;
 	struct stat sb;
 	int rc = -1, r;
@@ -243,20 +263,10 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 			 archive_error_string(a) ? archive_error_string(a) : "cannot read on");
 		goto out;
 	}
-	if (have_sums) {
-		for (size_t i = 0; i < n; i++) {
-			int c = sums_check(sums, m[i].name, m[i].sha256);
-			if (c != 1) {
-				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-					 c < 0 ? "member '%s' is not listed in SHA256SUMS; nothing "
-						 "imported"
-					       : "member '%s' does not match its SHA-256 in "
-						 "SHA256SUMS; "
-						 "nothing imported",
-					 m[i].name);
-				goto out;
-			}
-		}
+	if (have_sums && (wrong = sums_mismatch(sums, m, n, &wrong_name)) != NULL) {
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+			 "member '%s' %s; nothing imported", wrong_name, wrong);
+		goto out;
 	}
 	rc = 0;
 	{
@@ -294,6 +304,7 @@ long archive_check_sums(const char *path, char why[512])
 	char *sums = NULL, buf[65536];
 	size_t sums_len = 0;
 	uint64_t total = 0, limit;
+	const char *wrong, *wrong_name = NULL;
 	long rc = -2;
 	int r;
 
@@ -380,15 +391,9 @@ long archive_check_sums(const char *path, char why[512])
 		snprintf(why, 512, "'%s' holds no SHA256SUMS", path);
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
-		int c = sums_check(sums, m[i].name, m[i].sha256);
-		if (c != 1) {
-			snprintf(why, 512,
-				 c < 0 ? "member '%s' is not listed in SHA256SUMS"
-				       : "member '%s' does not match its SHA-256 in SHA256SUMS",
-				 m[i].name);
-			goto out;
-		}
+	if ((wrong = sums_mismatch(sums, m, n, &wrong_name)) != NULL) {
+		snprintf(why, 512, "member '%s' %s", wrong_name, wrong);
+		goto out;
 	}
 	/* and every name SHA256SUMS lists is there */
 	for (const char *line = sums; *line;) {

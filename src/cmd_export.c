@@ -40,17 +40,6 @@ static int usage(FILE *out, int status)
 	return status;
 }
 
-/* Whether PATH's name ends in SUFFIX, ignoring case. */
-/* Why the output was not written, for a stop signal: 128 + the signal. */
-static int stopped_status(const struct app *app, const char *output)
-{
-	int sig = import_stop_signal();
-
-	app_error(app, "stopped by signal %d; %s", sig,
-		  strcmp(output, "-") == 0 ? "the output is incomplete" : "nothing written");
-	return 128 + sig;
-}
-
 /* export --all: every entity into one archive (bundle.h). */
 static int export_all(struct app *app, const struct export_opts *opts, const char *output,
 		      bool format_given, const char *job)
@@ -114,7 +103,7 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 		rc = -1;
 	}
 	if (import_stop_signal()) {
-		status = stopped_status(app, output);
+		status = app_stopped(app, output);
 	} else if (rc != 0) {
 		app_error(app, "cannot write '%s': %s; nothing written", output, res.error);
 		status = EXIT_IOERR;
@@ -164,9 +153,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 
 	memset(&opts, 0, sizeof(opts));
 	memset(&out, 0, sizeof(out));
-	optind = 0;
-	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
-	argv[0] = prog_name;
+	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -183,13 +170,8 @@ int cmd_export(int argc, char **argv, struct app *app)
 		case 'a':
 			opts.filter.account = optarg;
 			break;
-		case 's': {
-			enum diag_code code;
-			const char *why;
-			static const struct field time_field = {.name = "changed-since",
-								.type = FT_TIME};
-			if (entity_check_value(&time_field, optarg, strlen(optarg), &code, &why) !=
-			    0) {
+		case 's':
+			if (!entity_valid_text(FT_TIME, optarg)) {
 				app_error(app,
 					  "--changed-since needs a UTC time such as "
 					  "2026-11-26T00:00:00Z, not '%s'",
@@ -198,7 +180,6 @@ int cmd_export(int argc, char **argv, struct app *app)
 			}
 			opts.filter.changed_since = optarg;
 			break;
-		}
 		case 'H':
 			opts.password_hashes = true;
 			break;
@@ -275,7 +256,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 	if (xs == EXPORT_OK && outfile_commit(&out) != 0)
 		xs = EXPORT_WRITE_ERROR;
 	if (xs == EXPORT_STOPPED) {
-		status = stopped_status(app, output);
+		status = app_stopped(app, output);
 	} else if (xs == EXPORT_WRITE_ERROR) {
 		if (strcmp(output, "-") == 0)
 			app_error(app,

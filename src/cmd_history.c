@@ -251,9 +251,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 	int c, status = EXIT_DONE;
 
 	memset(&h, 0, sizeof(h));
-	optind = 0;
-	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
-	argv[0] = prog_name;
+	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':

@@ -254,9 +254,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	opts.mode = MODE_UPSERT;
 	opts.on_error = ON_ERROR_ABORT;
 	opts.validate_only = validate;
-	optind = 0; /* 0: glibc re-initialises, so options may follow the files */
-	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
-	argv[0] = prog_name; /* getopt's own messages then read like ours */
+	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':

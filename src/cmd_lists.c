@@ -43,16 +43,6 @@ static int usage(FILE *out, int status)
 	return status;
 }
 
-/* Whether TEXT is a value of field type TYPE (a date or a UTC time). */
-static bool valid_value(enum field_type type, const char *text)
-{
-	struct field f = {.name = "value", .type = type};
-	enum diag_code code;
-	const char *why;
-
-	return *text && entity_check_value(&f, text, strlen(text), &code, &why) == 0;
-}
-
 /* The JSON texts a build is recorded with (kinds, parameters, counts); 0 or -1. */
 static int build_json(const struct lists_opts *o, const struct lists_result *res, char **kinds,
 		      char **params, char **counts)
@@ -175,8 +165,7 @@ static int build(struct app *app, struct lists_opts *o, const char *output)
 	rc = lists_write(store, o, out.fp, &res);
 	store_read_end(store);
 	if (import_stop_signal()) {
-		app_error(app, "stopped by signal %d; nothing written", import_stop_signal());
-		status = 128 + import_stop_signal();
+		status = app_stopped(app, output);
 	} else if (rc == -2) {
 		app_error(app, "%s; nothing written", res.error);
 		status = EXIT_IOERR;
@@ -319,9 +308,7 @@ int cmd_lists(int argc, char **argv, struct app *app)
 			return usage(stderr, EXIT_USAGE);
 		return verify(app, argv[2]);
 	}
-	optind = 0;
-	snprintf(prog_name, sizeof(prog_name), "acctbatch: %s", app->cmd);
-	argv[0] = prog_name;
+	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
@@ -329,7 +316,7 @@ int cmd_lists(int argc, char **argv, struct app *app)
 			break;
 		case 'F':
 		case 'T':
-			if (!valid_value(FT_DATE, optarg)) {
+			if (!entity_valid_text(FT_DATE, optarg)) {
 				app_error(app, "--%s needs a date such as 2026-11-01, not '%s'",
 					  c == 'F' ? "from" : "to", optarg);
 				return EXIT_USAGE;
@@ -352,7 +339,7 @@ int cmd_lists(int argc, char **argv, struct app *app)
 			o.xml = true;
 			break;
 		case 'A':
-			if (!valid_value(FT_TIME, optarg)) {
+			if (!entity_valid_text(FT_TIME, optarg)) {
 				app_error(app,
 					  "--as-of needs a UTC time such as 2026-11-26T00:00:00Z, "
 					  "not '%s'",

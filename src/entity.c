@@ -420,24 +420,22 @@ static bool valid_tokens(const char *s, size_t len, const char **why)
 	return true;
 }
 
-static bool has_control(const char *s, size_t len)
+/*
+ * Why free text S cannot be stored, or NULL: a control character (tab, CR
+ * and LF are fine), or U+FFFE or U+FFFF, which are not characters and which
+ * XML cannot hold (the same value in XML is an xml_syntax error). One pass.
+ */
+static const char *bad_text_char(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
-			return true;
+			return "contains a control character";
+		if (c == 0xEF && i + 2 < len && (unsigned char)s[i + 1] == 0xBF &&
+		    ((unsigned char)s[i + 2] == 0xBE || (unsigned char)s[i + 2] == 0xBF))
+			return "contains U+FFFE or U+FFFF, which are not characters";
 	}
-	return false;
-}
-
-/* Whether S holds U+FFFE or U+FFFF: not characters, and XML cannot hold them. */
-static bool has_nonchar(const char *s, size_t len)
-{
-	for (const char *p = s; (p = memchr(p, 0xEF, len - (size_t)(p - s))) != NULL; p++)
-		if ((size_t)(p - s) + 2 < len && (unsigned char)p[1] == 0xBF &&
-		    ((unsigned char)p[2] == 0xBE || (unsigned char)p[2] == 0xBF))
-			return true;
-	return false;
+	return NULL;
 }
 
 int entity_check_value(const struct field *f, const char *v, size_t len, enum diag_code *code,
@@ -459,15 +457,8 @@ int entity_check_value(const struct field *f, const char *v, size_t len, enum di
 	}
 	switch (f->type) {
 	case FT_TEXT:
-		if (has_control(v, len)) {
+		if ((*why = bad_text_char(v, len)) != NULL) {
 			*code = DIAG_BAD_FORMAT;
-			*why = "contains a control character";
-			return -1;
-		}
-		if (has_nonchar(v, len)) {
-			/* the same value in XML is an xml_syntax error: refuse it in CSV too */
-			*code = DIAG_BAD_FORMAT;
-			*why = "contains U+FFFE or U+FFFF, which are not characters";
 			return -1;
 		}
 		return 0;
@@ -639,4 +630,13 @@ int entity_check_cells(const struct record *rec, struct diag_list *diags)
 		problems++;
 	}
 	return problems;
+}
+
+bool entity_valid_text(enum field_type type, const char *text)
+{
+	struct field f = {.name = "value", .type = type};
+	enum diag_code code;
+	const char *why;
+
+	return *text && entity_check_value(&f, text, strlen(text), &code, &why) == 0;
 }

@@ -115,6 +115,9 @@ struct check_ctx {
  */
 int entity_check_cells(const struct record *rec, struct diag_list *diags);
 
+/* entity_valid_text: whether TEXT is a non-empty, valid value of type TYPE (a date, a time). */
+bool entity_valid_text(enum field_type type, const char *text);
+
 /*
  * entity_check_value: check one non-empty VALUE (LEN bytes) of field F.
  * Returns 0 when valid, else the diag code and sets *WHY to a static phrase.

@@ -113,6 +113,22 @@ int app_parse_batch(const struct app *app, const char *text, long long *batch)
 	return 0;
 }
 
+void app_options_begin(const struct app *app, char **argv, char prog[64])
+{
+	optind = 0;
+	snprintf(prog, 64, "acctbatch: %s", app->cmd);
+	argv[0] = prog;
+}
+
+int app_stopped(const struct app *app, const char *output)
+{
+	int sig = import_stop_signal();
+
+	app_error(app, "stopped by signal %d; %s", sig,
+		  strcmp(output, "-") == 0 ? "the output is incomplete" : "nothing written");
+	return 128 + sig;
+}
+
 const char *app_db_name(const struct app *app)
 {
 	const char *slash = strrchr(app->db_path, '/');
