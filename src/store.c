@@ -245,6 +245,21 @@ static enum store_status status_of(struct store *s, int rc, const char *what)
 	return STORE_ERROR;
 }
 
+/*
+ * The end of a loop over a statement's rows that a callback may stop:
+ * finalize ST; STORE_ERROR when the callback stopped it (its caller has
+ * the message), else STORE_OK when the rows ran out (RC is SQLITE_DONE),
+ * else the failure as WHAT.
+ */
+static enum store_status end_rows(struct store *s, sqlite3_stmt *st, int rc, int stopped,
+				  const char *what)
+{
+	sqlite3_finalize(st);
+	if (stopped)
+		return STORE_ERROR;
+	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, what);
+}
+
 static enum store_status migrate(struct store *s)
 {
 	int version = store_schema_version(s);
@@ -857,12 +872,7 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 		}
 	}
 	row_release(&r);
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	if (rc != SQLITE_DONE)
-		return status_of(s, rc, "cannot read rows");
-	return STORE_OK;
+	return end_rows(s, st, rc, stopped, "cannot read rows");
 }
 
 enum store_status store_each_batch(struct store *s, int64_t only, long limit,
@@ -902,11 +912,7 @@ enum store_status store_each_batch(struct store *s, int64_t only, long limit,
 			break;
 		}
 	}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? STORE_OK
-						     : status_of(s, rc, "cannot read the batches");
+	return end_rows(s, st, rc, stopped, "cannot read the batches");
 }
 
 /* Run ST (columns id, entity, key, op, before, after), calling FN per row; finalises ST. */
@@ -929,10 +935,7 @@ static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
 			break;
 		}
 	}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, what);
+	return end_rows(s, st, rc, stopped, what);
 }
 
 enum store_status store_each_change(struct store *s, int64_t batch,
@@ -999,10 +1002,7 @@ static enum store_status step_keys(struct store *s, sqlite3_stmt *st,
 			stopped = 1;
 			break;
 		}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, what);
+	return end_rows(s, st, rc, stopped, what);
 }
 
 enum store_status store_each_conflict(struct store *s, int64_t batch,
@@ -1136,10 +1136,7 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 		}
 	}
 	row_release(&r);
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the journal");
+	return end_rows(s, st, rc, stopped, "cannot read the journal");
 }
 
 enum store_status store_last_batch(struct store *s, int64_t *batch, char ended_at[32])
@@ -1525,10 +1522,7 @@ enum store_status store_each_list_row(struct store *s, const struct list_query *
 			break;
 		}
 	}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the list");
+	return end_rows(s, st, rc, stopped, "cannot read the list");
 }
 
 enum store_status store_list_recipients(struct store *s, const struct list_query *q, long *distinct)
@@ -1620,10 +1614,7 @@ enum store_status store_find_list_build(struct store *s, const char *sha256,
 			break;
 		}
 	}
-	sqlite3_finalize(st);
-	if (stopped)
-		return STORE_ERROR;
-	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, "cannot read the list builds");
+	return end_rows(s, st, rc, stopped, "cannot read the list builds");
 }
 
 enum store_status store_forget_batch(struct store *s, int64_t batch)
