@@ -1,6 +1,6 @@
 /*
- * xmlio.c - streaming, hardened XML reading with libxml2's xmlTextReader and
- * validation against the generated XSD.
+ * xmlio.c - streaming, hardened XML reading with libxml2's SAX parser and
+ * validation against the generated XSD, one record at a time.
  *
  * Owns: XML syntax, the element-to-field mapping, XSD validation, XML
  * safety. Must not: check field values itself (entity.c does, for CSV and
@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <libxml/parser.h>
-#include <libxml/xmlreader.h>
+#include <libxml/parserInternals.h>
 #include <libxml/xmlschemas.h>
 #include <libxml/xmlwriter.h>
 #include <sodium.h>
@@ -119,10 +119,10 @@ static xmlSchemaPtr schema_for(const struct entity *e)
 }
 
 /*
- * The start tags' positions. libxml2's reader gives a node's line but no
- * column, so the bytes handed to libxml2 are scanned for start tags as they
- * pass; the reader meets element nodes in the same order, so the n-th
- * element node is the n-th start tag. Only '<' matters: well-formed XML has
+ * The start tags' positions. libxml2's parser says where a start tag ends,
+ * not where it begins, so the bytes handed to libxml2 are scanned for start
+ * tags as they pass; the parser reports elements in the same order, so the
+ * n-th element started is the n-th start tag. Only '<' matters: well-formed XML has
  * none inside tags or attribute values, so the scanner jumps from one '<'
  * to the next and looks only inside comments, CDATA sections, processing
  * instructions and declarations (where '<' is not markup) byte by byte.
@@ -275,6 +275,15 @@ static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 	}
 }
 
+/* Where an open element's start tag is, and the field its name gives. */
+struct open_elem {
+	const xmlChar *name; /* local name, in the parser's dictionary */
+	long line, column;   /* of the start tag */
+	int field;	     /* field its name names, for the messages; -1 for none */
+};
+
+#define OPEN_MAX 64 /* open elements whose positions are kept (libxml2 allows 256) */
+
 /* State of one XML read. */
 struct xml_state {
 	struct source *src;	      /* input */
@@ -282,10 +291,20 @@ struct xml_state {
 	const struct reader_ops *ops; /* the caller */
 	struct diag_list *diags;      /* where problems go */
 	struct diag_list pending;     /* schema findings of the current record */
+	xmlParserCtxtPtr ctxt;	      /* the SAX parser */
+	xmlSchemaValidCtxtPtr vctxt;  /* the validator, fed one record at a time */
+	xmlSAXHandlerPtr vsax;	      /* its SAX side while a record is validated */
+	xmlSchemaSAXPlugPtr plug;     /* non-NULL while a record is validated */
+	enum read_status stop;	      /* why the callbacks stopped the parser */
 	long file_errors;	      /* schema problems outside any record */
 	long records;		      /* records seen */
 	bool fatal;		      /* a syntax error ended the document */
 	bool secret;		      /* wipe text buffers */
+	bool seen_root;		      /* the root element has started */
+	bool told_text;		      /* this text between records is reported */
+	bool skip;		      /* the validator does not see this record */
+	int depth;		      /* elements open */
+	int field;		      /* field of the open depth-2 element, -1 for none */
 	char *text;		      /* current field's text */
 	size_t text_len, text_cap;    /* bytes used / allocated */
 	char *values;		      /* the record's field texts, NUL-separated */
@@ -296,18 +315,14 @@ struct xml_state {
 	long fline[FIELD_MAX];	/* line of each field element */
 	long fcol[FIELD_MAX];	/* column of each field element */
 	long rline, rcol;	/* where the record element starts */
-	xmlNodePtr record_node; /* the expanded record being validated */
 	struct tag_scan scan;	/* where the start tags are, ahead of the parser */
 	char *inbuf;		/* input read ahead in large blocks (libxml2 asks for ~4 KB) */
 	size_t in_len, in_off;	/* bytes in inbuf / handed to libxml2 */
+	struct open_elem open[OPEN_MAX]; /* the open elements, root first */
 	struct {
-		xmlNodePtr node;   /* a child element of the record */
-		long line, column; /* its start tag */
-	} elems[64];		   /* the record's child elements, for error columns */
-	size_t nelems;		   /* entries used in elems */
-	struct {
-		const xmlChar *name; /* an element name, as the reader's dictionary holds it */
+		const xmlChar *name; /* an element name, as the parser's dictionary holds it */
 		int field;	     /* the field it gives, -1 for none */
+		int named;	     /* the field it names in messages, -1 for none */
 	} names[32];		     /* element names met, so each is looked up once */
 	size_t nnames;		     /* entries used in names */
 };
@@ -585,21 +600,6 @@ static void tag_position(struct tag_pos at, long node_line, long *line, long *co
 	}
 }
 
-/* Pop the start tags of the elements inside NODE (pre-order), unused. */
-static void skip_tags(struct xml_state *st, xmlNodePtr node)
-{
-	for (xmlNodePtr c = node->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE) {
-			scan_pop(&st->scan);
-			skip_tags(st, c);
-		}
-}
-
-/*
- * Gather the field values of the expanded record REC: each child element
- * is a field (repeated <subscription> elements join into one token list);
- * its text is the concatenation of its text and CDATA children.
- */
 /* The field whose value element NAME holds, -1 if none ("subscription" for subscriptions). */
 static int field_of_element(const struct entity *e, const char *name)
 {
@@ -612,117 +612,263 @@ static int field_of_element(const struct entity *e, const char *name)
 	return field;
 }
 
-/* field_of_element, remembered per name: the reader interns element names
- * in its dictionary (no XML_PARSE_NODICT), so one name is one pointer, alive
- * as long as the reader, throughout a document. */
-static int field_of_node(struct xml_state *st, xmlNodePtr node)
+/*
+ * The field element NAME gives a value of (-1 for none), and in *NAMED the
+ * field a message about it names. Remembered per name: the parser interns
+ * element names in its dictionary (no XML_PARSE_NODICT), so one name is one
+ * pointer, alive as long as the parser, throughout a document.
+ */
+static int field_of_name(struct xml_state *st, const xmlChar *name, int *named)
 {
+	const char *s = (const char *)name;
 	int field;
 
 	for (size_t i = 0; i < st->nnames; i++)
-		if (st->names[i].name == node->name)
+		if (st->names[i].name == name) {
+			*named = st->names[i].named;
 			return st->names[i].field;
-	field = field_of_element(st->e, (const char *)node->name);
+		}
+	field = field_of_element(st->e, s);
+	*named = strcmp(s, subscription_element) == 0
+			 ? entity_field_index(st->e, "subscriptions", 13)
+			 : entity_field_index(st->e, s, strlen(s));
 	if (st->nnames < sizeof(st->names) / sizeof(st->names[0])) {
-		st->names[st->nnames].name = node->name;
-		st->names[st->nnames++].field = field;
+		st->names[st->nnames].name = name;
+		st->names[st->nnames].field = field;
+		st->names[st->nnames++].named = *named;
 	}
 	return field;
 }
 
-static int gather_record(struct xml_state *st, xmlNodePtr rec)
+/* End the parse from a callback, for reason WHY. */
+static void stop_parser(struct xml_state *st, enum read_status why)
 {
-	const struct entity *e = st->e;
-
-	for (xmlNodePtr c = rec->children; c; c = c->next) {
-		struct tag_pos at;
-		long line, col;
-		int field;
-
-		if (c->type != XML_ELEMENT_NODE)
-			continue;
-		at = scan_pop(&st->scan);
-		tag_position(at, xmlGetLineNo(c), &line, &col);
-		if (st->nelems < sizeof(st->elems) / sizeof(st->elems[0])) {
-			st->elems[st->nelems].node = c;
-			st->elems[st->nelems].line = line;
-			st->elems[st->nelems].column = col;
-			st->nelems++;
-		}
-		skip_tags(st, c);
-		field = field_of_node(st, c);
-		if (field < 0)
-			continue; /* not a field: the schema says so */
-		st->text_len = 0;
-		for (xmlNodePtr t = c->children; t; t = t->next) {
-			size_t n;
-			if ((t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE) ||
-			    !t->content)
-				continue;
-			n = strlen((const char *)t->content);
-			if (st->text_len + n > MAX_FIELD_BYTES) {
-				diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, line, col,
-					 st->records, e->fields[field].name,
-					 "element text longer than 1 MiB");
-				return -2;
-			}
-			if (grow(&st->text, &st->text_cap, st->text_len + n + 1) != 0)
-				return -1;
-			memcpy(st->text + st->text_len, t->content, n);
-			st->text_len += n;
-		}
-		if (keep_field(st, field, line, col) != 0)
-			return -1;
-		if (st->secret && st->text)
-			sodium_memzero(st->text, st->text_len);
-	}
-	return 0;
+	if (st->stop == READ_OK)
+		st->stop = why;
+	xmlStopParser(st->ctxt);
 }
 
-/* Schema findings of the record being validated: node, field and column are known. */
+/*
+ * The open element a schema finding is about. Findings come while one of
+ * the record's events is handed to the validator, and begin with the name
+ * of the element they concern ("Element 'email': ..."): the innermost open
+ * element of that name, else the innermost one.
+ */
+static const struct open_elem *finding_elem(const struct xml_state *st, const char *msg)
+{
+	const char *name = NULL;
+	size_t n = 0;
+	int top = (st->depth > OPEN_MAX ? OPEN_MAX : st->depth) - 1;
+
+	if (strncmp(msg, "Element '", 9) == 0) {
+		const char *end;
+		name = msg + 9;
+		if (*name == '{' && (end = strchr(name, '}')) != NULL)
+			name = end + 1; /* {namespace}name */
+		end = strchr(name, '\'');
+		n = end ? (size_t)(end - name) : 0;
+	}
+	for (int i = top; n && i >= 1; i--)
+		if (strlen((const char *)st->open[i].name) == n &&
+		    memcmp(st->open[i].name, name, n) == 0)
+			return &st->open[i];
+	return &st->open[top];
+}
+
 static void on_schema_error(void *ctx, xmlErrorPtr err)
 {
 	struct xml_state *st = ctx;
 	const char *msg = err->message ? err->message : "does not match the schema";
 	const char *nl = strchr(msg, '\n');
 	size_t n = nl ? (size_t)(nl - msg) : strlen(msg);
-	xmlNodePtr node = err->node;
-	const char *field = NULL;
-	long line = err->line, col = 0;
+	const struct open_elem *at = finding_elem(st, msg);
 
 	while (n && msg[n - 1] == ' ')
 		n--;
-	for (size_t k = 0; node && k < st->nelems; k++)
-		if (st->elems[k].node == node) {
-			line = st->elems[k].line;
-			col = st->elems[k].column;
-		}
-	if (node && node->type == XML_ELEMENT_NODE) {
-		const char *name = (const char *)node->name;
-		int fi = strcmp(name, subscription_element) == 0
-				 ? entity_field_index(st->e, "subscriptions", 13)
-				 : entity_field_index(st->e, name, strlen(name));
-		if (fi >= 0)
-			field = st->e->fields[fi].name;
-		if (node == st->record_node) {
-			line = st->rline;
-			col = st->rcol;
-		}
+	diag_add(&st->pending, DIAG_SCHEMA, st->src->name, at->line, at->column, st->records,
+		 at->field >= 0 ? st->e->fields[at->field].name : NULL, "%.*s", (int)n, msg);
+}
+
+static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *id, const xmlChar *url)
+{
+	struct xml_state *st = ctx;
+
+	(void)name;
+	(void)id;
+	(void)url;
+	diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, st->ctxt->input->line, 0, 0, NULL,
+		 "document type declarations and entities are not allowed");
+	stop_parser(st, READ_BROKEN);
+}
+
+/* The root element: the entity's plural, without attributes; -1 if not. */
+static int start_root(struct xml_state *st, const xmlChar *name, bool attributes)
+{
+	long line, col;
+
+	tag_position(scan_pop(&st->scan), st->ctxt->input->line, &line, &col);
+	st->open[0] = (struct open_elem){name, line, col, -1};
+	st->seen_root = true;
+	if (strcmp((const char *)name, st->e->plural) != 0 || attributes) {
+		diag_add(st->diags, DIAG_SCHEMA, st->src->name, line, col, 0, NULL,
+			 "the root element must be <%s>, without attributes", st->e->plural);
+		stop_parser(st, READ_BROKEN);
+		return -1;
 	}
-	diag_add(&st->pending, DIAG_SCHEMA, st->src->name, line, col, st->records, field, "%.*s",
-		 (int)n, msg);
+	return 0;
+}
+
+static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri,
+		     int nb_namespaces, const xmlChar **namespaces, int nb_attributes,
+		     int nb_defaulted, const xmlChar **attributes)
+{
+	struct xml_state *st = ctx;
+	struct open_elem *el;
+	void *unused = NULL;
+	int named;
+
+	if (st->depth == 0) {
+		st->depth++;
+		if (start_root(st, name, nb_namespaces > 0 || nb_attributes > 0) != 0)
+			return;
+		/* the validator sees the whole document but for records of
+		 * another name; a finding always concerns one record, as the
+		 * root holds nothing but records */
+		st->vsax = NULL; /* no SAX handler of ours behind the validator's */
+		st->plug = xmlSchemaSAXPlug(st->vctxt, &st->vsax, &unused);
+		if (!st->plug)
+			stop_parser(st, READ_NO_MEMORY);
+		else
+			st->vsax->startElementNs(st->vctxt, name, prefix, uri, nb_namespaces,
+						 namespaces, nb_attributes, nb_defaulted,
+						 attributes);
+		return;
+	}
+	el = st->depth < OPEN_MAX ? &st->open[st->depth] : NULL;
+	st->depth++;
+	if (!el) {
+		scan_pop(&st->scan);
+	} else {
+		tag_position(scan_pop(&st->scan), st->ctxt->input->line, &el->line, &el->column);
+		el->name = name;
+		el->field = -1;
+	}
+	if (st->depth == 2) {
+		/* a record: it is validated on its own, as if it were a document,
+		 * so every schema finding belongs to exactly one record */
+		st->records++;
+		st->rline = el->line;
+		st->rcol = el->column;
+		st->values_len = 0;
+		memset(st->given, 0, sizeof(st->given));
+		if (strcmp((const char *)name, st->e->singular) != 0) {
+			diag_add(&st->pending, DIAG_SCHEMA, st->src->name, st->rline, st->rcol,
+				 st->records, NULL, "<%s> holds <%s> records, not <%s>",
+				 st->e->plural, st->e->singular, (const char *)name);
+			st->skip = true; /* the validator would skip every later record */
+			return;
+		}
+	} else if (st->depth == 3) {
+		st->field = field_of_name(st, name, &named);
+		st->text_len = 0;
+		if (el)
+			el->field = named;
+	} else if (el) {
+		field_of_name(st, name, &el->field);
+	}
+	if (!st->skip)
+		st->vsax->startElementNs(st->vctxt, name, prefix, uri, nb_namespaces, namespaces,
+					 nb_attributes, nb_defaulted, attributes);
+}
+
+/* Hand the record to the caller. */
+static void end_record(struct xml_state *st)
+{
+	int r;
+
+	st->skip = false;
+	if ((r = deliver(st)) != 0)
+		stop_parser(st, r == -2 ? READ_NO_MEMORY : READ_STOPPED);
+}
+
+static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const xmlChar *uri)
+{
+	struct xml_state *st = ctx;
+
+	if (!st->skip)
+		st->vsax->endElementNs(st->vctxt, name, prefix, uri);
+	if (st->depth == 3 && st->field >= 0) {
+		const struct open_elem *el = &st->open[2];
+		if (keep_field(st, st->field, el->line, el->column) != 0)
+			stop_parser(st, READ_NO_MEMORY);
+		if (st->secret && st->text)
+			sodium_memzero(st->text, st->text_len);
+		st->text_len = 0;
+	}
+	st->depth--;
+	if (st->depth == 1)
+		end_record(st);
+	st->told_text = false;
+}
+
+/* Text: a field's value, or (between records) a mistake. */
+static void on_text(struct xml_state *st, const xmlChar *s, int len, bool cdata)
+{
+	if (st->depth == 1) {
+		int i = 0;
+		long line = st->ctxt->input->line; /* where the parser is: after S */
+		while (!cdata && i < len &&
+		       (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
+			i++;
+		if (i < len && !st->told_text) {
+			/* the line of its first character that is not blank */
+			for (int k = i; k < len; k++)
+				line -= s[k] == '\n';
+			diag_add(st->diags, DIAG_SCHEMA, st->src->name, line, 0, 0, NULL,
+				 "text between records: <%s> holds only <%s> elements",
+				 st->e->plural, st->e->singular);
+			st->file_errors++;
+			st->told_text = true;
+		}
+		return;
+	}
+	if (!st->skip)
+		(cdata ? st->vsax->cdataBlock : st->vsax->characters)(st->vctxt, s, len);
+	if (st->depth != 3 || st->field < 0)
+		return;
+	if (st->text_len + (size_t)len > MAX_FIELD_BYTES) {
+		const struct open_elem *el = &st->open[2];
+		diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, el->line, el->column,
+			 st->records, st->e->fields[st->field].name,
+			 "element text longer than 1 MiB");
+		stop_parser(st, READ_BROKEN);
+		return;
+	}
+	if (grow(&st->text, &st->text_cap, st->text_len + (size_t)len + 1) != 0) {
+		stop_parser(st, READ_NO_MEMORY);
+		return;
+	}
+	memcpy(st->text + st->text_len, s, (size_t)len);
+	st->text_len += (size_t)len;
+}
+
+static void on_characters(void *ctx, const xmlChar *s, int len)
+{
+	on_text(ctx, s, len, false);
+}
+
+static void on_cdata(void *ctx, const xmlChar *s, int len)
+{
+	on_text(ctx, s, len, true);
 }
 
 enum read_status xml_read_records(struct source *src, const struct entity *e,
 				  const struct reader_ops *ops, struct diag_list *diags)
 {
 	struct xml_state st;
-	xmlTextReaderPtr r = NULL;
+	xmlSAXHandler sax;
 	xmlSchemaPtr schema;
-	xmlSchemaValidCtxtPtr vctxt = NULL;
 	enum read_status result = READ_OK;
-	int ret;
-	bool seen_root = false;
 
 	memset(&st, 0, sizeof(st));
 	st.src = src;
@@ -745,105 +891,38 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		result = READ_BROKEN;
 		goto out;
 	}
-	/* each record is validated on its own, as soon as it is read, so every
-	 * schema finding belongs to exactly one record */
-	vctxt = xmlSchemaNewValidCtxt(schema);
+	/* SAX: no tree is built; each record's events also go to the validator */
+	memset(&sax, 0, sizeof(sax));
+	sax.initialized = XML_SAX2_MAGIC;
+	sax.startElementNs = on_start;
+	sax.endElementNs = on_end;
+	sax.characters = on_characters;
+	sax.ignorableWhitespace = on_characters;
+	sax.cdataBlock = on_cdata;
+	sax.internalSubset = refuse_dtd;
+	sax.externalSubset = refuse_dtd;
+	sax.serror = on_xml_error;
 	st.scan.line = 1;
-	r = xmlReaderForIO(read_io, close_io, &st, src->name, NULL,
-			   XML_PARSE_NONET | XML_PARSE_BIG_LINES);
-	if (!r || !vctxt) {
+	st.vctxt = xmlSchemaNewValidCtxt(schema);
+	st.ctxt = xmlCreateIOParserCtxt(&sax, &st, read_io, close_io, &st, XML_CHAR_ENCODING_NONE);
+	if (!st.ctxt || !st.vctxt) {
 		result = READ_NO_MEMORY;
 		goto out;
 	}
-	xmlSchemaSetValidStructuredErrors(vctxt, on_schema_error, &st);
-	xmlTextReaderSetStructuredErrorHandler(r, on_xml_error, &st);
+	xmlCtxtUseOptions(st.ctxt, XML_PARSE_NONET | XML_PARSE_BIG_LINES);
+	xmlSchemaSetValidStructuredErrors(st.vctxt, on_schema_error, &st);
 	xmlResetLastError();
-	ret = xmlTextReaderRead(r);
-	while (ret == 1) {
-		int type = xmlTextReaderNodeType(r);
-		int depth = xmlTextReaderDepth(r);
-		xmlNodePtr node = xmlTextReaderCurrentNode(r);
-		long line = node ? (long)xmlGetLineNo(node) : 0;
-
-		if (type == XML_READER_TYPE_DOCUMENT_TYPE ||
-		    type == XML_READER_TYPE_ENTITY_REFERENCE || type == XML_READER_TYPE_ENTITY) {
-			diag_add(diags, DIAG_XML_SYNTAX, src->name, line, 0, 0, NULL,
-				 "document type declarations and entities are not allowed");
-			result = READ_BROKEN;
-			goto out;
-		}
-		if (type == XML_READER_TYPE_ELEMENT && depth == 0) {
-			struct tag_pos at = scan_pop(&st.scan);
-			seen_root = true;
-			if (strcmp((const char *)xmlTextReaderConstLocalName(r), e->plural) != 0 ||
-			    xmlTextReaderHasAttributes(r) > 0) {
-				long tl, tc;
-				tag_position(at, line, &tl, &tc);
-				diag_add(diags, DIAG_SCHEMA, src->name, tl, tc, 0, NULL,
-					 "the root element must be <%s>, without attributes",
-					 e->plural);
-				result = READ_BROKEN;
-				goto out;
-			}
-		} else if (type == XML_READER_TYPE_ELEMENT && depth == 1) {
-			struct tag_pos at = scan_pop(&st.scan);
-			xmlNodePtr rec = xmlTextReaderExpand(r);
-			int gathered;
-
-			if (!rec)
-				break; /* the record is not well-formed: a syntax error follows */
-			st.records++;
-			st.record_node = rec;
-			tag_position(at, line, &st.rline, &st.rcol);
-			st.nelems = 0;
-			st.values_len = 0;
-			memset(st.given, 0, sizeof(st.given));
-			gathered = gather_record(&st, rec);
-			if (gathered == -1) {
-				result = READ_NO_MEMORY;
-				goto out;
-			}
-			if (gathered == -2) {
-				result = READ_BROKEN;
-				goto out;
-			}
-			if (strcmp((const char *)rec->name, e->singular) != 0)
-				diag_add(&st.pending, DIAG_SCHEMA, src->name, st.rline, st.rcol,
-					 st.records, NULL, "<%s> holds <%s> records, not <%s>",
-					 e->plural, e->singular, (const char *)rec->name);
-			else
-				xmlSchemaValidateOneElement(vctxt, rec);
-			if ((gathered = deliver(&st)) != 0) {
-				result = gathered == -2 ? READ_NO_MEMORY : READ_STOPPED;
-				goto out;
-			}
-			st.record_node = NULL;
-			ret = xmlTextReaderNext(r);
-			continue;
-		} else if ((type == XML_READER_TYPE_TEXT || type == XML_READER_TYPE_CDATA) &&
-			   depth == 1) {
-			diag_add(diags, DIAG_SCHEMA, src->name, line, 0, 0, NULL,
-				 "text between records: <%s> holds only <%s> elements", e->plural,
-				 e->singular);
-			st.file_errors++;
-		}
-		ret = xmlTextReaderRead(r);
-	}
-	if (ret < 0 || st.fatal) {
-		if (src->error) {
-			result = READ_IO_ERROR;
-			goto out;
-		}
-		if (!st.fatal) {
-			xmlErrorPtr err = xmlGetLastError();
-			if (err && err->domain != XML_FROM_SCHEMASV && err->message)
-				on_xml_error(&st, err);
-			else
-				diag_add(diags, DIAG_XML_SYNTAX, src->name, 0, 0, 0, NULL,
-					 "malformed XML document");
-		}
+	xmlParseDocument(st.ctxt);
+	if (st.stop != READ_OK) {
+		result = st.stop;
+	} else if (src->error) {
+		result = READ_IO_ERROR;
+	} else if (st.fatal || !st.ctxt->wellFormed) {
+		if (!st.fatal)
+			diag_add(diags, DIAG_XML_SYNTAX, src->name, 0, 0, 0, NULL,
+				 "malformed XML document");
 		result = READ_BROKEN;
-	} else if (!seen_root) {
+	} else if (!st.seen_root) {
 		diag_add(diags, DIAG_XML_SYNTAX, src->name, 1, 0, 0, NULL,
 			 "document has no root element");
 		result = READ_BROKEN;
@@ -851,10 +930,12 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 		result = READ_BROKEN; /* the document's structure is wrong outside records */
 	}
 out:
-	if (r)
-		xmlFreeTextReader(r);
-	if (vctxt)
-		xmlSchemaFreeValidCtxt(vctxt);
+	if (st.plug)
+		xmlSchemaSAXUnplug(st.plug);
+	if (st.ctxt)
+		xmlFreeParserCtxt(st.ctxt);
+	if (st.vctxt)
+		xmlSchemaFreeValidCtxt(st.vctxt);
 	if (st.secret && st.text)
 		sodium_memzero(st.text, st.text_cap);
 	if (st.secret && st.values)

@@ -3,11 +3,13 @@
  * libxml2, hardened: no network, no DTD loading, no entities, no external
  * references; a document with a DOCTYPE is refused.
  *
- * Records are read with xmlTextReader; each record element's children give
- * the field values; a field element left out is a field not given. XSD
- * violations are reported with line and column; the field values of a
- * record are still handed on so that the one set of C field rules decides
- * the verdict and the code (DESIGN section 2).
+ * Records are read with libxml2's SAX parser, no tree is built; each
+ * record's events also go to the XSD validator, which takes the record as a
+ * document of its own. Each record element's children give the field
+ * values; a field element left out is a field not given. XSD violations
+ * are reported with line and column; the field values of a record are
+ * still handed on so that the one set of C field rules decides the verdict
+ * and the code (DESIGN section 2).
  */
 #ifndef ACCTBATCH_XMLIO_H
 #define ACCTBATCH_XMLIO_H

@@ -311,6 +311,79 @@ static void test_malformed_xml_and_a_wrong_root_are_file_errors(void **state)
 	diag_list_release(&diags);
 }
 
+static void test_a_record_of_another_name_leaves_later_records_validated(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	/* record 1 is <acount>: it is rejected on its own, and record 2's
+	 * order problem is still found, in record 2 */
+	assert_int_equal(
+		read_text("<accounts>\n<acount><account_id>A1</account_id><name>N</name>"
+			  "<email>a@b.example</email><country>DE</country></acount>\n"
+			  "<account><account_id>A2</account_id><country>DE</country><name>N</name>"
+			  "<email>a@b.example</email></account>\n</accounts>\n",
+			  entity_get(ENTITY_ACCOUNTS), &c, &diags),
+		READ_OK);
+	assert_int_equal(c.records, 2);
+	assert_int_equal(c.bad, 2);
+	assert_int_equal(diags.count, 2);
+	assert_int_equal(diags.items[0].record, 1);
+	assert_string_equal(diags.items[0].message,
+			    "<accounts> holds <account> records, not <acount>");
+	assert_int_equal(diags.items[1].code, DIAG_SCHEMA);
+	assert_int_equal(diags.items[1].record, 2);
+	assert_int_equal(diags.items[1].line, 3);
+	assert_int_equal(diags.items[1].column, 58);
+	assert_string_equal(diags.items[1].field, "name");
+	diag_list_release(&diags);
+}
+
+static void test_a_finding_names_the_element_it_is_about(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	/* <b> inside <last_name>: libxml2 speaks of last_name, so the finding
+	 * is last_name's, at its start tag, and not of the <b> that set it off */
+	assert_int_equal(read_text("<contacts>\n<contact>\n<account_id>A</account_id>\n"
+				   "<first_name>F</first_name><last_name>L<b>x</b></last_name>\n"
+				   "<email>b@x.example</email>\n<country>SE</country></contact>\n</"
+				   "contacts>\n",
+				   entity_get(ENTITY_CONTACTS), &c, &diags),
+			 READ_OK);
+	assert_int_equal(c.bad, 1);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].code, DIAG_SCHEMA);
+	assert_string_equal(diags.items[0].field, "last_name");
+	assert_int_equal(diags.items[0].line, 4);
+	assert_int_equal(diags.items[0].column, 27);
+	diag_list_release(&diags);
+}
+
+static void test_text_between_records_is_reported_once_at_its_first_line(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+	static const char rec[] = "<contact><account_id>A</account_id><first_name>F</first_name>"
+				  "<last_name>L</last_name><email>b@x.example</email>"
+				  "<country>SE</country></contact>";
+	char doc[1024];
+
+	(void)state;
+	snprintf(doc, sizeof(doc),
+		 "<contacts>\n%s\n\n  stray\n  words &amp; more\n%s\n</contacts>\n", rec, rec);
+	assert_int_equal(read_text(doc, entity_get(ENTITY_CONTACTS), &c, &diags), READ_BROKEN);
+	assert_int_equal(c.records, 2);
+	assert_int_equal(diags.count, 1); /* once, though the text comes in pieces */
+	assert_int_equal(diags.items[0].code, DIAG_SCHEMA);
+	assert_int_equal(diags.items[0].line, 4);
+	assert_int_equal(diags.items[0].column, 0);
+	diag_list_release(&diags);
+}
+
 static void test_the_root_element_names_the_entity(void **state)
 {
 	(void)state;
@@ -333,6 +406,9 @@ int main(void)
 			test_columns_count_characters_and_skip_markup_that_is_not_a_start_tag),
 		cmocka_unit_test(test_columns_stay_right_far_into_a_long_single_line_document),
 		cmocka_unit_test(test_malformed_xml_and_a_wrong_root_are_file_errors),
+		cmocka_unit_test(test_a_record_of_another_name_leaves_later_records_validated),
+		cmocka_unit_test(test_a_finding_names_the_element_it_is_about),
+		cmocka_unit_test(test_text_between_records_is_reported_once_at_its_first_line),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
 	};
 	int rc;
