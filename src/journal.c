@@ -17,8 +17,8 @@ struct table_info {
 	char **labels;		/* "name": by cid, ready for an image */
 	int key[2];		/* cids of the key columns (stored form), key[1] -1 if one */
 	int account;		/* cid of account_id */
-	int skip;		/* cid of email_norm (not in images), -1 if none */
-	int inserted_by;	/* cid of inserted_by, -1 if none */
+	int email_part;	 /* the key part that is an email (lower-cased in keys), -1 if none */
+	int inserted_by; /* cid of inserted_by, -1 if none */
 };
 
 struct journal {
@@ -151,8 +151,6 @@ static void put_image(struct journal *j, const struct table_info *t, value_fn ge
 	put(j, "{", 1);
 	for (int c = 0; c < t->ncols; c++) {
 		sqlite3_value *v = NULL;
-		if (c == t->skip)
-			continue;
 		if (get(j->db, c, &v) != SQLITE_OK)
 			v = NULL;
 		if (!first)
@@ -214,33 +212,42 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
 	put(j, ",", 1);
 	k = value_text(j, key_from, t->key[0], &klen);
-	if (t->key[1] >= 0) {
-		/* a two-part key is the text of a JSON array ["account","email"] */
-		char inner[2100];
+	{
+		/* the key compares emails ignoring ASCII case, so the journal
+		 * writes them in lower case; a two-part key is the text of a
+		 * JSON array ["account","email"] */
+		char text[2100];
 		size_t n = 0, k2len = 0;
-		const unsigned char *k2s = value_text(j, key_from, t->key[1], &k2len);
+		const unsigned char *k2s =
+			t->key[1] >= 0 ? value_text(j, key_from, t->key[1], &k2len) : NULL;
 		const unsigned char *part[2] = {k, k2s};
 		size_t plen[2] = {klen, k2len};
-		if (!k || !k2s || klen + k2len > 1000) {
+		int parts = t->key[1] >= 0 ? 2 : 1;
+		if (!k || (parts == 2 && !k2s) || klen + k2len > 1000) {
 			j->oom = true;
 			return;
 		}
-		inner[n++] = '[';
-		for (int p = 0; p < 2; p++) {
+		if (parts == 2)
+			text[n++] = '[';
+		for (int p = 0; p < parts; p++) {
 			if (p)
-				inner[n++] = ',';
-			inner[n++] = '"';
+				text[n++] = ',';
+			if (parts == 2)
+				text[n++] = '"';
 			for (size_t i = 0; i < plen[p]; i++) {
-				if (part[p][i] == '"' || part[p][i] == '\\')
-					inner[n++] = '\\';
-				inner[n++] = (char)part[p][i];
+				unsigned char c = part[p][i];
+				if (parts == 2 && (c == '"' || c == '\\'))
+					text[n++] = '\\';
+				if (p == t->email_part && c >= 'A' && c <= 'Z')
+					c = (unsigned char)(c - 'A' + 'a');
+				text[n++] = (char)c;
 			}
-			inner[n++] = '"';
+			if (parts == 2)
+				text[n++] = '"';
 		}
-		inner[n++] = ']';
-		put_string(j, (const unsigned char *)inner, n);
-	} else {
-		put_string(j, k ? k : (const unsigned char *)"", klen);
+		if (parts == 2)
+			text[n++] = ']';
+		put_string(j, (const unsigned char *)text, n);
 	}
 	put(j, ",", 1);
 	acct = value_text(j, key_from, t->account, &alen);
@@ -275,7 +282,7 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 	int rc;
 
 	t->e = e;
-	t->key[0] = t->key[1] = t->account = t->skip = t->inserted_by = -1;
+	t->key[0] = t->key[1] = t->account = t->email_part = t->inserted_by = -1;
 	rc = sqlite3_prepare_v2(j->db, "SELECT cid, name FROM pragma_table_info(?1) ORDER BY cid",
 				-1, &st, NULL);
 	if (rc == SQLITE_OK)
@@ -299,8 +306,6 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 			break;
 		}
 		t->ncols = cid + 1;
-		if (strcmp(name, "email_norm") == 0)
-			t->skip = cid;
 		if (strcmp(name, "account_id") == 0)
 			t->account = cid;
 		if (strcmp(name, "inserted_by") == 0)
@@ -309,13 +314,12 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)
 		return rc;
-	/* the key as stored: emails by their normalised form */
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
-		const char *want =
-			e->key[k] == e->email_field ? "email_norm" : e->fields[e->key[k]].name;
 		for (int c = 0; c < t->ncols; c++)
-			if (strcmp(t->names[c], want) == 0)
+			if (strcmp(t->names[c], e->fields[e->key[k]].name) == 0)
 				t->key[k] = c;
+		if (e->key[k] == e->email_field)
+			t->email_part = k;
 	}
 	return t->key[0] >= 0 && t->account >= 0 ? SQLITE_OK : SQLITE_CORRUPT;
 }

@@ -15,7 +15,7 @@
 
 #include "entity.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* Results of store calls. */
 enum store_status {

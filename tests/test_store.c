@@ -120,10 +120,10 @@ static void test_a_new_database_is_at_the_current_schema_version_in_wal_mode(voi
 	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
 	assert_scalar(f, "PRAGMA journal_mode", "wal");
 	assert_scalar(f,
-		      "SELECT group_concat(name) FROM sqlite_schema WHERE type='table' AND sql "
-		      "LIKE '%STRICT%' ORDER BY name",
-		      "accounts,logins,contacts,invoices,batches,journal_chunks,export_jobs,"
-		      "list_builds");
+		      "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE "
+		      "type='table' AND sql LIKE '%STRICT%' ORDER BY name)",
+		      "accounts,batches,contacts,export_jobs,invoices,journal_chunks,list_builds,"
+		      "logins");
 }
 
 static void test_table_columns_match_the_entity_tables(void **state)
@@ -140,11 +140,9 @@ static void test_table_columns_match_the_entity_tables(void **state)
 			strcat(want, e->fields[i].name);
 		}
 		strcat(want, ",inserted_by");
-		if (id == ENTITY_LOGINS || id == ENTITY_CONTACTS)
-			strcat(want, ",email_norm");
 		snprintf(sql, sizeof(sql),
 			 "SELECT group_concat(name) FROM (SELECT name FROM pragma_table_info('%s') "
-			 "ORDER BY name = 'email_norm', cid)",
+			 "ORDER BY cid)",
 			 e->plural);
 		/* the same set: compare sorted lists */
 		char *got = scalar(f, sql);

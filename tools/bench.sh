@@ -85,7 +85,7 @@ time_sqlite_export() {
 	t0=$(now)
 	sqlite3 -csv -header run.db "SELECT account_id, first_name, last_name, email, country,
 	  standard_invoices, summary_invoices, important_notices, created_at, updated_at
-	  FROM contacts ORDER BY account_id, email_norm" >anchor-export.csv
+	  FROM contacts ORDER BY account_id, email" >anchor-export.csv
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l
 }
@@ -142,15 +142,15 @@ SELECT i.invoice_number, i.account_id, a.name AS account_name, i.kind, i.issued_
   i.currency, CASE d.d WHEN 0 THEN i.total ELSE printf('%d.%0*d', i.total / (CASE d.d WHEN 2
   THEN 100 ELSE 1000 END), d.d, i.total % (CASE d.d WHEN 2 THEN 100 ELSE 1000 END)) END AS total,
   c.email, c.first_name || ' ' || c.last_name AS name,
-  'contact' || CASE WHEN c.email_norm = lower(a.email) THEN ';holder' ELSE '' END
-    || CASE WHEN EXISTS (SELECT 1 FROM logins AS l WHERE l.email_norm = c.email_norm
+  'contact' || CASE WHEN lower(c.email) = lower(a.email) THEN ';holder' ELSE '' END
+    || CASE WHEN EXISTS (SELECT 1 FROM logins AS l WHERE l.email = c.email
        AND l.account_id = i.account_id) THEN ';login' ELSE '' END AS role
 FROM invoices AS i JOIN accounts AS a ON a.account_id = i.account_id
 JOIN digits AS d ON d.currency = i.currency
 JOIN contacts AS c ON c.account_id = i.account_id
 WHERE i.kind = 'standard' AND i.status <> 'void' AND a.status <> 'closed'
   AND c.standard_invoices = 1
-ORDER BY i.invoice_number, c.email_norm, c.email;
+ORDER BY i.invoice_number, lower(c.email), c.email COLLATE BINARY;
 SQL
 	t1=$(now)
 	echo "$t1 - $t0" | bc -l
