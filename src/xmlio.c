@@ -685,6 +685,13 @@ static void on_schema_error(void *ctx, xmlErrorPtr err)
 
 	while (n && msg[n - 1] == ' ')
 		n--;
+	if (st->depth < 2) {
+		/* about the root, outside any record: the document's structure */
+		diag_add(st->diags, DIAG_SCHEMA, st->src->name, at->line, at->column, 0, NULL,
+			 "%.*s", (int)n, msg);
+		st->file_errors++;
+		return;
+	}
 	diag_add(&st->pending, DIAG_SCHEMA, st->src->name, at->line, at->column, st->records,
 		 at->field >= 0 ? st->e->fields[at->field].name : NULL, "%.*s", (int)n, msg);
 }
