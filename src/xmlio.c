@@ -303,10 +303,14 @@ struct xml_state {
 	bool seen_root;		      /* the root element has started */
 	bool told_text;		      /* this text between records is reported */
 	bool skip;		      /* the validator does not see this record */
+	bool starting;		      /* an element's start is with the validator */
 	int depth;		      /* elements open */
 	int field;		      /* field of the open depth-2 element, -1 for none */
 	char *text;		      /* current field's text */
 	size_t text_len, text_cap;    /* bytes used / allocated */
+	char *vtext;		      /* text not yet handed to the validator: one run */
+	size_t vtext_len, vtext_cap;  /* bytes used / allocated */
+	bool vtext_cdata;	      /* the run is CDATA */
 	char *values;		      /* the record's field texts, NUL-separated */
 	size_t values_len, values_cap;
 	size_t off[FIELD_MAX];	/* offset of each given field in values */
@@ -327,12 +331,28 @@ struct xml_state {
 	size_t nnames;		     /* entries used in names */
 };
 
+/* End the parse from a callback, for reason WHY. */
+static void stop_parser(struct xml_state *st, enum read_status why)
+{
+	if (st->stop == READ_OK)
+		st->stop = why;
+	xmlStopParser(st->ctxt);
+}
+
+/*
+ * A syntax error ends the document at once, as the first one is the one
+ * that means something: libxml2 would read on with its callbacks off but
+ * for stray text, and every later message would be about text it misread
+ * (which may be a password).
+ */
 static void on_xml_error(void *ctx, xmlErrorPtr err)
 {
 	struct xml_state *st = ctx;
 	const char *msg = err->message ? err->message : "malformed XML";
 	const char *nl = strchr(msg, '\n');
-	size_t n = nl ? (size_t)(nl - msg) : strlen(msg);
+	size_t n = nl ? (size_t)(nl - msg) : strlen(msg), k = 0;
+	char shown[256];
+	bool quoted = false;
 
 	/* one line only: libxml2 may add the offending bytes on a second line,
 	 * and they may be part of a password */
@@ -342,13 +362,30 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 		st->fatal = true;
 		diag_add(st->diags, DIAG_BAD_UTF8, st->src->name, err->line, err->int2, 0, NULL,
 			 "not valid UTF-8 (or the document's encoding declaration is wrong)");
+		stop_parser(st, READ_BROKEN);
 		return;
 	}
 	if (err->level < XML_ERR_ERROR)
 		return;
+	/* where a password may be read, what libxml2 quotes of the input
+	 * ("Entity 'x' not defined") is left out */
+	for (size_t i = 0; i < n && k + 4 < sizeof(shown); i++) {
+		if (st->secret && msg[i] == '\'') {
+			quoted = !quoted;
+			if (!quoted) {
+				memcpy(shown + k, "...", 3);
+				k += 3;
+			}
+		} else if (quoted) {
+			continue;
+		}
+		shown[k++] = msg[i];
+	}
+	shown[k] = '\0';
 	st->fatal = true;
-	diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, err->line, err->int2, 0, NULL, "%.*s",
-		 (int)n, msg);
+	diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, err->line, err->int2, 0, NULL, "%s",
+		 shown);
+	stop_parser(st, READ_BROKEN);
 }
 
 #define INBUF_BYTES (256u << 10)
@@ -411,7 +448,8 @@ static int keep_field(struct xml_state *st, int fi, long line, long col)
 	if (again && st->values_len > 0 && st->off[fi] + st->vlen[fi] + 1 == st->values_len) {
 		/* the previous token is the last value: extend it */
 		st->values[st->values_len - 1] = ' ';
-		memcpy(st->values + st->values_len, st->text, st->text_len);
+		if (st->text_len)
+			memcpy(st->values + st->values_len, st->text, st->text_len);
 		st->values_len += st->text_len;
 		st->values[st->values_len++] = '\0';
 		st->vlen[fi] += 1 + st->text_len;
@@ -423,7 +461,8 @@ static int keep_field(struct xml_state *st, int fi, long line, long col)
 	}
 	st->off[fi] = st->values_len;
 	st->vlen[fi] = st->text_len;
-	memcpy(st->values + st->values_len, st->text, st->text_len);
+	if (st->text_len) /* no text: st->text may not exist yet */
+		memcpy(st->values + st->values_len, st->text, st->text_len);
 	st->values_len += st->text_len;
 	st->values[st->values_len++] = '\0';
 	st->given[fi] = true;
@@ -640,26 +679,23 @@ static int field_of_name(struct xml_state *st, const xmlChar *name, int *named)
 	return field;
 }
 
-/* End the parse from a callback, for reason WHY. */
-static void stop_parser(struct xml_state *st, enum read_status why)
-{
-	if (st->stop == READ_OK)
-		st->stop = why;
-	xmlStopParser(st->ctxt);
-}
-
 /*
  * The open element a schema finding is about. Findings come while one of
  * the record's events is handed to the validator, and begin with the name
  * of the element they concern ("Element 'email': ..."): the innermost open
- * element of that name, else the innermost one.
+ * element of that name, else the innermost one. While an element starts,
+ * a finding is about it (an attribute, "This element is not expected"),
+ * but "Element content is not allowed" is about its parent, which may bear
+ * the same name.
  */
 static const struct open_elem *finding_elem(const struct xml_state *st, const char *msg)
 {
 	const char *name = NULL;
 	size_t n = 0;
-	int top = (st->depth > OPEN_MAX ? OPEN_MAX : st->depth) - 1;
+	int top = (st->depth > OPEN_MAX ? OPEN_MAX : st->depth) - 1, from = top;
 
+	if (st->starting && top > 1 && strstr(msg, "content is not allowed"))
+		from = top - 1; /* not about the element starting: about its parent */
 	if (strncmp(msg, "Element '", 9) == 0) {
 		const char *end;
 		name = msg + 9;
@@ -668,7 +704,7 @@ static const struct open_elem *finding_elem(const struct xml_state *st, const ch
 		end = strchr(name, '\'');
 		n = end ? (size_t)(end - name) : 0;
 	}
-	for (int i = top; n && i >= 1; i--)
+	for (int i = from; n && i >= 1; i--)
 		if (strlen((const char *)st->open[i].name) == n &&
 		    memcmp(st->open[i].name, name, n) == 0)
 			return &st->open[i];
@@ -706,6 +742,54 @@ static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *id, const 
 	diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, st->ctxt->input->line, 0, 0, NULL,
 		 "document type declarations and entities are not allowed");
 	stop_parser(st, READ_BROKEN);
+}
+
+/* Whether the validator is to see the events now: inside a record it takes. */
+static bool validating(const struct xml_state *st)
+{
+	return st->vsax && !st->skip && st->depth >= 2;
+}
+
+/*
+ * Hand the buffered run of text to the validator in one piece. libxml2's
+ * parser delivers text in pieces (at every entity or character reference,
+ * every 300 bytes or so), and the validator would join the pieces one
+ * reallocation at a time, and report misplaced text once per piece.
+ */
+static void flush_text(struct xml_state *st)
+{
+	if (!st->vtext_len)
+		return;
+	if (validating(st))
+		(st->vtext_cdata ? st->vsax->cdataBlock : st->vsax->characters)(
+			st->vctxt, (const xmlChar *)st->vtext, (int)st->vtext_len);
+	if (st->secret)
+		sodium_memzero(st->vtext, st->vtext_len);
+	st->vtext_len = 0;
+}
+
+/* Keep LEN bytes of text at S for the validator; 0, or -1 with the parse stopped. */
+static int buffer_text(struct xml_state *st, const xmlChar *s, int len, bool cdata)
+{
+	if (st->vtext_len && cdata != st->vtext_cdata)
+		flush_text(st);
+	st->vtext_cdata = cdata;
+	if (st->vtext_len + (size_t)len > MAX_FIELD_BYTES) {
+		const struct open_elem *el =
+			&st->open[(st->depth > OPEN_MAX ? OPEN_MAX : st->depth) - 1];
+		diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, el->line, el->column,
+			 st->records, el->field >= 0 ? st->e->fields[el->field].name : NULL,
+			 "element text longer than 1 MiB");
+		stop_parser(st, READ_BROKEN);
+		return -1;
+	}
+	if (grow(&st->vtext, &st->vtext_cap, st->vtext_len + (size_t)len) != 0) {
+		stop_parser(st, READ_NO_MEMORY);
+		return -1;
+	}
+	memcpy(st->vtext + st->vtext_len, s, (size_t)len);
+	st->vtext_len += (size_t)len;
+	return 0;
 }
 
 /* The root element: the entity's plural, without attributes; -1 if not. */
@@ -751,6 +835,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 						 attributes);
 		return;
 	}
+	flush_text(st); /* the parent's text before this child */
 	el = st->depth < OPEN_MAX ? &st->open[st->depth] : NULL;
 	st->depth++;
 	if (!el) {
@@ -768,10 +853,13 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		st->rcol = el->column;
 		st->values_len = 0;
 		memset(st->given, 0, sizeof(st->given));
-		if (strcmp((const char *)name, st->e->singular) != 0) {
+		if (strcmp((const char *)name, st->e->singular) != 0 || uri) {
+			/* the validator is kept out of it: one element it does not
+			 * expect in the root, and it would skip every later record */
 			diag_add(&st->pending, DIAG_SCHEMA, st->src->name, st->rline, st->rcol,
-				 st->records, NULL, "<%s> holds <%s> records, not <%s>",
-				 st->e->plural, st->e->singular, (const char *)name);
+				 st->records, NULL, "<%s> holds <%s> records, not <%s%s%s%s>",
+				 st->e->plural, st->e->singular, uri ? "{" : "",
+				 uri ? (const char *)uri : "", uri ? "}" : "", (const char *)name);
 			st->skip = true; /* the validator would skip every later record */
 			return;
 		}
@@ -783,9 +871,12 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 	} else if (el) {
 		field_of_name(st, name, &el->field);
 	}
-	if (!st->skip)
+	if (validating(st)) {
+		st->starting = true;
 		st->vsax->startElementNs(st->vctxt, name, prefix, uri, nb_namespaces, namespaces,
 					 nb_attributes, nb_defaulted, attributes);
+		st->starting = false;
+	}
 }
 
 /* Hand the record to the caller. */
@@ -802,7 +893,8 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 {
 	struct xml_state *st = ctx;
 
-	if (!st->skip)
+	flush_text(st);
+	if (validating(st) || (st->depth == 1 && st->vsax))
 		st->vsax->endElementNs(st->vctxt, name, prefix, uri);
 	if (st->depth == 3 && st->field >= 0) {
 		const struct open_elem *el = &st->open[2];
@@ -839,24 +931,24 @@ static void on_text(struct xml_state *st, const xmlChar *s, int len, bool cdata)
 		}
 		return;
 	}
-	if (!st->skip)
-		(cdata ? st->vsax->cdataBlock : st->vsax->characters)(st->vctxt, s, len);
-	if (st->depth != 3 || st->field < 0)
-		return;
-	if (st->text_len + (size_t)len > MAX_FIELD_BYTES) {
-		const struct open_elem *el = &st->open[2];
-		diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, el->line, el->column,
-			 st->records, st->e->fields[st->field].name,
-			 "element text longer than 1 MiB");
-		stop_parser(st, READ_BROKEN);
-		return;
+	if (st->depth == 3 && st->field >= 0) {
+		if (st->text_len + (size_t)len > MAX_FIELD_BYTES) {
+			const struct open_elem *el = &st->open[2];
+			diag_add(st->diags, DIAG_XML_SYNTAX, st->src->name, el->line, el->column,
+				 st->records, st->e->fields[st->field].name,
+				 "element text longer than 1 MiB");
+			stop_parser(st, READ_BROKEN);
+			return;
+		}
+		if (grow(&st->text, &st->text_cap, st->text_len + (size_t)len + 1) != 0) {
+			stop_parser(st, READ_NO_MEMORY);
+			return;
+		}
+		memcpy(st->text + st->text_len, s, (size_t)len);
+		st->text_len += (size_t)len;
 	}
-	if (grow(&st->text, &st->text_cap, st->text_len + (size_t)len + 1) != 0) {
-		stop_parser(st, READ_NO_MEMORY);
-		return;
-	}
-	memcpy(st->text + st->text_len, s, (size_t)len);
-	st->text_len += (size_t)len;
+	if (validating(st))
+		buffer_text(st, s, len, cdata);
 }
 
 static void on_characters(void *ctx, const xmlChar *s, int len)
@@ -920,10 +1012,12 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	xmlSchemaSetValidStructuredErrors(st.vctxt, on_schema_error, &st);
 	xmlResetLastError();
 	xmlParseDocument(st.ctxt);
-	if (st.stop != READ_OK) {
+	if (st.stop == READ_STOPPED || st.stop == READ_NO_MEMORY) {
 		result = st.stop;
 	} else if (src->error) {
-		result = READ_IO_ERROR;
+		result = READ_IO_ERROR; /* whatever libxml2 made of the short read */
+	} else if (st.stop != READ_OK) {
+		result = st.stop;
 	} else if (st.fatal || !st.ctxt->wellFormed) {
 		if (!st.fatal)
 			diag_add(diags, DIAG_XML_SYNTAX, src->name, 0, 0, 0, NULL,
@@ -947,7 +1041,10 @@ out:
 		sodium_memzero(st.text, st.text_cap);
 	if (st.secret && st.values)
 		sodium_memzero(st.values, st.values_cap);
+	if (st.secret && st.vtext)
+		sodium_memzero(st.vtext, st.vtext_cap);
 	wipe_free(st.text);
+	wipe_free(st.vtext);
 	wipe_free(st.values);
 	if (st.inbuf) {
 		sodium_memzero(st.inbuf, INBUF_BYTES);

@@ -360,6 +360,17 @@ static void test_a_finding_names_the_element_it_is_about(void **state)
 	assert_string_equal(diags.items[0].field, "last_name");
 	assert_int_equal(diags.items[0].line, 4);
 	assert_int_equal(diags.items[0].column, 27);
+	diag_list_release(&diags); /* the same with a <last_name> inside: still the outer one's */
+	assert_int_equal(read_text("<contacts>\n<contact>\n<account_id>A</account_id>\n"
+				   "<first_name>F</first_name><last_name>L<last_name>x</"
+				   "last_name></last_name>\n"
+				   "<email>b@x.example</email>\n<country>SE</country></contact>\n</"
+				   "contacts>\n",
+				   entity_get(ENTITY_CONTACTS), &c, &diags),
+			 READ_OK);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].line, 4);
+	assert_int_equal(diags.items[0].column, 27);
 	diag_list_release(&diags);
 }
 
@@ -381,6 +392,117 @@ static void test_text_between_records_is_reported_once_at_its_first_line(void **
 	assert_int_equal(diags.items[0].code, DIAG_SCHEMA);
 	assert_int_equal(diags.items[0].line, 4);
 	assert_int_equal(diags.items[0].column, 0);
+	diag_list_release(&diags);
+}
+
+static void test_the_first_syntax_error_ends_the_document(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+	static const char rec[] = "<account><account_id>A%d</account_id><name>N</name>"
+				  "<email>a@b.example</email><country>DE</country></account>\n";
+	char doc[4096];
+	size_t len;
+
+	(void)state;
+	/* before the root: libxml2 would read on with its callbacks off, all
+	 * but stray text, which must not reach a validator not yet made */
+	len = (size_t)snprintf(doc, sizeof(doc),
+			       "<?xml version=\"1.0\"?>\n<!-- a -- b -->\n<accounts>\n");
+	for (int i = 0; i < 5; i++)
+		len += (size_t)snprintf(doc + len, sizeof(doc) - len, rec, i);
+	snprintf(doc + len, sizeof(doc) - len, "</accounts>\n");
+	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+	assert_int_equal(c.records, 0);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].code, DIAG_XML_SYNTAX);
+	assert_int_equal(diags.items[0].line, 2);
+	diag_list_release(&diags);
+	/* inside a record: one message, not one for every misread piece after it */
+	assert_int_equal(read_text("<accounts>\n<account><x a=\"1\" a=\"2\"/></account>\n"
+				   "<account><account_id>B</account_id></account>\n</accounts>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_BROKEN);
+	assert_int_equal(diags.count, 1);
+	assert_int_equal(diags.items[0].line, 2);
+	diag_list_release(&diags);
+}
+
+static void test_a_record_in_a_namespace_leaves_later_records_validated(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	assert_int_equal(read_text("<accounts>\n<account "
+				   "xmlns=\"urn:x\"><account_id>A1</account_id><name>N</name>"
+				   "<email>a@b.example</email><country>DE</country></account>\n"
+				   "<account><account_id>A2</account_id><name>N</"
+				   "name><email>a@b.example</email>"
+				   "<country>DE</country><bogus/></account>\n</accounts>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_OK);
+	assert_int_equal(c.records, 2);
+	assert_int_equal(c.bad, 2);
+	assert_int_equal(diags.count, 2);
+	assert_string_equal(diags.items[0].message,
+			    "<accounts> holds <account> records, not <{urn:x}account>");
+	assert_int_equal(diags.items[1].record, 2);
+	assert_int_equal(diags.items[1].line, 3);
+	diag_list_release(&diags);
+}
+
+static void test_text_in_many_pieces_is_one_finding(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+	size_t size = 400000, len = 0;
+	char *doc = malloc(size);
+
+	(void)state;
+	assert_non_null(doc);
+	/* stray text inside a record, in pieces at each reference: one
+	 * finding; and a long name of 50,000 references (the validator used
+	 * to join the pieces one reallocation at a time) */
+	len += (size_t)snprintf(doc + len, size - len,
+				"<accounts>\n<account><account_id>A</account_id>a &amp; b &amp; c"
+				"<name>");
+	for (int i = 0; i < 50000; i++)
+		len += (size_t)snprintf(doc + len, size - len, "&#233;");
+	snprintf(doc + len, size - len,
+		 "</name><email>a@b.example</email><country>DE</country></account>\n</accounts>\n");
+	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_OK);
+	assert_int_equal(c.records, 1);
+	assert_int_equal(diags.count, 2);
+	assert_int_equal(diags.items[0].code, DIAG_TOO_LONG); /* the name */
+	assert_int_equal(diags.items[1].code, DIAG_SCHEMA);   /* the text, once */
+	assert_non_null(strstr(diags.items[1].message, "Character content"));
+	diag_list_release(&diags);
+	free(doc);
+}
+
+static void test_a_syntax_error_in_a_logins_file_quotes_no_input(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	assert_int_equal(
+		read_text("<logins>\n<login><account_id>A</account_id><email>a@b.example</email>"
+			  "<full_name>F</full_name><password>Hunter2&Secret;x</password>"
+			  "</login>\n</logins>\n",
+			  entity_get(ENTITY_LOGINS), &c, &diags),
+		READ_BROKEN);
+	assert_int_equal(diags.count, 1);
+	assert_string_equal(diags.items[0].message, "Entity '...' not defined");
+	diag_list_release(&diags);
+	/* a field element holding only another element: no text at all */
+	assert_int_equal(read_text("<accounts>\n<account><account_id>A</account_id>"
+				   "<name><name>x</name></name><email>a@b.example</email>"
+				   "<country>DE</country></account>\n</accounts>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_OK);
+	assert_int_equal(c.bad, 1);
 	diag_list_release(&diags);
 }
 
@@ -409,6 +531,10 @@ int main(void)
 		cmocka_unit_test(test_a_record_of_another_name_leaves_later_records_validated),
 		cmocka_unit_test(test_a_finding_names_the_element_it_is_about),
 		cmocka_unit_test(test_text_between_records_is_reported_once_at_its_first_line),
+		cmocka_unit_test(test_the_first_syntax_error_ends_the_document),
+		cmocka_unit_test(test_a_record_in_a_namespace_leaves_later_records_validated),
+		cmocka_unit_test(test_text_in_many_pieces_is_one_finding),
+		cmocka_unit_test(test_a_syntax_error_in_a_logins_file_quotes_no_input),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
 	};
 	int rc;
