@@ -79,6 +79,17 @@ static enum read_status read_file(const char *path, const struct entity *e, stru
 	return rs;
 }
 
+/* Diagnostic I of DIAGS has CODE, at LINE and COLUMN (COLUMN -1: any). */
+static void expect_diag(const struct diag_list *diags, size_t i, enum diag_code code, long line,
+			long column)
+{
+	assert_true(i < diags->count);
+	assert_int_equal(diags->items[i].code, code);
+	assert_int_equal(diags->items[i].line, line);
+	if (column >= 0)
+		assert_int_equal(diags->items[i].column, column);
+}
+
 static void test_hostile_documents_are_refused_before_parsing(void **state)
 {
 	static const char *const files[] = {"xmlbomb.xml",    "xmlbomb2.xml", "quadratic.xml",
@@ -226,11 +237,9 @@ static void test_a_c_rule_finding_replaces_the_schema_message(void **state)
 		READ_OK);
 	assert_int_equal(c.bad, 1);
 	assert_int_equal(diags.count, 2);
-	assert_int_equal(diags.items[0].code, DIAG_BAD_EMAIL);
-	assert_int_equal(diags.items[0].line, 5);
+	expect_diag(&diags, 0, DIAG_BAD_EMAIL, 5, -1);
 	assert_true(diags.items[0].column > 0);
-	assert_int_equal(diags.items[1].code, DIAG_BAD_COUNTRY);
-	assert_int_equal(diags.items[1].line, 6);
+	expect_diag(&diags, 1, DIAG_BAD_COUNTRY, 6, -1);
 	diag_list_release(&diags);
 }
 
@@ -251,9 +260,7 @@ static void test_columns_count_characters_and_skip_markup_that_is_not_a_start_ta
 			 READ_OK);
 	assert_int_equal(c.bad, 1);
 	assert_int_equal(diags.count, 1);
-	assert_int_equal(diags.items[0].code, DIAG_BAD_EMAIL);
-	assert_int_equal(diags.items[0].line, 5);
-	assert_int_equal(diags.items[0].column, 72);
+	expect_diag(&diags, 0, DIAG_BAD_EMAIL, 5, 72);
 	diag_list_release(&diags);
 }
 
@@ -297,8 +304,7 @@ static void test_malformed_xml_and_a_wrong_root_are_file_errors(void **state)
 	assert_int_equal(read_text("<accounts>\n<account><account_id>A</account_id>\n</accounts>\n",
 				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
 			 READ_BROKEN);
-	assert_int_equal(diags.items[0].code, DIAG_XML_SYNTAX);
-	assert_int_equal(diags.items[0].line, 3);
+	expect_diag(&diags, 0, DIAG_XML_SYNTAX, 3, -1);
 	diag_list_release(&diags);
 	assert_int_equal(read_text("<?xml version=\"1.0\"?>\n<!-- c -->\n<contacts/>\n",
 				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
@@ -389,9 +395,7 @@ static void test_text_between_records_is_reported_once_at_its_first_line(void **
 	assert_int_equal(read_text(doc, entity_get(ENTITY_CONTACTS), &c, &diags), READ_BROKEN);
 	assert_int_equal(c.records, 2);
 	assert_int_equal(diags.count, 1); /* once, though the text comes in pieces */
-	assert_int_equal(diags.items[0].code, DIAG_SCHEMA);
-	assert_int_equal(diags.items[0].line, 4);
-	assert_int_equal(diags.items[0].column, 0);
+	expect_diag(&diags, 0, DIAG_SCHEMA, 4, 0);
 	diag_list_release(&diags);
 }
 
@@ -415,8 +419,7 @@ static void test_the_first_syntax_error_ends_the_document(void **state)
 	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
 	assert_int_equal(c.records, 0);
 	assert_int_equal(diags.count, 1);
-	assert_int_equal(diags.items[0].code, DIAG_XML_SYNTAX);
-	assert_int_equal(diags.items[0].line, 2);
+	expect_diag(&diags, 0, DIAG_XML_SYNTAX, 2, -1);
 	diag_list_release(&diags);
 	/* inside a record: one message, not one for every misread piece after it */
 	assert_int_equal(read_text("<accounts>\n<account><x a=\"1\" a=\"2\"/></account>\n"
