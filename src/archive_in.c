@@ -110,6 +110,48 @@ static int open_reader(struct archive *a, const char *path, size_t block)
 	return archive_read_open_filename(a, path, block);
 }
 
+/* How reading one member ended (read_member). */
+enum member_read {
+	MEMBER_READ,	       /* all of it */
+	MEMBER_OVER_LIMIT,     /* the archive's unpacked bytes passed the limit */
+	MEMBER_SUMS_TOO_LARGE, /* SHA256SUMS is larger than SUMS_MAX */
+	MEMBER_UNWRITABLE,     /* FD did not take it (errno) */
+	MEMBER_UNREADABLE,     /* libarchive could not unpack it */
+};
+
+/*
+ * Read the current member of A through BUF (SIZE bytes): its SHA-256 into
+ * DIGEST, its bytes added to *TOTAL (stopping once *TOTAL passes LIMIT),
+ * appended to *SUMS when it is SHA256SUMS (SUMS not NULL), else written to
+ * FD when FD >= 0. BUF is wiped after: a member may hold passwords.
+ */
+static enum member_read read_member(struct archive *a, char *buf, size_t size, uint64_t *total,
+				    uint64_t limit, char **sums, size_t *sums_len, int fd,
+				    unsigned char digest[crypto_hash_sha256_BYTES])
+{
+	crypto_hash_sha256_state sha;
+	enum member_read how = MEMBER_READ;
+	la_ssize_t got;
+
+	crypto_hash_sha256_init(&sha);
+	while (how == MEMBER_READ && (got = archive_read_data(a, buf, size)) > 0) {
+		*total += (uint64_t)got;
+		if (*total > limit)
+			how = MEMBER_OVER_LIMIT;
+		else if (sums && sums_append(sums, sums_len, buf, (size_t)got) != 0)
+			how = MEMBER_SUMS_TOO_LARGE;
+		else if (!sums && fd >= 0 && write(fd, buf, (size_t)got) != got)
+			how = MEMBER_UNWRITABLE;
+		else
+			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
+	}
+	sodium_memzero(buf, size);
+	if (how == MEMBER_READ && got < 0)
+		how = MEMBER_UNREADABLE;
+	crypto_hash_sha256_final(&sha, digest);
+	return how;
+}
+
 int archive_read_members(const char *path, uint64_t max_unpacked,
 			 int (*fn)(void *ctx, const char *member, int fd), void *ctx,
 			 struct diag_list *diags)
@@ -141,11 +183,10 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 		const char *name = archive_entry_pathname(entry);
 		mode_t type = archive_entry_filetype(entry);
 		bool special = false, sums_file = false;
-		crypto_hash_sha256_state sha;
 		unsigned char digest[crypto_hash_sha256_BYTES];
+		enum member_read how;
 		struct member *nm;
 		const char *why = NULL;
-		la_ssize_t got;
 		int fd = -1;
 
 		if (!name || !*name)
@@ -187,44 +228,37 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 				goto out;
 			}
 		}
-		crypto_hash_sha256_init(&sha);
-		while ((got = archive_read_data(a, buf, sizeof(buf))) > 0) {
-			total += (uint64_t)got;
-			if (total > max_unpacked || total > limit_ratio) {
-				diag_add(
-					diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-					total > max_unpacked
-						? "unpacked, the archive is larger than %llu bytes "
-						  "(--max-unpacked); nothing imported"
-						: "the archive unpacks to more than %llu times its "
-						  "size "
-						  "(a zip bomb?); nothing imported",
-					total > max_unpacked
-						? (unsigned long long)max_unpacked
-						: (unsigned long long)ARCHIVE_MAX_RATIO);
-				if (fd >= 0)
-					close(fd);
-				goto out;
-			}
-			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
-			if (sums_file) {
-				if (sums_append(&sums, &sums_len, buf, (size_t)got) != 0) {
-					diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-						 "SHA256SUMS is too large");
-					goto out;
-				}
-			} else if (write(fd, buf, (size_t)got) != got) {
-				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-					 "cannot keep member '%s': %s", name, strerror(errno));
-				close(fd);
-				goto out;
-			}
-		}
-		sodium_memzero(buf, sizeof(buf));
-		if (got < 0) {
+		how = read_member(a, buf, sizeof(buf), &total,
+				  max_unpacked < limit_ratio ? max_unpacked : limit_ratio,
+				  sums_file ? &sums : NULL, &sums_len, fd, digest);
+		switch (how) {
+		case MEMBER_READ:
+			break;
+		case MEMBER_OVER_LIMIT:
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 total > max_unpacked
+					 ? "unpacked, the archive is larger than %llu bytes "
+					   "(--max-unpacked); nothing imported"
+					 : "the archive unpacks to more than %llu times its size "
+					   "(a zip bomb?); nothing imported",
+				 total > max_unpacked ? (unsigned long long)max_unpacked
+						      : (unsigned long long)ARCHIVE_MAX_RATIO);
+			break;
+		case MEMBER_SUMS_TOO_LARGE:
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 "SHA256SUMS is too large");
+			break;
+		case MEMBER_UNWRITABLE:
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 "cannot keep member '%s': %s", name, strerror(errno));
+			break;
+		case MEMBER_UNREADABLE:
 			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
 				 "member '%s' cannot be read: %s", name,
 				 archive_error_string(a) ? archive_error_string(a) : "damaged");
+			break;
+		}
+		if (how != MEMBER_READ) {
 			if (fd >= 0)
 				close(fd);
 			goto out;
@@ -238,7 +272,6 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 			}
 			continue;
 		}
-		crypto_hash_sha256_final(&sha, digest);
 		nm = realloc(m, (n + 1) * sizeof(*m));
 		if (!nm) {
 			close(fd);
@@ -303,7 +336,9 @@ long archive_check_sums(const char *path, char why[512])
 	size_t n = 0;
 	char *sums = NULL, buf[65536];
 	size_t sums_len = 0;
-	uint64_t total = 0, limit;
+	/* nothing is kept, so only time is at stake: no ratio limit (a list of
+	 * one recipient's invoices compresses far better than 100:1), a cap */
+	uint64_t total = 0;
 	const char *wrong, *wrong_name = NULL;
 	long rc = -2;
 	int r;
@@ -313,9 +348,6 @@ long archive_check_sums(const char *path, char why[512])
 			 a ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	/* nothing is kept, so only time is at stake: no ratio limit (a list of
-	 * one recipient's invoices compresses far better than 100:1), a cap */
-	limit = ARCHIVE_VERIFY_MAX;
 	if (open_reader(a, path, sizeof(buf)) != ARCHIVE_OK) {
 		snprintf(why, 512, "'%s' is not a readable archive: %s", path,
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
@@ -324,10 +356,8 @@ long archive_check_sums(const char *path, char why[512])
 	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
 		const char *name = archive_entry_pathname(entry);
 		bool sums_file = name && strcmp(name, "SHA256SUMS") == 0;
-		crypto_hash_sha256_state sha;
 		unsigned char digest[crypto_hash_sha256_BYTES];
 		struct member *nm;
-		la_ssize_t got;
 
 		if (archive_entry_filetype(entry) == AE_IFDIR)
 			continue;
@@ -337,24 +367,21 @@ long archive_check_sums(const char *path, char why[512])
 			rc = -1;
 			goto out;
 		}
-		crypto_hash_sha256_init(&sha);
-		while ((got = archive_read_data(a, buf, sizeof(buf))) > 0) {
-			total += (uint64_t)got;
-			if (total > limit) {
-				snprintf(why, 512,
-					 "'%s' unpacks to more than %llu bytes; not checked "
-					 "further",
-					 path, (unsigned long long)ARCHIVE_VERIFY_MAX);
-				goto out;
-			}
-			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
-			if (sums_file && sums_append(&sums, &sums_len, buf, (size_t)got) != 0) {
-				snprintf(why, 512, "SHA256SUMS is too large");
-				rc = -1;
-				goto out;
-			}
-		}
-		if (got < 0) {
+		switch (read_member(a, buf, sizeof(buf), &total, ARCHIVE_VERIFY_MAX,
+				    sums_file ? &sums : NULL, &sums_len, -1, digest)) {
+		case MEMBER_READ:
+		case MEMBER_UNWRITABLE: /* nothing is written */
+			break;
+		case MEMBER_OVER_LIMIT:
+			snprintf(why, 512,
+				 "'%s' unpacks to more than %llu bytes; not checked further", path,
+				 (unsigned long long)ARCHIVE_VERIFY_MAX);
+			goto out;
+		case MEMBER_SUMS_TOO_LARGE:
+			snprintf(why, 512, "SHA256SUMS is too large");
+			rc = -1;
+			goto out;
+		case MEMBER_UNREADABLE:
 			snprintf(why, 512, "member '%s' cannot be read: %s", name,
 				 archive_error_string(a) ? archive_error_string(a) : "damaged");
 			goto out;
@@ -364,7 +391,6 @@ long archive_check_sums(const char *path, char why[512])
 				goto out;
 			continue;
 		}
-		crypto_hash_sha256_final(&sha, digest);
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(m[i].name, name) == 0) {
 				snprintf(why, 512, "member '%s' is in the archive twice", name);

@@ -318,7 +318,6 @@ struct xml_state {
 	bool given[FIELD_MAX];	/* field element seen */
 	long fline[FIELD_MAX];	/* line of each field element */
 	long fcol[FIELD_MAX];	/* column of each field element */
-	long rline, rcol;	/* where the record element starts */
 	struct tag_scan scan;	/* where the start tags are, ahead of the parser */
 	char *inbuf;		/* input read ahead in large blocks (libxml2 asks for ~4 KB) */
 	size_t in_len, in_off;	/* bytes in inbuf / handed to libxml2 */
@@ -521,8 +520,8 @@ static int deliver(struct xml_state *st)
 	memset(&rec, 0, sizeof(rec));
 	rec.entity = st->e;
 	rec.file = st->src->name;
-	rec.line = st->rline;
-	rec.column = st->rcol;
+	rec.line = st->open[1].line; /* the record element */
+	rec.column = st->open[1].column;
 	rec.number = st->records;
 	for (size_t i = 0; i < st->e->nfields; i++) {
 		if (!st->given[i])
@@ -639,27 +638,18 @@ static void tag_position(struct tag_pos at, long node_line, long *line, long *co
 	}
 }
 
-/* The field whose value element NAME holds, -1 if none ("subscription" for subscriptions). */
-static int field_of_element(const struct entity *e, const char *name)
-{
-	bool sub = strcmp(name, subscription_element) == 0;
-	int field = sub ? entity_field_index(e, "subscriptions", 13)
-			: entity_field_index(e, name, strlen(name));
-
-	if (field >= 0 && e->fields[field].type == FT_TOKENS && !sub)
-		return -1; /* a token list is given one <subscription> at a time */
-	return field;
-}
-
 /*
  * The field element NAME gives a value of (-1 for none), and in *NAMED the
- * field a message about it names. Remembered per name: the parser interns
- * element names in its dictionary (no XML_PARSE_NODICT), so one name is one
- * pointer, alive as long as the parser, throughout a document.
+ * field a message about it names: "subscription" names subscriptions, whose
+ * value it gives one token at a time (an element named after a token-list
+ * field gives none). Remembered per name: the parser interns element names
+ * in its dictionary (no XML_PARSE_NODICT), so one name is one pointer,
+ * alive as long as the parser, throughout a document.
  */
 static int field_of_name(struct xml_state *st, const xmlChar *name, int *named)
 {
 	const char *s = (const char *)name;
+	bool sub;
 	int field;
 
 	for (size_t i = 0; i < st->nnames; i++)
@@ -667,10 +657,10 @@ static int field_of_name(struct xml_state *st, const xmlChar *name, int *named)
 			*named = st->names[i].named;
 			return st->names[i].field;
 		}
-	field = field_of_element(st->e, s);
-	*named = strcmp(s, subscription_element) == 0
-			 ? entity_field_index(st->e, "subscriptions", 13)
-			 : entity_field_index(st->e, s, strlen(s));
+	sub = strcmp(s, subscription_element) == 0;
+	*named = sub ? entity_field_index(st->e, "subscriptions", 13)
+		     : entity_field_index(st->e, s, strlen(s));
+	field = *named >= 0 && st->e->fields[*named].type == FT_TOKENS && !sub ? -1 : *named;
 	if (st->nnames < sizeof(st->names) / sizeof(st->names[0])) {
 		st->names[st->nnames].name = name;
 		st->names[st->nnames].field = field;
@@ -849,14 +839,12 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		/* a record: it is validated on its own, as if it were a document,
 		 * so every schema finding belongs to exactly one record */
 		st->records++;
-		st->rline = el->line;
-		st->rcol = el->column;
 		st->values_len = 0;
 		memset(st->given, 0, sizeof(st->given));
 		if (strcmp((const char *)name, st->e->singular) != 0 || uri) {
 			/* the validator is kept out of it: one element it does not
 			 * expect in the root, and it would skip every later record */
-			diag_add(&st->pending, DIAG_SCHEMA, st->src->name, st->rline, st->rcol,
+			diag_add(&st->pending, DIAG_SCHEMA, st->src->name, el->line, el->column,
 				 st->records, NULL, "<%s> holds <%s> records, not <%s%s%s%s>",
 				 st->e->plural, st->e->singular, uri ? "{" : "",
 				 uri ? (const char *)uri : "", uri ? "}" : "", (const char *)name);
