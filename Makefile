@@ -62,6 +62,8 @@ LIB_SRCS = \
 	src/report.c \
 	src/secret.c \
 	src/source.c \
+	src/spool.c \
+	src/stop.c \
 	src/store.c \
 	src/xmlio.c \
 	src/xsd.c

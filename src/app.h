@@ -52,9 +52,10 @@ struct store;
 int app_open_existing(const struct app *app, struct store **store);
 
 /*
- * app_is_database_file: whether PATH (an existing file) is the database DB
- * or one of its companion files (-wal, -shm, -journal), so that an output
- * written there would destroy it. "-" (standard output) never is.
+ * app_is_database_file: whether PATH is the database DB or one of its
+ * companion files (-wal, -shm, -journal), existing or not (outfile_same),
+ * so that an output written there would destroy it. "-" (standard
+ * output) never is.
  */
 bool app_is_database_file(const char *db, const char *path);
 

@@ -2,11 +2,14 @@
  * archive_in.c - onboarding packages (see archive_in.h).
  */
 #include "archive_in.h"
+#include "keyset.h"
 #include "source.h"
+#include "stop.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +21,185 @@
 
 #define SUMS_MAX (1u << 20) /* a SHA256SUMS larger than this is not ours */
 
+/* One member met: its name, and for import where its bytes are in the spool. */
 struct member {
-	char *name; /* path inside the archive */
-	int fd;	    /* memfd with its bytes, -1 for manifest.xml */
+	char *name;	/* path inside the archive */
+	bool imported;	/* a CSV or XML member for import (not manifest.xml) */
+	uint64_t start; /* its first byte in the spool */
+	uint64_t len;	/* its bytes */
 	char sha256[65];
 };
+
+/* The members met so far, and their names for finding one in constant time. */
+struct members {
+	struct member *m; /* in archive order */
+	size_t n, cap;	  /* used / allocated */
+	struct keyset names;
+};
+
+static void members_release(struct members *ms)
+{
+	for (size_t i = 0; i < ms->n; i++)
+		free(ms->m[i].name);
+	free(ms->m);
+	keyset_release(&ms->names);
+	memset(ms, 0, sizeof(*ms));
+}
+
+/* Add member NAME: 1 added, 0 a member of that name is there already, -1 out of memory. */
+static int members_add(struct members *ms, const char *name)
+{
+	int added = keyset_add(&ms->names, name, strlen(name), (long)ms->n, NULL);
+
+	if (added <= 0)
+		return added;
+	if (ms->n == ms->cap) {
+		size_t ncap = ms->cap ? ms->cap * 2 : 64;
+		struct member *nm = realloc(ms->m, ncap * sizeof(*nm));
+		if (!nm)
+			return -1;
+		ms->m = nm;
+		ms->cap = ncap;
+	}
+	memset(&ms->m[ms->n], 0, sizeof(ms->m[ms->n]));
+	ms->m[ms->n].name = strdup(name);
+	if (!ms->m[ms->n].name)
+		return -1;
+	ms->n++;
+	return 1;
+}
+
+/*
+ * A SHA256SUMS, parsed: "HEX  NAME" (text mode) or "HEX *NAME" (binary
+ * mode) per line. Checked both ways, as sha256sum -c and more: every
+ * member must be listed with its SHA-256, and every listed name must be a
+ * member.
+ */
+struct sums {
+	char *text;	     /* the file, NUL-terminated; names point into it */
+	size_t len;	     /* bytes of text */
+	struct keyset names; /* name -> line index */
+	const char **hex;    /* per line: the SHA-256 */
+	const char **name;   /* per line: the name */
+	bool *seen;	     /* per line: a member matched it */
+	size_t lines;	     /* lines held */
+	long bad_line;	     /* first line that is not "HEX  NAME", 0 if none */
+};
+
+static void sums_release(struct sums *su)
+{
+	free(su->text);
+	free(su->hex);
+	free(su->name);
+	free(su->seen);
+	keyset_release(&su->names);
+	memset(su, 0, sizeof(*su));
+}
+
+/* Append N bytes of BUF to the SHA256SUMS text; -1 when it grows too large. */
+static int sums_append(struct sums *su, const char *buf, size_t n)
+{
+	char *ns;
+
+	if (su->len + n > SUMS_MAX || !(ns = realloc(su->text, su->len + n + 1)))
+		return -1;
+	memcpy(ns + su->len, buf, n);
+	su->len += n;
+	ns[su->len] = '\0';
+	su->text = ns;
+	return 0;
+}
+
+static bool is_hex64(const char *s)
+{
+	for (int i = 0; i < 64; i++)
+		if (!strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+			return false;
+	return true;
+}
+
+/* Index the text's lines. 0, or -1 when out of memory. */
+static int sums_parse(struct sums *su)
+{
+	size_t lines = 1;
+	long lineno = 0;
+
+	if (!su->text && !(su->text = calloc(1, 1)))
+		return -1;
+	for (size_t i = 0; i < su->len; i++)
+		lines += su->text[i] == '\n';
+	su->hex = calloc(lines, sizeof(*su->hex));
+	su->name = calloc(lines, sizeof(*su->name));
+	su->seen = calloc(lines, sizeof(*su->seen));
+	if (!su->hex || !su->name || !su->seen)
+		return -1;
+	for (char *line = su->text; line && *line;) {
+		char *end = strchr(line, '\n');
+		size_t n;
+		lineno++;
+		if (end)
+			*end = '\0';
+		n = strlen(line);
+		if (n && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n > 0) {
+			if (n < 67 || !is_hex64(line) || line[64] != ' ' ||
+			    (line[65] != ' ' && line[65] != '*')) {
+				if (!su->bad_line)
+					su->bad_line = lineno;
+			} else {
+				int added = keyset_add(&su->names, line + 66, n - 66,
+						       (long)su->lines, NULL);
+				if (added < 0)
+					return -1;
+				if (added == 0 && !su->bad_line) /* a name listed twice */
+					su->bad_line = lineno;
+				su->hex[su->lines] = line;
+				su->name[su->lines] = line + 66;
+				su->lines++;
+			}
+		}
+		line = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * Whether the members MS and the parsed sums SU disagree, either way;
+ * WHY (SIZE bytes) then says how, naming the member or listed name.
+ */
+static bool sums_mismatch(struct sums *su, const struct members *ms, char *why, size_t size)
+{
+	if (su->bad_line) {
+		snprintf(why, size,
+			 "SHA256SUMS line %ld is not 'SHA-256  NAME' (or names a file twice)",
+			 su->bad_line);
+		return true;
+	}
+	for (size_t i = 0; i < ms->n; i++) {
+		long line;
+		if (!keyset_get(&su->names, ms->m[i].name, strlen(ms->m[i].name), &line)) {
+			snprintf(why, size, "member '%.300s' is not listed in SHA256SUMS",
+				 ms->m[i].name);
+			return true;
+		}
+		if (strncasecmp(su->hex[line], ms->m[i].sha256, 64) != 0) {
+			snprintf(why, size,
+				 "member '%.300s' does not match its SHA-256 in SHA256SUMS",
+				 ms->m[i].name);
+			return true;
+		}
+		su->seen[line] = true;
+	}
+	for (size_t l = 0; l < su->lines; l++)
+		if (!su->seen[l]) {
+			snprintf(why, size,
+				 "SHA256SUMS lists '%.300s', which is not in the archive",
+				 su->name[l]);
+			return true;
+		}
+	return false;
+}
 
 bool archive_is_package(const char *path)
 {
@@ -40,74 +217,23 @@ static bool has_dotdot(const char *name)
 	return false;
 }
 
-static void release(struct member *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (m[i].fd >= 0)
-			close(m[i].fd);
-		free(m[i].name);
-	}
-	free(m);
-}
-
-/* Append N bytes of BUF to the SHA256SUMS text *SUMS (NUL-terminated); -1 when it grows too large. */
-static int sums_append(char **sums, size_t *len, const char *buf, size_t n)
-{
-	char *ns;
-
-	if (*len + n > SUMS_MAX || !(ns = realloc(*sums, *len + n + 1)))
-		return -1;
-	memcpy(ns + *len, buf, n);
-	*len += n;
-	ns[*len] = '\0';
-	*sums = ns;
-	return 0;
-}
-
-/* Is NAME listed in SUMS with HEX? 1 yes, 0 listed with another digest, -1 not listed. */
-static int sums_check(const char *sums, const char *name, const char *hex)
-{
-	const char *line = sums;
-
-	while (line && *line) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		/* "HEX  NAME" (text mode) or "HEX *NAME" (binary mode) */
-		if (len > 66 && (line[64] == ' ') && (line[65] == ' ' || line[65] == '*') &&
-		    len - 66 == strlen(name) && memcmp(line + 66, name, len - 66) == 0)
-			return strncasecmp(line, hex, 64) == 0 ? 1 : 0;
-		line = end ? end + 1 : NULL;
-	}
-	return -1;
-}
-
-/*
- * The first of the N members M that SHA256SUMS does not vouch for: what is
- * wrong with it ("is not listed in SHA256SUMS", "does not match its SHA-256
- * in SHA256SUMS") with *NAME set, or NULL when every member matches.
- */
-static const char *sums_mismatch(const char *sums, const struct member *m, size_t n,
-				 const char **name)
-{
-	for (size_t i = 0; i < n; i++) {
-		int c = sums_check(sums, m[i].name, m[i].sha256);
-		if (c != 1) {
-			*name = m[i].name;
-			return c < 0 ? "is not listed in SHA256SUMS"
-				     : "does not match its SHA-256 in SHA256SUMS";
-		}
-	}
-	return NULL;
-}
-
-/* A reader of PATH for the formats acctbatch reads; ARCHIVE_OK or libarchive's failure. */
-static int open_reader(struct archive *a, const char *path, size_t block)
+/* A reader of the archive open on FD for the formats acctbatch reads; ARCHIVE_OK or libarchive's failure. */
+static int open_reader(struct archive *a, int fd, size_t block)
 {
 	archive_read_support_filter_gzip(a);
 	archive_read_support_filter_xz(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_format_zip(a);
-	return archive_read_open_filename(a, path, block);
+	return archive_read_open_fd(a, fd, block);
+}
+
+/* Whether libarchive's last failure on A was the machine's (memory, I/O), not the archive's. */
+static bool resource_failure(struct archive *a)
+{
+	int e = archive_errno(a);
+
+	return e == EIO || e == ENOMEM || e == ENOSPC || e == EMFILE || e == ENFILE || e == EINTR ||
+	       e == EDQUOT;
 }
 
 /* How reading one member ended (read_member). */
@@ -115,68 +241,110 @@ enum member_read {
 	MEMBER_READ,	       /* all of it */
 	MEMBER_OVER_LIMIT,     /* the archive's unpacked bytes passed the limit */
 	MEMBER_SUMS_TOO_LARGE, /* SHA256SUMS is larger than SUMS_MAX */
-	MEMBER_UNWRITABLE,     /* FD did not take it (errno) */
+	MEMBER_UNWRITABLE,     /* the spool did not take it (errno; the spool's WHY) */
 	MEMBER_UNREADABLE,     /* libarchive could not unpack it */
+	MEMBER_STOPPED,	       /* a stop signal came */
 };
 
 /*
  * Read the current member of A through BUF (SIZE bytes): its SHA-256 into
  * DIGEST, its bytes added to *TOTAL (stopping once *TOTAL passes LIMIT),
- * appended to *SUMS when it is SHA256SUMS (SUMS not NULL), else written to
- * FD when FD >= 0. BUF is wiped after: a member may hold passwords.
+ * appended to SUMS when that is not NULL (the member is SHA256SUMS), else
+ * appended to SP when that is not NULL. BUF is wiped after: a member may
+ * hold passwords.
  */
 static enum member_read read_member(struct archive *a, char *buf, size_t size, uint64_t *total,
-				    uint64_t limit, char **sums, size_t *sums_len, int fd,
-				    unsigned char digest[crypto_hash_sha256_BYTES])
+				    uint64_t limit, struct sums *sums, struct spool *sp,
+				    char why[256], unsigned char digest[crypto_hash_sha256_BYTES])
 {
 	crypto_hash_sha256_state sha;
 	enum member_read how = MEMBER_READ;
-	la_ssize_t got;
+	la_ssize_t got = 0;
 
 	crypto_hash_sha256_init(&sha);
 	while (how == MEMBER_READ && (got = archive_read_data(a, buf, size)) > 0) {
 		*total += (uint64_t)got;
-		if (*total > limit)
+		if (stop_signal())
+			how = MEMBER_STOPPED;
+		else if (*total > limit)
 			how = MEMBER_OVER_LIMIT;
-		else if (sums && sums_append(sums, sums_len, buf, (size_t)got) != 0)
+		else if (sums && sums_append(sums, buf, (size_t)got) != 0)
 			how = MEMBER_SUMS_TOO_LARGE;
-		else if (!sums && fd >= 0 && write(fd, buf, (size_t)got) != got)
+		else if (!sums && sp && spool_append(sp, buf, (size_t)got, why) != 0)
 			how = MEMBER_UNWRITABLE;
 		else
 			crypto_hash_sha256_update(&sha, (const unsigned char *)buf, (size_t)got);
 	}
 	sodium_memzero(buf, size);
 	if (how == MEMBER_READ && got < 0)
-		how = MEMBER_UNREADABLE;
+		how = stop_signal() ? MEMBER_STOPPED : MEMBER_UNREADABLE;
 	crypto_hash_sha256_final(&sha, digest);
 	return how;
 }
 
-int archive_read_members(const char *path, uint64_t max_unpacked,
-			 int (*fn)(void *ctx, const char *member, int fd), void *ctx,
-			 struct diag_list *diags)
+/*
+ * After the unpacked bytes passed the ratio limit: read on without keeping
+ * anything (up to MAX bytes) to tell a damaged or cut-off archive, which
+ * should be sent again, from one that unpacks to that much. 1 when it
+ * ends early, 0 otherwise.
+ */
+static int ends_early(struct archive *a, char *buf, size_t size, uint64_t total, uint64_t max)
+{
+	struct archive_entry *entry;
+	la_ssize_t got;
+	int r;
+
+	for (;;) {
+		while ((got = archive_read_data(a, buf, size)) > 0)
+			if ((total += (uint64_t)got) > max || stop_signal())
+				return 0;
+		if (got < 0)
+			return 1;
+		r = archive_read_next_header(a, &entry);
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r != ARCHIVE_OK)
+			return 1;
+	}
+}
+
+/* Whether the archive file FD is still the file SB describes (not changed while read). */
+static bool unchanged(int fd, const struct stat *sb)
+{
+	struct stat now;
+
+	return fstat(fd, &now) == 0 && now.st_size == sb->st_size &&
+	       now.st_mtim.tv_sec == sb->st_mtim.tv_sec &&
+	       now.st_mtim.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+int archive_read_members(const char *path, uint64_t max_unpacked, struct spool *sp,
+			 int (*fn)(void *ctx, const char *member, uint64_t start, uint64_t len),
+			 void *ctx, struct diag_list *diags)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
-	struct member *m = NULL;
-	size_t n = 0;
-	char *sums = NULL, buf[65536];
-	size_t sums_len = 0;
+	struct members ms = {0};
+	struct sums sums = {0};
+	char buf[65536], why[256];
 	bool have_sums = false;
-	const char *wrong, *wrong_name = NULL;
 	uint64_t total = 0, limit_ratio;
 	struct stat sb;
-	int rc = -1, r;
+	int rc = -1, r, fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (!a || stat(path, &sb) != 0) {
-		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-			 "cannot read the archive: %s", a ? strerror(errno) : "out of memory");
+	if (!a || fd < 0 || fstat(fd, &sb) != 0) {
+		diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "cannot read the archive: %s",
+			 a ? strerror(errno) : "out of memory");
+		rc = -3;
 		goto out;
 	}
 	limit_ratio = (uint64_t)(sb.st_size > 0 ? sb.st_size : 1) * ARCHIVE_MAX_RATIO;
-	if (open_reader(a, path, sizeof(buf)) != ARCHIVE_OK) {
-		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "not a readable archive: %s",
+	if (open_reader(a, fd, sizeof(buf)) != ARCHIVE_OK) {
+		bool io = resource_failure(a);
+		diag_add(diags, io ? DIAG_SCHEMA : DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+			 io ? "cannot read the archive: %s" : "not a readable archive: %s",
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
+		rc = io ? -3 : -1;
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
@@ -185,56 +353,60 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 		bool special = false, sums_file = false;
 		unsigned char digest[crypto_hash_sha256_BYTES];
 		enum member_read how;
-		struct member *nm;
-		const char *why = NULL;
-		int fd = -1;
+		const char *refused = NULL;
+		uint64_t start = spool_size(sp);
+		int added = 0;
 
 		if (!name || !*name)
-			why = "a member has no name";
+			refused = "a member has no name";
 		else if (name[0] == '/')
-			why = "absolute path";
+			refused = "absolute path";
 		else if (has_dotdot(name))
-			why = "'..' in the path";
+			refused = "'..' in the path";
 		else if (archive_entry_hardlink(entry) || type == AE_IFLNK)
-			why = "a link";
+			refused = "a link";
 		else if (type == AE_IFDIR)
 			continue;
 		else if (type != AE_IFREG)
-			why = "a device or other special file";
-		if (!why)
-			for (size_t i = 0; i < n; i++)
-				if (strcmp(m[i].name, name) == 0)
-					why = "a second member of this name";
-		if (!why) {
+			refused = "a device or other special file";
+		if (!refused) {
 			special = strcmp(name, "manifest.xml") == 0;
 			sums_file = strcmp(name, "SHA256SUMS") == 0;
 			if (!special && !sums_file && !source_name_ends_with(name, ".csv") &&
 			    !source_name_ends_with(name, ".xml"))
-				why = "not a .csv or .xml file (an archive may hold only those, "
-				      "and the manifest.xml and SHA256SUMS acctbatch writes)";
+				refused =
+					"not a .csv or .xml file (an archive may hold only those, "
+					"and the manifest.xml and SHA256SUMS acctbatch writes)";
+			else if (sums_file ? have_sums : (added = members_add(&ms, name)) == 0)
+				refused = "a second member of this name";
 		}
-		if (why) {
+		if (refused) {
 			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
 				 "member '%s' refused: %s; nothing imported", name ? name : "",
-				 why);
+				 refused);
 			goto out;
 		}
-		if (!sums_file) {
-			/* in memory, never on disk: the package may hold passwords */
-			fd = memfd_create("acctbatch-member", MFD_CLOEXEC);
-			if (fd < 0) {
-				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-					 "cannot keep member '%s': %s", name, strerror(errno));
-				goto out;
-			}
+		if (added < 0) {
+			diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "out of memory");
+			rc = -3;
+			goto out;
 		}
 		how = read_member(a, buf, sizeof(buf), &total,
 				  max_unpacked < limit_ratio ? max_unpacked : limit_ratio,
-				  sums_file ? &sums : NULL, &sums_len, fd, digest);
+				  sums_file ? &sums : NULL, special ? NULL : sp, why, digest);
 		switch (how) {
 		case MEMBER_READ:
 			break;
 		case MEMBER_OVER_LIMIT:
+			if (total <= max_unpacked &&
+			    ends_early(a, buf, sizeof(buf), total, max_unpacked)) {
+				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+					 "the archive is truncated or damaged: %s; nothing "
+					 "imported",
+					 archive_error_string(a) ? archive_error_string(a)
+								 : "it ends early");
+				break;
+			}
 			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
 				 total > max_unpacked
 					 ? "unpacked, the archive is larger than %llu bytes "
@@ -249,82 +421,77 @@ int archive_read_members(const char *path, uint64_t max_unpacked,
 				 "SHA256SUMS is too large");
 			break;
 		case MEMBER_UNWRITABLE:
-			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-				 "cannot keep member '%s': %s", name, strerror(errno));
+			diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "member '%s': %s", name,
+				 why);
+			rc = -3;
+			break;
+		case MEMBER_STOPPED:
+			diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "stopped by signal %d",
+				 stop_signal());
+			rc = -3;
 			break;
 		case MEMBER_UNREADABLE:
-			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-				 "member '%s' cannot be read: %s", name,
+			diag_add(diags, resource_failure(a) ? DIAG_SCHEMA : DIAG_BAD_ARCHIVE, path,
+				 0, 0, 0, NULL, "member '%s' cannot be read: %s", name,
 				 archive_error_string(a) ? archive_error_string(a) : "damaged");
+			rc = resource_failure(a) ? -3 : -1;
 			break;
 		}
-		if (how != MEMBER_READ) {
-			if (fd >= 0)
-				close(fd);
+		if (how != MEMBER_READ)
 			goto out;
-		}
 		if (sums_file) {
 			have_sums = true;
-			if (!sums) {
-				sums = calloc(1, 1);
-				if (!sums)
-					goto out;
-			}
 			continue;
 		}
-		nm = realloc(m, (n + 1) * sizeof(*m));
-		if (!nm) {
-			close(fd);
-			goto out;
-		}
-		m = nm;
-		m[n].name = strdup(name);
-		m[n].fd = fd;
-		sodium_bin2hex(m[n].sha256, sizeof(m[n].sha256), digest, sizeof(digest));
-		if (!m[n].name) {
-			close(fd);
-			goto out;
-		}
-		if (special) { /* the manifest is checked, not imported */
-			close(m[n].fd);
-			m[n].fd = -1;
-		}
-		n++;
+		ms.m[ms.n - 1].imported = !special; /* the manifest is checked, not imported */
+		ms.m[ms.n - 1].start = start;
+		ms.m[ms.n - 1].len = spool_size(sp) - start;
+		sodium_bin2hex(ms.m[ms.n - 1].sha256, 65, digest, sizeof(digest));
 	}
 	if (r != ARCHIVE_EOF) {
-		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "damaged archive: %s",
+		bool io = resource_failure(a);
+		diag_add(diags, io ? DIAG_SCHEMA : DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+			 io ? "cannot read the archive: %s" : "damaged archive: %s",
 			 archive_error_string(a) ? archive_error_string(a) : "cannot read on");
+		rc = io ? -3 : -1;
 		goto out;
 	}
-	if (have_sums && (wrong = sums_mismatch(sums, m, n, &wrong_name)) != NULL) {
-		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-			 "member '%s' %s; nothing imported", wrong_name, wrong);
+	if (!unchanged(fd, &sb)) {
+		diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL,
+			 "the archive changed while it was read; nothing imported");
+		rc = -3;
 		goto out;
 	}
-	rc = 0;
+	if (have_sums && sums_parse(&sums) != 0) {
+		diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "out of memory");
+		rc = -3;
+		goto out;
+	}
+	if (have_sums && sums_mismatch(&sums, &ms, why, sizeof(why))) {
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "%s; nothing imported", why);
+		goto out;
+	}
 	{
 		size_t data_members = 0;
-		for (size_t i = 0; i < n; i++)
-			data_members += m[i].fd >= 0;
+		for (size_t i = 0; i < ms.n; i++)
+			data_members += ms.m[i].imported;
 		if (data_members == 0) {
 			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
 				 "the archive holds no .csv or .xml file");
-			rc = -1;
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (m[i].fd < 0)
-			continue;
-		if (lseek(m[i].fd, 0, SEEK_SET) != 0 || fn(ctx, m[i].name, m[i].fd) != 0)
+	rc = 0;
+	for (size_t i = 0; i < ms.n && rc == 0; i++)
+		if (ms.m[i].imported && fn(ctx, ms.m[i].name, ms.m[i].start, ms.m[i].len) != 0)
 			rc = -2;
-		m[i].fd = -1; /* FN owns it now, also when it failed */
-	}
 out:
 	if (a)
 		archive_read_free(a);
-	release(m, n);
-	free(sums);
+	if (fd >= 0)
+		close(fd);
+	members_release(&ms);
+	sums_release(&sums);
 	return rc;
 }
 
@@ -332,23 +499,22 @@ long archive_check_sums(const char *path, char why[512])
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *entry;
-	struct member *m = NULL;
-	size_t n = 0;
-	char *sums = NULL, buf[65536];
-	size_t sums_len = 0;
+	struct members ms = {0};
+	struct sums sums = {0};
+	char buf[65536], spool_why[256];
+	bool have_sums = false;
 	/* nothing is kept, so only time is at stake: no ratio limit (a list of
 	 * one recipient's invoices compresses far better than 100:1), a cap */
 	uint64_t total = 0;
-	const char *wrong, *wrong_name = NULL;
 	long rc = -2;
-	int r;
+	int r, fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (!a || access(path, R_OK) != 0) {
+	if (!a || fd < 0) {
 		snprintf(why, 512, "cannot read '%s': %s", path,
 			 a ? strerror(errno) : "out of memory");
 		goto out;
 	}
-	if (open_reader(a, path, sizeof(buf)) != ARCHIVE_OK) {
+	if (open_reader(a, fd, sizeof(buf)) != ARCHIVE_OK) {
 		snprintf(why, 512, "'%s' is not a readable archive: %s", path,
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
 		goto out;
@@ -357,7 +523,7 @@ long archive_check_sums(const char *path, char why[512])
 		const char *name = archive_entry_pathname(entry);
 		bool sums_file = name && strcmp(name, "SHA256SUMS") == 0;
 		unsigned char digest[crypto_hash_sha256_BYTES];
-		struct member *nm;
+		int added = 0;
 
 		if (archive_entry_filetype(entry) == AE_IFDIR)
 			continue;
@@ -367,8 +533,17 @@ long archive_check_sums(const char *path, char why[512])
 			rc = -1;
 			goto out;
 		}
+		if (sums_file ? have_sums : (added = members_add(&ms, name)) == 0) {
+			snprintf(why, 512, "member '%s' is in the archive twice", name);
+			rc = -1;
+			goto out;
+		}
+		if (added < 0) {
+			snprintf(why, 512, "out of memory");
+			goto out;
+		}
 		switch (read_member(a, buf, sizeof(buf), &total, ARCHIVE_VERIFY_MAX,
-				    sums_file ? &sums : NULL, &sums_len, -1, digest)) {
+				    sums_file ? &sums : NULL, NULL, spool_why, digest)) {
 		case MEMBER_READ:
 		case MEMBER_UNWRITABLE: /* nothing is written */
 			break;
@@ -381,66 +556,43 @@ long archive_check_sums(const char *path, char why[512])
 			snprintf(why, 512, "SHA256SUMS is too large");
 			rc = -1;
 			goto out;
+		case MEMBER_STOPPED:
+			snprintf(why, 512, "stopped by signal %d", stop_signal());
+			goto out;
 		case MEMBER_UNREADABLE:
 			snprintf(why, 512, "member '%s' cannot be read: %s", name,
 				 archive_error_string(a) ? archive_error_string(a) : "damaged");
 			goto out;
 		}
 		if (sums_file) {
-			if (!sums && !(sums = calloc(1, 1)))
-				goto out;
+			have_sums = true;
 			continue;
 		}
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(m[i].name, name) == 0) {
-				snprintf(why, 512, "member '%s' is in the archive twice", name);
-				rc = -1;
-				goto out;
-			}
-		nm = realloc(m, (n + 1) * sizeof(*m));
-		if (!nm)
-			goto out;
-		m = nm;
-		m[n].fd = -1;
-		m[n].name = strdup(name);
-		sodium_bin2hex(m[n].sha256, sizeof(m[n].sha256), digest, sizeof(digest));
-		if (!m[n++].name)
-			goto out;
+		sodium_bin2hex(ms.m[ms.n - 1].sha256, 65, digest, sizeof(digest));
 	}
 	if (r != ARCHIVE_EOF) {
 		snprintf(why, 512, "'%s' is damaged: %s", path,
 			 archive_error_string(a) ? archive_error_string(a) : "cannot read on");
 		goto out;
 	}
+	if (have_sums && sums_parse(&sums) != 0) {
+		snprintf(why, 512, "out of memory");
+		goto out;
+	}
 	rc = -1;
-	if (!sums) {
+	if (!have_sums) {
 		snprintf(why, 512, "'%s' holds no SHA256SUMS", path);
 		goto out;
 	}
-	if ((wrong = sums_mismatch(sums, m, n, &wrong_name)) != NULL) {
-		snprintf(why, 512, "member '%s' %s", wrong_name, wrong);
+	if (sums_mismatch(&sums, &ms, why, 512))
 		goto out;
-	}
-	/* and every name SHA256SUMS lists is there */
-	for (const char *line = sums; *line;) {
-		const char *end = strchr(line, '\n');
-		size_t len = end ? (size_t)(end - line) : strlen(line);
-		bool found = len <= 66;
-		for (size_t i = 0; i < n && !found; i++)
-			found = strlen(m[i].name) == len - 66 &&
-				memcmp(m[i].name, line + 66, len - 66) == 0;
-		if (!found) {
-			snprintf(why, 512, "SHA256SUMS lists '%.*s', which is not in the archive",
-				 (int)(len > 66 ? len - 66 : 0), line + (len > 66 ? 66 : 0));
-			goto out;
-		}
-		line = end ? end + 1 : line + len;
-	}
-	rc = (long)n;
+	rc = (long)ms.n;
 out:
 	if (a)
 		archive_read_free(a);
-	release(m, n);
-	free(sums);
+	if (fd >= 0)
+		close(fd);
+	members_release(&ms);
+	sums_release(&sums);
 	return rc;
 }

@@ -19,6 +19,7 @@
 #include "outfile.h"
 #include "store.h"
 #include "source.h"
+#include "stop.h"
 
 static const char usage_text[] =
 	"usage: acctbatch [--db PATH] export [OPTIONS] accounts|logins|contacts|invoices\n"
@@ -79,7 +80,7 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 	bo.password_hashes = opts->password_hashes;
 	bo.database = app_db_name(app);
 	bo.version = ACCTBATCH_VERSION_TEXT;
-	bo.stop = import_stop_signal;
+	bo.stop = stop_signal;
 	if (app_is_database_file(app->db_path, output)) {
 		app_error(app, "'%s' is the database; the export would overwrite it", output);
 		return EXIT_USAGE;
@@ -96,13 +97,13 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 		store_close(store);
 		return EXIT_CANTCREAT;
 	}
-	import_hold_signals(true); /* a signal now stops the export cleanly */
+	stop_hold(true); /* a signal now stops the export cleanly */
 	rc = bundle_write(store, &bo, out.fp, &res);
-	if (rc == 0 && !import_stop_signal() && outfile_commit(&out) != 0) {
+	if (rc == 0 && !stop_signal() && outfile_commit(&out) != 0) {
 		snprintf(res.error, sizeof(res.error), "%s", strerror(errno));
 		rc = -1;
 	}
-	if (import_stop_signal()) {
+	if (stop_signal()) {
 		status = app_stopped(app, output);
 	} else if (rc != 0) {
 		app_error(app, "cannot write '%s': %s; nothing written", output, res.error);
@@ -118,7 +119,7 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 					      "imported into an empty database");
 	}
 	outfile_abort(&out);
-	import_hold_signals(false);
+	stop_hold(false);
 	store_read_end(store);
 	store_close(store);
 	return status;
@@ -219,7 +220,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 	}
 	if (!format_given)
 		opts.format = source_name_ends_with(output, ".xml") ? EXPORT_XML : EXPORT_CSV;
-	opts.stop = import_stop_signal;
+	opts.stop = stop_signal;
 	if (app_is_database_file(app->db_path, output)) {
 		app_error(app, "'%s' is the database; the export would overwrite it", output);
 		return EXIT_USAGE;
@@ -249,9 +250,9 @@ int cmd_export(int argc, char **argv, struct app *app)
 		store_close(store);
 		return EXIT_CANTCREAT;
 	}
-	import_hold_signals(true); /* a signal now stops the export cleanly */
+	stop_hold(true); /* a signal now stops the export cleanly */
 	xs = export_entity(store, e, &opts, out.fp, &rows);
-	if (xs == EXPORT_OK && import_stop_signal())
+	if (xs == EXPORT_OK && stop_signal())
 		xs = EXPORT_STOPPED;
 	if (xs == EXPORT_OK && outfile_commit(&out) != 0)
 		xs = EXPORT_WRITE_ERROR;
@@ -278,7 +279,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 			 strcmp(output, "-") == 0 ? "standard output" : output);
 	}
 	outfile_abort(&out);
-	import_hold_signals(false);
+	stop_hold(false);
 	store_read_end(store);
 	if (status == EXIT_DONE && job) {
 		/* only a complete output moves the job on */

@@ -19,6 +19,7 @@
 #include "outfile.h"
 #include "report.h"
 #include "store.h"
+#include "stop.h"
 
 /* The progress line: at most five times a second, on stderr only. */
 struct progress {
@@ -129,11 +130,9 @@ static bool output_is_input(const struct input_list *inputs, const char *db, con
 				 entity_get(k - 2)->plural, dot);
 			out = name;
 		}
-		if (stat(out, &so) != 0)
-			continue;
-		for (size_t i = 0; i < inputs->count && !what; i++)
+		for (size_t i = 0; i < inputs->count && !what && stat(out, &so) == 0; i++)
 			if (stat(inputs->items[i].path, &si) == 0 && so.st_dev == si.st_dev &&
-			    so.st_ino == si.st_ino)
+			    so.st_ino == si.st_ino && S_ISREG(si.st_mode))
 				what = "an input";
 		/* the database with its companion files */
 		if (!what && app_is_database_file(db, out))
@@ -147,25 +146,22 @@ static bool output_is_input(const struct input_list *inputs, const char *db, con
 	return false;
 }
 
-/* A new, empty, mode 0600 file beside PATH to build a database in (malloc'd), or NULL. */
-static char *temp_name_beside(const char *path)
+/*
+ * A new, empty, mode 0600 file beside PATH to build a database in: its
+ * name (malloc'd) in *NAME, and the descriptor that keeps it locked as
+ * ours (close it only after the database is closed: closing any
+ * descriptor of a file drops the process's SQLite locks on it). -1 if not.
+ */
+static int temp_database_beside(const char *path, char **name)
 {
 	const char *slash = strrchr(path, '/');
-	char *name = NULL;
-	int fd;
+	char *dir = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup("");
+	int fd = dir ? outfile_temp_create(dir, slash ? slash + 1 : path, "new-", name) : -1;
+	int e = errno;
 
-	if (asprintf(&name, "%.*s.%s.new-XXXXXX", slash ? (int)(slash - path + 1) : 0, path,
-		     slash ? slash + 1 : path) < 0)
-		return NULL;
-	fd = mkostemp(name, O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-		free(name);
-		errno = e;
-		return NULL;
-	}
-	close(fd);
-	return name;
+	free(dir);
+	errno = e;
+	return fd;
 }
 
 /* Remove a database file and its WAL companions. */
@@ -241,6 +237,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	const char *report_path = NULL;
 	bool mode_given = false, report_open = false, discard_report = false;
 	char *fresh_db = NULL;
+	int fresh_fd = -1;
 	struct outfile report_out;
 	char started[32], prog_name[64];
 	struct timespec t0, t1;
@@ -362,13 +359,13 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	(void)mode_given;
 
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
-	import_hold_signals(true); /* from here on, a signal is a clean stop */
+	stop_hold(true); /* from here on, a signal is a clean stop */
 	/* the report is created first: if it cannot be, nothing is done */
 	if (report_path) {
 		if (outfile_open(&report_out, report_path) != 0) {
 			app_error(app, "cannot create the report '%s': %s", report_path,
 				  strerror(errno));
-			import_hold_signals(false);
+			stop_hold(false);
 			return EXIT_CANTCREAT;
 		}
 		report_open = true;
@@ -392,7 +389,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 									  : EXIT_IOERR;
 		goto report;
 	}
-	if (import_stop_signal())
+	if (stop_signal())
 		goto report;
 	if (output_is_input(&inputs, validate ? NULL : app->db_path, report_path, opts.rejects_path,
 			    res.message, sizeof(res.message))) {
@@ -408,8 +405,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			/* a new database is built under a temporary name and published
 			 * only when the batch commits: a failed run leaves nothing, and
 			 * never removes a database another run created meanwhile */
-			fresh_db = temp_name_beside(app->db_path);
-			if (!fresh_db) {
+			fresh_fd = temp_database_beside(app->db_path, &fresh_db);
+			if (fresh_fd < 0) {
 				snprintf(res.message, sizeof(res.message),
 					 "cannot create database '%s': %s", app->db_path,
 					 strerror(errno));
@@ -475,10 +472,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
 		report_summary(stdout, &res, validate);
 report:
-	if (import_stop_signal() && status < 128 && res.outcome != OUTCOME_COMMITTED) {
-		status = res.exit_status = 128 + import_stop_signal();
+	if (stop_signal() && status < 128 && res.outcome != OUTCOME_COMMITTED) {
+		status = res.exit_status = 128 + stop_signal();
 		snprintf(res.message, sizeof(res.message), "stopped by signal %d; nothing written",
-			 import_stop_signal());
+			 stop_signal());
 	}
 	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
 		status = res.exit_status = EXIT_REJECTED;
@@ -504,7 +501,9 @@ report:
 		remove_database(fresh_db);
 		free(fresh_db);
 	}
-	import_hold_signals(false);
+	if (fresh_fd >= 0)
+		close(fresh_fd); /* after store_close: see temp_database_beside */
+	stop_hold(false);
 	return status;
 }
 

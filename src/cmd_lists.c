@@ -21,6 +21,7 @@
 #include "lists.h"
 #include "outfile.h"
 #include "store.h"
+#include "stop.h"
 
 static const char usage_text[] =
 	"usage: acctbatch [--db PATH] lists [OPTIONS] -o ARCHIVE KIND...\n"
@@ -161,10 +162,10 @@ static int build(struct app *app, struct lists_opts *o, const char *output)
 		store_close(store);
 		return EXIT_CANTCREAT;
 	}
-	import_hold_signals(true); /* a signal now stops the build cleanly */
+	stop_hold(true); /* a signal now stops the build cleanly */
 	rc = lists_write(store, o, out.fp, &res);
 	store_read_end(store);
-	if (import_stop_signal()) {
+	if (stop_signal()) {
 		status = app_stopped(app, output);
 	} else if (rc == -2) {
 		app_error(app, "%s; nothing written", res.error);
@@ -186,7 +187,7 @@ static int build(struct app *app, struct lists_opts *o, const char *output)
 			 res.sha256);
 	}
 	outfile_abort(&out);
-	import_hold_signals(false);
+	stop_hold(false);
 	store_close(store);
 	return status;
 }
@@ -418,6 +419,6 @@ int cmd_lists(int argc, char **argv, struct app *app)
 	}
 	o.database = app_db_name(app);
 	o.version = ACCTBATCH_VERSION_TEXT;
-	o.stop = import_stop_signal;
+	o.stop = stop_signal;
 	return build(app, &o, output);
 }

@@ -13,6 +13,7 @@
 #include "report.h"
 #include "revert.h"
 #include "store.h"
+#include "stop.h"
 
 #define CONFLICTS_SHOWN 20 /* later changes listed before "and N more" */
 
@@ -116,7 +117,13 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	opts.ctx = &conf;
 	/* the conflicts are listed under this line, so it goes first */
 	fflush(stdout);
+	stop_hold(true); /* a signal now stops the revert cleanly */
 	revert_batch(store, &opts, &res);
+	stop_hold(false);
+	if (stop_signal() && res.outcome != REVERT_COMMITTED) {
+		store_close(store);
+		return app_stopped(app, "");
+	}
 	if (res.conflicts > CONFLICTS_SHOWN)
 		fprintf(stderr, "  and %ld more\n", res.conflicts - CONFLICTS_SHOWN);
 	if (res.dependents > CONFLICTS_SHOWN)

@@ -17,14 +17,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,43 +34,9 @@
 #include "rejects.h"
 #include "secret.h"
 #include "source.h"
+#include "spool.h"
+#include "stop.h"
 #include "xmlio.h"
-
-/* The signal that asked the run to stop, 0 if none (set by a handler). */
-static volatile sig_atomic_t stop_signal;
-static volatile sig_atomic_t run_active; /* a run (or its set-up) is under way */
-
-static void on_stop_signal(int signo)
-{
-	if (!run_active) { /* nothing to roll back: the default action */
-		signal(signo, SIG_DFL);
-		raise(signo);
-		return;
-	}
-	stop_signal = signo;
-}
-
-void import_hold_signals(bool hold)
-{
-	run_active = hold;
-}
-
-int import_stop_signal(void)
-{
-	return stop_signal;
-}
-
-void import_catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 /*
  * Field positions the per-record rules need, looked up by name once (the
@@ -103,40 +67,6 @@ static void find_fields(void)
 static const char placeholder_hash[] = "$argon2id$v=19$m=8,t=1,p=1$cGxhY2Vob2xkZXI$cGxhY2Vob2xkZXI";
 
 /* ---------------------------------------------------------------- inputs */
-
-/*
- * Copy what FROM gives (standard input, a pipe) into memory so that it can
- * be looked at and read again; the input then names it through /dev/fd.
- * Returns the descriptor (close it when done) or -1 with errno set.
- */
-static int spool_input(struct input *in, int from)
-{
-	char buf[65536], *name;
-	/* in memory, never on disk: the input may hold passwords */
-	int fd = memfd_create("acctbatch-input", MFD_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	while ((n = read(from, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, buf + off, (size_t)(n - off));
-			if (w < 0) {
-				close(fd);
-				return -1;
-			}
-			off += w;
-		}
-	}
-	sodium_memzero(buf, sizeof(buf));
-	if (n < 0 || asprintf(&name, "/dev/fd/%d", fd) < 0) {
-		close(fd);
-		return -1;
-	}
-	free(in->path);
-	in->path = name;
-	return fd;
-}
 
 static int input_rank(const struct input *in)
 {
@@ -192,7 +122,6 @@ static int add_input(struct input_list *list, const char *path, const char *name
 	memset(&n[list->count], 0, sizeof(*n));
 	n[list->count].path = strdup(path);
 	n[list->count].name = strdup(name);
-	n[list->count].spool_fd = -1;
 	if (!n[list->count].path || !n[list->count].name) {
 		free(n[list->count].path);
 		free(n[list->count].name);
@@ -252,29 +181,96 @@ static enum resolve_status add_directory(struct input_list *list, const char *di
 	return st;
 }
 
-/* archive_read_members' callback: one input per member, its bytes in FD. */
+/* archive_read_members' callback: one input per member, its bytes in the archive's spool. */
 struct member_ctx {
 	struct input_list *list;
 	const char *archive;
+	struct spool *sp;
 };
 
-static int add_member(void *ctx, const char *member, int fd)
+static int add_member(void *ctx, const char *member, uint64_t start, uint64_t len)
 {
 	struct member_ctx *mc = ctx;
-	char *path = NULL, *name = NULL;
+	struct input *in;
+	char *name = NULL;
 	int rc = -1;
 
-	if (asprintf(&path, "/dev/fd/%d", fd) >= 0 &&
-	    asprintf(&name, "%s:%s", mc->archive, member) >= 0 &&
-	    add_input(mc->list, path, name) == 0) {
-		mc->list->items[mc->list->count - 1].spool_fd = fd;
-		rc = 0;
-	} else {
-		close(fd);
+	if (asprintf(&name, "%s:%s", mc->archive, member) >= 0 &&
+	    add_input(mc->list, name, name) == 0) {
+		in = &mc->list->items[mc->list->count - 1];
+		in->bytes = calloc(1, sizeof(*in->bytes));
+		if (in->bytes) {
+			*in->bytes = (struct spooled){
+				.sp = mc->sp, .start = start, .len = len, .from = -1};
+			rc = 0;
+		}
 	}
-	free(path);
 	free(name);
 	return rc;
+}
+
+/* Keep a spool with the list, which frees it. */
+static int keep_spool(struct input_list *list, struct spool *sp)
+{
+	struct spool **n = realloc(list->spools, (list->nspools + 1) * sizeof(*n));
+
+	if (!n) {
+		spool_free(sp);
+		return -1;
+	}
+	list->spools = n;
+	n[list->nspools++] = sp;
+	return 0;
+}
+
+/*
+ * IN comes from a pipe (standard input when FD is STDIN_FILENO, else a
+ * FIFO or a process substitution, open on FD, which it owns): read it
+ * through a spool, as needed. Returns 0, or -1 with a diagnostic.
+ */
+static int spool_pipe(struct input *in, int fd, struct diag_list *diags)
+{
+	int from = fd == STDIN_FILENO ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
+
+	in->bytes = calloc(1, sizeof(*in->bytes));
+	if (!in->bytes || from < 0 || spooled_pipe(in->bytes, from) != 0) {
+		diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "%s",
+			 in->bytes && in->bytes->why[0] ? in->bytes->why : strerror(errno));
+		if (from >= 0 && !in->bytes)
+			close(from);
+		return -1;
+	}
+	return 0;
+}
+
+/* Open a source on IN's bytes; -1 with errno set (ESTALE: the file changed). */
+static int input_open(const struct input *in, struct source *src)
+{
+	if (in->bytes)
+		return source_open_spooled(src, in->bytes, in->name);
+	if (source_open_file(src, in->path, in->name) != 0)
+		return -1;
+	if (!source_same_file(src, &in->id)) {
+		source_close(src);
+		errno = ESTALE;
+		return -1;
+	}
+	return 0;
+}
+
+/* Why IN could not be opened or read (ERR an errno value), for a message. */
+static const char *input_why(const struct input *in, int err, char *buf, size_t size)
+{
+	if (err == ESTALE)
+		snprintf(buf, size,
+			 "'%s' changed while it was read (it is not the size or age it was "
+			 "when the run began)",
+			 in->name);
+	else if (in->bytes && in->bytes->why[0])
+		snprintf(buf, size, "'%s': %s", in->name, in->bytes->why);
+	else
+		snprintf(buf, size, "cannot read '%s': %s", in->name, strerror(err));
+	return buf;
 }
 
 enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
@@ -308,11 +304,20 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 			if (ds != RESOLVE_OK)
 				st = ds;
 		} else if (S_ISREG(sb.st_mode) && archive_is_package(args[i])) {
-			struct member_ctx mc = {list, args[i]};
-			int ar = archive_read_members(
+			/* every member into one spool: one descriptor for any number */
+			char why[256];
+			struct member_ctx mc = {list, args[i], spool_new(why)};
+			int ar;
+			if (!mc.sp) {
+				diag_add(diags, DIAG_SCHEMA, args[i], 0, 0, 0, NULL, "%s", why);
+				return RESOLVE_IO;
+			}
+			if (keep_spool(list, mc.sp) != 0)
+				return RESOLVE_IO;
+			ar = archive_read_members(
 				args[i], max_unpacked ? max_unpacked : ARCHIVE_MAX_UNPACKED_DEFAULT,
-				add_member, &mc, diags);
-			if (ar == -2)
+				mc.sp, add_member, &mc, diags);
+			if (ar == -2 || ar == -3)
 				return RESOLVE_IO;
 			if (ar != 0)
 				return RESOLVE_INVALID;
@@ -324,50 +329,54 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 		return st;
 	/* a file named twice (through a directory, a link or a hard link too) is read once */
 	for (size_t i = 0; i < list->count; i++) {
-		struct stat si, sk;
-		if (strcmp(list->items[i].path, "-") == 0 || stat(list->items[i].path, &si) != 0)
+		struct input *in = &list->items[i];
+		if (in->bytes || strcmp(in->path, "-") == 0)
 			continue;
-		for (size_t k = i + 1; k < list->count;) {
-			if (strcmp(list->items[k].path, "-") == 0 ||
-			    stat(list->items[k].path, &sk) != 0 || sk.st_dev != si.st_dev ||
-			    sk.st_ino != si.st_ino) {
-				k++;
+		if (stat(in->path, &in->id) != 0) {
+			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot open: %s",
+				 strerror(errno));
+			return errno == ENOENT ? RESOLVE_MISSING : RESOLVE_IO;
+		}
+		for (size_t k = 0; k < i; k++) {
+			const struct input *ik = &list->items[k];
+			if (ik->bytes || strcmp(ik->path, "-") == 0 ||
+			    ik->id.st_dev != in->id.st_dev || ik->id.st_ino != in->id.st_ino)
 				continue;
-			}
-			free(list->items[k].path);
-			free(list->items[k].name);
-			memmove(&list->items[k], &list->items[k + 1],
-				(list->count - k - 1) * sizeof(*list->items));
+			free(in->path);
+			free(in->name);
+			memmove(in, in + 1, (list->count - i - 1) * sizeof(*in));
 			list->count--;
+			i--;
+			break;
 		}
 	}
 	for (size_t i = 0; i < list->count; i++) {
-		/* a pipe (process substitution, a FIFO) can be read only once:
-		 * keep its bytes so that it can be looked at and read again */
+		/* a pipe (standard input, a process substitution, a FIFO) can be
+		 * read only once: it is read through a spool, so that it can be
+		 * looked at and read again */
 		struct input *in = &list->items[i];
-		struct stat sb;
 		int from;
-		if (strcmp(in->path, "-") == 0 || stat(in->path, &sb) != 0 || S_ISREG(sb.st_mode))
+		if (in->bytes || (strcmp(in->path, "-") != 0 && S_ISREG(in->id.st_mode)))
 			continue;
-		from = open(in->path, O_RDONLY | O_CLOEXEC);
-		in->spool_fd = from < 0 ? -1 : spool_input(in, from);
-		if (from >= 0)
-			close(from);
-		if (in->spool_fd < 0) {
+		from = strcmp(in->path, "-") == 0 ? STDIN_FILENO
+						  : open(in->path, O_RDONLY | O_CLOEXEC);
+		if (from < 0) {
 			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot read: %s",
 				 strerror(errno));
 			return RESOLVE_IO;
 		}
+		if (spool_pipe(in, from, diags) != 0)
+			return RESOLVE_IO;
 	}
 	for (size_t i = 0; i < list->count; i++) {
 		struct input *in = &list->items[i];
 		struct source src;
 		const char *data;
+		char why[600];
 		size_t len = 0, k = 0;
 
 		in->format = force_format;
 		in->e = force_entity;
-		/* the name: an archive member's path is its memfd */
 		if (in->format == FORMAT_UNKNOWN)
 			in->format = source_name_ends_with(in->path, ".xml") ||
 						     source_name_ends_with(in->name, ".xml")
@@ -378,14 +387,15 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 					     : FORMAT_UNKNOWN;
 		if (in->e && in->format != FORMAT_UNKNOWN)
 			continue;
-		if (source_open_file(&src, in->path, in->name) != 0) {
-			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot open: %s",
-				 strerror(errno));
-			return errno == ENOENT ? RESOLVE_MISSING : RESOLVE_IO;
+		if (input_open(in, &src) != 0) {
+			int e = errno;
+			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "%s",
+				 input_why(in, e, why, sizeof(why)));
+			return e == ENOENT ? RESOLVE_MISSING : RESOLVE_IO;
 		}
 		if (source_peek(&src, 4096, &data, &len) != 0) {
-			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot read: %s",
-				 strerror(src.error));
+			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "%s",
+				 input_why(in, src.error, why, sizeof(why)));
 			source_close(&src);
 			return RESOLVE_IO;
 		}
@@ -420,12 +430,16 @@ void input_list_release(struct input_list *list)
 	for (size_t i = 0; i < list->count; i++) {
 		free(list->items[i].path);
 		free(list->items[i].name);
-		if (list->items[i].spool_fd >= 0)
-			close(list->items[i].spool_fd);
+		if (list->items[i].bytes) {
+			spooled_release(list->items[i].bytes);
+			free(list->items[i].bytes);
+		}
 	}
 	free(list->items);
-	list->items = NULL;
-	list->count = 0;
+	for (size_t i = 0; i < list->nspools; i++)
+		spool_free(list->spools[i]);
+	free(list->spools);
+	memset(list, 0, sizeof(*list));
 }
 
 /* ------------------------------------------------------------------- run */
@@ -1224,6 +1238,12 @@ static int flush_pending(struct run *r)
 		}
 	}
 	for (size_t i = 0; i < r->npending && rc == 0; i++) {
+		if (jobs[i].pw && jobs[i].rc != 0 && stop_signal()) {
+			set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
+				  stop_signal());
+			rc = -1;
+			break;
+		}
 		if (jobs[i].pw && jobs[i].rc != 0) {
 			set_fatal(r, 74, "%s", "out of memory while hashing a password");
 			rc = -1;
@@ -1278,9 +1298,9 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	const struct entity *e = rec->entity;
 	int pw = e->id == ENTITY_LOGINS ? fx.password : -1;
 
-	if (stop_signal) {
-		set_fatal(r, 128 + stop_signal, "stopped by signal %d; nothing written",
-			  (int)stop_signal);
+	if (stop_signal()) {
+		set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
+			  stop_signal());
 		return -1;
 	}
 	if (r->hash && r->store && !bad && pw >= 0 && rec->value[pw] && rec->len[pw] &&
@@ -1408,13 +1428,15 @@ static int run_pass(struct run *r, struct input_list *inputs)
 					 .prepare = prepare_record};
 		struct source src;
 		enum read_status rs;
+		char why[600];
 
 		r->input = in;
 		r->input_index = i;
 		r->res->present[in->e->id] = true;
-		if (source_open_file(&src, in->path, in->name) != 0) {
-			set_fatal(r, errno == ENOENT ? 66 : 74, "cannot open '%s': %s", in->name,
-				  strerror(errno));
+		if (input_open(in, &src) != 0) {
+			int e = errno;
+			set_fatal(r, e == ENOENT ? 66 : 74, "%s; nothing written",
+				  input_why(in, e, why, sizeof(why)));
 			return -1;
 		}
 		r->diag_mark = r->res->diags.count;
@@ -1427,11 +1449,18 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		    rs == READ_OK)
 			rs = READ_STOPPED;
 		discard_pending(r);
+		/* the batch applies the whole input and records the SHA-256 of
+		 * exactly the bytes applied: a file that changed or shrank while
+		 * it was read rolls the batch back */
 		if (rs == READ_OK && source_finish_digest(&src, in->sha256) != 0)
 			rs = READ_IO_ERROR;
+		if (rs == READ_OK && source_check_whole(&src) != 0) {
+			src.error = errno;
+			rs = READ_IO_ERROR;
+		}
 		if (rs == READ_IO_ERROR) {
-			snprintf(r->res->message, sizeof(r->res->message), "cannot read '%s': %s",
-				 in->name, strerror(src.error));
+			snprintf(r->res->message, sizeof(r->res->message), "%s; nothing written",
+				 input_why(in, src.error, why, sizeof(why)));
 			r->fatal = 74;
 		} else if (rs == READ_NO_MEMORY) {
 			set_fatal(r, 74, "%s", "out of memory");
@@ -1563,8 +1592,7 @@ static unsigned input_columns(const struct input *in)
 	struct diag_list ignored = {0};
 	struct source src;
 
-	if (in->format == FORMAT_CSV && strcmp(in->path, "-") != 0 &&
-	    source_open_file(&src, in->path, in->name) == 0) {
+	if (in->format == FORMAT_CSV && strcmp(in->path, "-") != 0 && input_open(in, &src) == 0) {
 		csv_read_records(&src, e, &ops, &ignored);
 		source_close(&src);
 		diag_list_release(&ignored);
@@ -1620,7 +1648,6 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
 int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
 	       struct import_result *res)
 {
-	int spool_fd = -1;
 	struct run r;
 	struct keyset bad = {0};
 	struct first_pass first;
@@ -1647,18 +1674,6 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		res->exit_status = 73;
 		goto out;
 	}
-	for (size_t i = 0; two_pass && i < inputs->count; i++) {
-		if (strcmp(inputs->items[i].path, "-") != 0)
-			continue;
-		spool_fd = spool_input(&inputs->items[i], STDIN_FILENO);
-		if (spool_fd < 0) {
-			res->exit_status = 74;
-			snprintf(res->message, sizeof(res->message),
-				 "cannot keep standard input for a second pass: %s",
-				 strerror(errno));
-			goto out;
-		}
-	}
 	for (int pass = two_pass ? 0 : 1; pass <= 1; pass++) {
 		r.final_pass = pass == 1;
 		r.hash = r.final_pass && !opts->dry_run && store != NULL;
@@ -1668,9 +1683,11 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		r.done_bytes = 0;
 		r.total_bytes = 0;
 		for (size_t i = 0; i < inputs->count; i++) {
-			struct stat sb;
-			if (stat(inputs->items[i].path, &sb) == 0 && S_ISREG(sb.st_mode))
-				r.total_bytes += (uint64_t)sb.st_size;
+			const struct input *in = &inputs->items[i];
+			if (in->bytes)
+				r.total_bytes += in->bytes->from < 0 ? in->bytes->len : 0;
+			else
+				r.total_bytes += (uint64_t)in->id.st_size;
 		}
 		if (pass == 1 && two_pass) {
 			/* second pass of skip-account: afresh, with the bad accounts known */
@@ -1793,8 +1810,6 @@ out:
 	keyset_release(&first.rejected);
 	diag_list_release(&first.diags);
 	free(first.spans);
-	if (spool_fd >= 0)
-		close(spool_fd);
 	return res->exit_status;
 }
 

@@ -14,9 +14,11 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "entity.h"
+#include "spool.h"
 #include "store.h"
 
 enum import_mode { MODE_INSERT, MODE_UPDATE, MODE_UPSERT, MODE_DELETE, MODE_SYNC };
@@ -25,20 +27,23 @@ enum input_format { FORMAT_UNKNOWN, FORMAT_CSV, FORMAT_XML };
 
 /* One input file, resolved. */
 struct input {
-	char *path;		  /* what to open ("-" for stdin) */
+	char *path;		  /* the file ("-" for stdin; an archive member's is its name) */
 	char *name;		  /* name shown in diagnostics */
 	const struct entity *e;	  /* what it holds */
 	enum input_format format; /* how to read it */
 	char sha256[65];	  /* digest of the bytes read, filled by the run */
 	long records;		  /* records read from it in the last pass */
-	int spool_fd;		  /* a pipe's bytes kept in memory (memfd), or -1 */
-	size_t order;		  /* position on the command line, for a stable sort */
+	struct spooled *bytes; /* a pipe's or an archive member's bytes, owned; NULL for a file */
+	struct stat id;	       /* a file: what it was when resolved (it must stay so) */
+	size_t order;	       /* position on the command line, for a stable sort */
 };
 
 /* The inputs of one batch, in dependency order after inputs_resolve. */
 struct input_list {
-	struct input *items; /* owned */
-	size_t count;	     /* inputs held */
+	struct input *items;   /* owned */
+	size_t count;	       /* inputs held */
+	struct spool **spools; /* the archives' spools, owned */
+	size_t nspools;	       /* entries in spools */
 };
 
 /* Where a resolution failed: the exit status tells why. */
@@ -56,9 +61,12 @@ enum resolve_status {
  * each one's format (FORCE_FORMAT, else extension, else content) and entity
  * (FORCE_ENTITY, else XML root, else CSV header, else file name), and sort
  * into dependency order (reverse for deletes). An archive (archive_in.h)
- * gives one input per CSV or XML member, named "ARCHIVE:MEMBER", read into
- * memory with at most MAX_UNPACKED bytes in all (0: the default 2 GiB).
- * Problems go to DIAGS.
+ * gives one input per CSV or XML member, named "ARCHIVE:MEMBER", its bytes
+ * in one spool with at most MAX_UNPACKED bytes in all (0: the default 2
+ * GiB). A pipe, standard input included, is read through a spool of its
+ * own as the run needs it (spool.h). A file keeps the identity it had
+ * here (device, inode, size, time): reading it later fails with ESTALE
+ * when it changed. Problems go to DIAGS.
  */
 enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
 				   enum input_format force_format, bool reverse,
@@ -121,22 +129,6 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
  * "rejected": N}, ...}, for the batches table and the report. New reference.
  */
 json_t *import_counts_json(const struct import_result *res);
-
-/*
- * import_catch_signals: from now on SIGINT, SIGTERM and SIGHUP stop a run
- * between two records: it rolls back, removes what it created and exits
- * 128 + the signal's number.
- */
-void import_catch_signals(void);
-
-/*
- * import_hold_signals: while HOLD, a stop signal only sets a flag (the run
- * and its set-up clean up, then exit); otherwise it acts as usual.
- */
-void import_hold_signals(bool hold);
-
-/* import_stop_signal: the signal that asked the run to stop, 0 if none. */
-int import_stop_signal(void);
 
 /* import_result_release: free what RESULT holds. */
 void import_result_release(struct import_result *result);

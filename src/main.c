@@ -16,9 +16,11 @@
 
 #include "app.h"
 #include "import.h"
+#include "outfile.h"
 #include "store.h"
 #include "secret.h"
 #include "xmlio.h"
+#include "stop.h"
 
 #ifndef ACCTBATCH_VERSION
 #define ACCTBATCH_VERSION ACCTBATCH_VERSION_TEXT
@@ -87,17 +89,19 @@ int app_open_existing(const struct app *app, struct store **store)
 bool app_is_database_file(const char *db, const char *path)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	struct stat so, sd;
+	char *real = db ? outfile_target(db) : NULL;
+	bool hit = false;
 
-	if (!db || strcmp(path, "-") == 0 || stat(path, &so) != 0)
-		return false;
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+	/* by name too: SQLite makes -wal and -shm only once it writes, and
+	 * beside the database's real name when --db is a link */
+	for (size_t i = 0; db && strcmp(path, "-") != 0 && !hit && i < 2 * 4; i++) {
 		char name[4096];
-		snprintf(name, sizeof(name), "%s%s", db, suffix[i]);
-		if (stat(name, &sd) == 0 && sd.st_dev == so.st_dev && sd.st_ino == so.st_ino)
-			return true;
+		snprintf(name, sizeof(name), "%s%s", i < 4 ? db : (real ? real : db),
+			 suffix[i % 4]);
+		hit = outfile_same(name, path);
 	}
-	return false;
+	free(real);
+	return hit;
 }
 
 int app_parse_batch(const struct app *app, const char *text, long long *batch)
@@ -122,7 +126,7 @@ void app_options_begin(const struct app *app, char **argv, char prog[64])
 
 int app_stopped(const struct app *app, const char *output)
 {
-	int sig = import_stop_signal();
+	int sig = stop_signal();
 
 	app_error(app, "stopped by signal %d; %s", sig,
 		  strcmp(output, "-") == 0 ? "the output is incomplete" : "nothing written");
@@ -210,7 +214,7 @@ int main(int argc, char **argv)
 	app.db_path = getenv("ACCTBATCH_DB");
 	if (!app.db_path || !*app.db_path)
 		app.db_path = "./acctbatch.db";
-	import_catch_signals();
+	stop_catch();
 	busy = getenv("ACCTBATCH_BUSY_TIMEOUT_MS");
 	app.busy_ms = busy && *busy ? atoi(busy) : 10000;
 	while ((c = getopt_long(argc, argv, "+qvh", longopts, NULL)) != -1) {

@@ -2,6 +2,7 @@
  * revert.c - undoing one batch (see revert.h).
  */
 #include "revert.h"
+#include "stop.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -71,6 +72,10 @@ static int undo_change(void *ctx, const struct change_info *c)
 	enum store_status st = STORE_OK;
 	int found;
 
+	if (stop_signal()) {
+		r->res->outcome = REVERT_STORE_ERROR;
+		return -1;
+	}
 	if (!e || !key_image || row_from_image(e, key_image, &r->key) != 0 ||
 	    (c->before && row_from_image(e, c->before, &r->want) != 0)) {
 		snprintf(r->res->message, sizeof(r->res->message),

@@ -2,6 +2,7 @@
  * secret.c - Argon2id hashing and verification with libsodium.
  */
 #include "secret.h"
+#include "stop.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -101,8 +102,13 @@ static void *worker(void *arg)
 	struct pool *p = arg;
 	size_t i;
 
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n)
+	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+		if (stop_signal()) { /* the run ends: no more hashing */
+			p->jobs[i].rc = -1;
+			continue;
+		}
 		settle(&p->jobs[i]);
+	}
 	return NULL;
 }
 

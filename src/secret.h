@@ -52,8 +52,9 @@ struct secret_job {
 
 /*
  * secret_settle_all: settle N jobs on all cores (one thread per online CPU,
- * at most 16: each Argon2id hash takes 64 MiB). Returns 0, or -1 when
- * threads could not be started (the jobs are then done on this thread).
+ * at most 16: each Argon2id hash takes 64 MiB). Once a stop signal came
+ * (stop.h), the jobs not yet begun are left with rc -1. Returns 0, or -1
+ * when threads could not be started (the jobs are then done on this thread).
  */
 int secret_settle_all(struct secret_job *jobs, size_t n);
 

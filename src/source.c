@@ -2,6 +2,7 @@
  * source.c - byte sources with look-ahead and a running SHA-256.
  */
 #include "source.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +14,12 @@
 #include <unistd.h>
 
 struct fd_handle {
-	int fd;		   /* owned unless it is standard input */
-	bool owned;	   /* close fd on release */
-	long long fail_at; /* test hook: fail with EIO after this many bytes, -1 never */
-	long long done;	   /* bytes read so far */
+	int fd;		    /* owned unless it is standard input */
+	bool owned;	    /* close fd on release */
+	bool regular;	    /* a regular file: opened says what it was */
+	struct stat opened; /* the file when it was opened */
+	long long fail_at;  /* test hook: fail with EIO after this many bytes, -1 never */
+	long long done;	    /* bytes read so far */
 };
 
 static int fd_read(void *h, char *buf, size_t size, size_t *got)
@@ -91,9 +94,12 @@ int source_open_file(struct source *src, const char *path, const char *name)
 		}
 		fh->owned = true;
 	}
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+	fh->regular = false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		size = (uint64_t)st.st_size;
-	else if (fh->owned && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		fh->regular = true;
+		fh->opened = st;
+	} else if (fh->owned && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
 		close(fd);
 		free(fh);
 		errno = EISDIR;
@@ -118,6 +124,10 @@ static int pull(struct source *src, char *buf, size_t size, size_t *got)
 	*got = 0;
 	if (src->eof || src->error)
 		return src->error ? -1 : 0;
+	if (stop_signal()) { /* the run ends: read no further */
+		src->error = EINTR;
+		return -1;
+	}
 	if (src->read(src->handle, buf, size, got) != 0) {
 		src->error = errno ? errno : EIO;
 		return -1;
@@ -206,6 +216,66 @@ void source_close(struct source *src)
 	src->peek = NULL;
 	free(src->name);
 	src->name = NULL;
+}
+
+/* A file source's handle, or NULL for any other source. */
+static struct fd_handle *file_handle(const struct source *src)
+{
+	return src->read == fd_read ? src->handle : NULL;
+}
+
+bool source_same_file(const struct source *src, const struct stat *id)
+{
+	const struct fd_handle *fh = file_handle(src);
+
+	return fh && fh->regular && fh->opened.st_dev == id->st_dev &&
+	       fh->opened.st_ino == id->st_ino && fh->opened.st_size == id->st_size &&
+	       fh->opened.st_mtim.tv_sec == id->st_mtim.tv_sec &&
+	       fh->opened.st_mtim.tv_nsec == id->st_mtim.tv_nsec;
+}
+
+int source_check_whole(const struct source *src)
+{
+	const struct fd_handle *fh = file_handle(src);
+	struct stat now;
+
+	if (!fh || !fh->regular)
+		return 0;
+	if (fstat(fh->fd, &now) != 0)
+		return -1;
+	if (!source_same_file(src, &now) || fh->done != (long long)fh->opened.st_size) {
+		errno = ESTALE;
+		return -1;
+	}
+	return 0;
+}
+
+/* A spooled source's handle: the bytes and where the next read starts. */
+struct spooled_handle {
+	struct spooled *b; /* not owned */
+	uint64_t pos;	   /* next byte */
+};
+
+static int spooled_pull(void *h, char *buf, size_t size, size_t *got)
+{
+	struct spooled_handle *sh = h;
+
+	if (spooled_read(sh->b, sh->pos, buf, size, got) != 0)
+		return -1;
+	sh->pos += *got;
+	return 0;
+}
+
+int source_open_spooled(struct source *src, struct spooled *b, const char *name)
+{
+	struct spooled_handle *sh = malloc(sizeof(*sh));
+
+	memset(src, 0, sizeof(*src));
+	if (!sh)
+		return -1;
+	sh->b = b;
+	sh->pos = 0;
+	return source_open_custom(src, name, spooled_pull, sh, free, b->from < 0 ? b->len : 0);
 }
 
 bool source_name_ends_with(const char *name, const char *suffix)

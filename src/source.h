@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+#include "spool.h"
 
 #define SOURCE_PEEK_MAX 65536 /* bytes source_peek may look ahead */
 
@@ -44,6 +47,29 @@ struct source {
  * NAME (PATH if NULL). Returns 0, or -1 with errno set (ENOENT for a missing file).
  */
 int source_open_file(struct source *src, const char *path, const char *name);
+
+/*
+ * source_open_spooled: a source reading the spooled bytes B (a pipe read
+ * through its spool, an archive member) from their start, named NAME; B
+ * must outlive it. Returns 0 or -1.
+ */
+int source_open_spooled(struct source *src, struct spooled *b, const char *name);
+
+/*
+ * source_same_file: whether SRC is a regular file that was, when opened,
+ * the file ID describes (device, inode, size and modification time), so
+ * that a file replaced or changed since ID was taken is not read as if it
+ * were the same.
+ */
+bool source_same_file(const struct source *src, const struct stat *id);
+
+/*
+ * source_check_whole: for a regular file, whether it is still what it was
+ * when opened (size, modification time) and every byte of it was read:
+ * 0, or -1 with errno ESTALE when it changed or was cut short meanwhile.
+ * Other sources always give 0 (a pipe ends where it ends).
+ */
+int source_check_whole(const struct source *src);
 
 /* source_name_ends_with: whether file name NAME ends in SUFFIX (".csv", ".tar.gz"), ignoring case. */
 bool source_name_ends_with(const char *name, const char *suffix);

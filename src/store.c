@@ -11,6 +11,7 @@
 #include "store.h"
 
 #include "journal.h"
+#include "stop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The entities in dependency order, as SQL: accounts before what needs them. */
@@ -37,6 +39,8 @@ struct store {
 	bool in_tx;					 /* a transaction is open */
 	int64_t batch;					 /* the batch in progress, 0 if none */
 	struct journal *journal;			 /* the change journal (pre-update hook) */
+	int busy_ms;					 /* how long to wait for a lock */
+	struct timespec busy_since;			 /* when the current wait began */
 };
 
 /* Migration 1: the four entities, batches and the journal (chunks and view). */
@@ -288,6 +292,34 @@ static const char migration_4[] = "CREATE TABLE list_builds(\n"
  * are one id range (batches are serialised): batches.journal_from/_to.
  */
 
+/*
+ * SQLite's busy handler: wait up to busy_ms for another run's lock, in
+ * steps of 10 ms, and not at all once a stop signal came. 0 gives up.
+ */
+static int wait_while_busy(void *ctx, int count)
+{
+	struct store *s = ctx;
+	struct timespec now, step = {0, 10 * 1000 * 1000};
+	double waited;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0)
+		s->busy_since = now;
+	waited = (double)(now.tv_sec - s->busy_since.tv_sec) * 1000.0 +
+		 (double)(now.tv_nsec - s->busy_since.tv_nsec) / 1e6;
+	if (stop_signal() || waited >= s->busy_ms)
+		return 0;
+	nanosleep(&step, NULL);
+	return 1;
+}
+
+/* SQLite's progress handler: non-zero interrupts the statement. */
+static int stop_requested_cb(void *ctx)
+{
+	(void)ctx;
+	return stop_signal() != 0;
+}
+
 static int set_error(struct store *s, const char *what)
 {
 	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what,
@@ -297,6 +329,10 @@ static int set_error(struct store *s, const char *what)
 
 static enum store_status status_of(struct store *s, int rc, const char *what)
 {
+	if (stop_signal()) { /* whatever failed, the stop is what happened */
+		snprintf(s->errmsg, sizeof(s->errmsg), "stopped by signal %d", stop_signal());
+		return STORE_ERROR;
+	}
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
 		snprintf(s->errmsg, sizeof(s->errmsg),
 			 "database is locked by another run; try again later");
@@ -401,7 +437,10 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 	}
 	sqlite3_extended_result_codes(s->db, 0);
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_LOOKASIDE, NULL, 1200, 1000);
-	sqlite3_busy_timeout(s->db, busy_ms);
+	s->busy_ms = busy_ms;
+	sqlite3_busy_handler(s->db, wait_while_busy, s);
+	/* a stop signal ends even one long statement (a sort, a large delete) */
+	sqlite3_progress_handler(s->db, 1000, stop_requested_cb, NULL);
 	/* statement journals stay in memory; the page cache is a fixed 16 MiB
 	 * (a larger one did not make a 200,000-row import faster). A new
 	 * database gets 8 KiB pages: a bulk import writes half as many pages

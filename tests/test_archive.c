@@ -12,11 +12,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+#include <sys/resource.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <cmocka.h>
 
 #include "archive_in.h"
+#include "spool.h"
 
 /* One member to write: NAME, its TYPE (AE_IFREG, AE_IFLNK, ...) and DATA. */
 struct spec {
@@ -68,17 +72,22 @@ struct seen {
 	char names[8][64];
 	char first_bytes[8][16];
 	int n;
+	struct spool *sp; /* where the members' bytes are */
 };
 
-static int collect(void *ctx, const char *member, int fd)
+static int collect(void *ctx, const char *member, uint64_t start, uint64_t len)
 {
 	struct seen *s = ctx;
-	ssize_t got;
+	struct spooled b = {.sp = s->sp, .start = start, .len = len, .from = -1};
+	size_t got = 0;
 
-	snprintf(s->names[s->n], sizeof(s->names[0]), "%s", member);
-	got = read(fd, s->first_bytes[s->n], sizeof(s->first_bytes[0]) - 1);
-	s->first_bytes[s->n][got > 0 ? got : 0] = '\0';
-	close(fd);
+	if (s->n < 8) {
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", member);
+		assert_int_equal(spooled_read(&b, 0, s->first_bytes[s->n],
+					      sizeof(s->first_bytes[0]) - 1, &got),
+				 0);
+		s->first_bytes[s->n][got] = '\0';
+	}
 	s->n++;
 	return 0;
 }
@@ -87,14 +96,18 @@ static int collect(void *ctx, const char *member, int fd)
 static int read_it(struct seen *s, uint64_t limit, char *why, size_t size)
 {
 	struct diag_list diags = {0};
+	char spool_why[256];
 	int rc;
 
 	memset(s, 0, sizeof(*s));
-	rc = archive_read_members(path, limit, collect, s, &diags);
+	s->sp = spool_new(spool_why);
+	assert_non_null(s->sp);
+	rc = archive_read_members(path, limit, s->sp, collect, s, &diags);
 	snprintf(why, size, "%s", diags.count ? diags.items[0].message : "");
 	if (diags.count)
 		assert_int_equal(diags.items[0].code, DIAG_BAD_ARCHIVE);
 	diag_list_release(&diags);
+	spool_free(s->sp);
 	unlink(path);
 	return rc;
 }
@@ -191,12 +204,105 @@ static void test_a_zip_bomb_is_refused_by_its_ratio(void **state)
 	free(zeros);
 }
 
+static void test_a_sha256sums_that_names_a_missing_member_is_refused(void **state)
+{
+	static const struct spec malformed[] = {{"accounts.csv", AE_IFREG, "x\n", NULL},
+						{"SHA256SUMS", AE_IFREG, "accounts.csv\n", NULL}};
+	unsigned char digest[crypto_hash_sha256_BYTES];
+	char hex[65], sums[256];
+	struct spec listed[2] = {{"accounts.csv", AE_IFREG, "x\n", NULL},
+				 {"SHA256SUMS", AE_IFREG, sums, NULL}};
+	struct seen s;
+	char why[256];
+
+	(void)state;
+	crypto_hash_sha256(digest, (const unsigned char *)"x\n", 2);
+	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+	/* the member is listed with its right digest, and a name that is no member */
+	snprintf(sums, sizeof(sums), "%s  accounts.csv\n%s  gone.csv\n", hex, hex);
+	expect_refused(listed, 2, ARCHIVE_MAX_UNPACKED_DEFAULT,
+		       "SHA256SUMS lists 'gone.csv', which is not in the archive");
+	expect_refused(malformed, 2, ARCHIVE_MAX_UNPACKED_DEFAULT,
+		       "SHA256SUMS line 1 is not 'SHA-256  NAME'");
+	/* and the same package without the stray name is read */
+	snprintf(sums, sizeof(sums), "%s *accounts.csv\n", hex);
+	build(listed, 2, false);
+	assert_int_equal(read_it(&s, ARCHIVE_MAX_UNPACKED_DEFAULT, why, sizeof(why)), 0);
+	assert_int_equal(s.n, 1);
+}
+
+static void test_a_cut_off_archive_is_reported_as_truncated_not_as_a_bomb(void **state)
+{
+	struct spec spec[1] = {{"zeros.csv", AE_IFREG, NULL, NULL}};
+	char *zeros = malloc(4u << 20);
+	struct seen s;
+	char why[256];
+	FILE *f;
+	long size;
+
+	(void)state;
+	assert_non_null(zeros);
+	memset(zeros, '0', (4u << 20) - 1);
+	zeros[(4u << 20) - 1] = '\0';
+	spec[0].data = zeros;
+	build(spec, 1, false);
+	/* half of it: what it holds still unpacks to more than 100 times its size */
+	f = fopen(path, "r+");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	assert_int_equal(ftruncate(fileno(f), size / 2), 0);
+	fclose(f);
+	assert_int_equal(read_it(&s, ARCHIVE_MAX_UNPACKED_DEFAULT, why, sizeof(why)), -1);
+	if (!strstr(why, "truncated or damaged"))
+		fail_msg("expected a truncated archive, got '%s'", why);
+	assert_int_equal(s.n, 0);
+	free(zeros);
+}
+
+static void test_many_members_take_one_descriptor(void **state)
+{
+	enum { MEMBERS = 300 };
+	struct spec *spec = calloc(MEMBERS, sizeof(*spec));
+	char(*names)[32] = calloc(MEMBERS, sizeof(*names));
+	struct rlimit old, few;
+	struct seen s;
+	char why[256];
+	int rc;
+
+	(void)state;
+	assert_non_null(spec);
+	assert_non_null(names);
+	for (int i = 0; i < MEMBERS; i++) {
+		snprintf(names[i], sizeof(names[i]), "part-%03d.csv", i);
+		spec[i] = (struct spec){names[i], AE_IFREG, "account_id\n", NULL};
+	}
+	build(spec, MEMBERS, true);
+	/* far fewer descriptors than members */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	few = old;
+	few.rlim_cur = 32;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &few), 0);
+	rc = read_it(&s, ARCHIVE_MAX_UNPACKED_DEFAULT, why, sizeof(why));
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	if (rc != 0)
+		fail_msg("refused: %s", why);
+	assert_int_equal(s.n, MEMBERS);
+	assert_string_equal(s.names[7], "part-007.csv");
+	assert_string_equal(s.first_bytes[7], "account_id\n");
+	free(spec);
+	free(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_members_come_in_archive_order_from_memory),
 		cmocka_unit_test(test_hostile_packages_are_refused_before_anything_is_handed_over),
 		cmocka_unit_test(test_a_zip_bomb_is_refused_by_its_ratio),
+		cmocka_unit_test(test_a_sha256sums_that_names_a_missing_member_is_refused),
+		cmocka_unit_test(test_a_cut_off_archive_is_reported_as_truncated_not_as_a_bomb),
+		cmocka_unit_test(test_many_members_take_one_descriptor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
