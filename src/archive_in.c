@@ -308,6 +308,25 @@ static int ends_early(struct archive *a, char *buf, size_t size, uint64_t total,
 	}
 }
 
+/*
+ * The next member's header. A name that the C locale cannot hold (UTF-8
+ * in a zip) is only a warning to libarchive: the member is read, by its
+ * UTF-8 name (member_name).
+ */
+static int next_member(struct archive *a, struct archive_entry **entry)
+{
+	int r = archive_read_next_header(a, entry);
+
+	return r == ARCHIVE_WARN ? ARCHIVE_OK : r;
+}
+
+static const char *member_name(struct archive_entry *entry)
+{
+	const char *utf8 = archive_entry_pathname_utf8(entry);
+
+	return utf8 ? utf8 : archive_entry_pathname(entry);
+}
+
 /* Whether the archive file FD is still the file SB describes (not changed while read). */
 static bool unchanged(int fd, const struct stat *sb)
 {
@@ -347,8 +366,8 @@ int archive_read_members(const char *path, uint64_t max_unpacked, struct spool *
 		rc = io ? -3 : -1;
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(entry);
+	while ((r = next_member(a, &entry)) == ARCHIVE_OK) {
+		const char *name = member_name(entry);
 		mode_t type = archive_entry_filetype(entry);
 		bool special = false, sums_file = false;
 		unsigned char digest[crypto_hash_sha256_BYTES];
@@ -519,8 +538,8 @@ long archive_check_sums(const char *path, char why[512])
 			 archive_error_string(a) ? archive_error_string(a) : "unknown format");
 		goto out;
 	}
-	while ((r = archive_read_next_header(a, &entry)) == ARCHIVE_OK) {
-		const char *name = archive_entry_pathname(entry);
+	while ((r = next_member(a, &entry)) == ARCHIVE_OK) {
+		const char *name = member_name(entry);
 		bool sums_file = name && strcmp(name, "SHA256SUMS") == 0;
 		unsigned char digest[crypto_hash_sha256_BYTES];
 		int added = 0;

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,27 @@ struct history {
 	bool failed; /* standard output failed */
 	struct store *store;
 };
+
+/*
+ * Print one line (FMT without its newline) with every name and value in
+ * it escaped (diag_escape): a file name, a command line or a value from
+ * the database never reaches a terminal raw.
+ */
+__attribute__((format(printf, 1, 2))) static void out_line(const char *fmt, ...)
+{
+	va_list ap;
+	char *raw = NULL, *safe;
+
+	va_start(ap, fmt);
+	if (vasprintf(&raw, fmt, ap) < 0)
+		raw = NULL;
+	va_end(ap);
+	safe = raw ? diag_escaped(raw) : NULL;
+	fputs(safe ? safe : "?", stdout);
+	putchar('\n');
+	free(raw);
+	free(safe);
+}
 
 /* A JSON text from the database, parsed; null when it is absent or broken. */
 static json_t *parse(const char *text)
@@ -71,9 +93,9 @@ static void print_build(const char *text)
 	json_t *b = parse(text), *counts = json_object_get(b, "counts"), *params, *v;
 	const char *kind;
 
-	printf("       list build %s (sha256 %s)\n",
-	       json_string_value(json_object_get(b, "archive")),
-	       json_string_value(json_object_get(b, "sha256")));
+	out_line("       list build %s (sha256 %s)",
+		 json_string_value(json_object_get(b, "archive")),
+		 json_string_value(json_object_get(b, "sha256")));
 	printf("       as of %s, data up to batch %" JSON_INTEGER_FORMAT "\n",
 	       json_string_value(json_object_get(b, "as_of")),
 	       json_integer_value(json_object_get(b, "data_batch")));
@@ -81,10 +103,12 @@ static void print_build(const char *text)
 	printf("       parameters:");
 	json_object_foreach(params, kind, v)
 	{
+		char *safe = json_is_string(v) ? diag_escaped(json_string_value(v)) : NULL;
 		if (json_is_string(v))
-			printf(" --%s %s", kind, json_string_value(v));
+			printf(" --%s %s", kind, safe ? safe : "?");
 		else if (json_is_true(v))
 			printf(" --%s", kind);
+		free(safe);
 	}
 	printf("\n");
 	json_object_foreach(counts, kind, v)
@@ -104,17 +128,17 @@ static void print_batch_table(const struct batch_info *b)
 	const char *entity;
 	size_t i;
 
-	printf("%5" PRId64 "  %-20s  %-20s  %-11s %s\n", b->id, b->started_at,
-	       b->ended_at ? b->ended_at : "-", b->outcome ? b->outcome : "-",
-	       b->command ? b->command : "");
+	out_line("%5" PRId64 "  %-20s  %-20s  %-11s %s", b->id, b->started_at,
+		 b->ended_at ? b->ended_at : "-", b->outcome ? b->outcome : "-",
+		 b->command ? b->command : "");
 	if (b->reverts)
 		printf("       reverts batch %" PRId64 "\n", b->reverts);
 	json_array_foreach(inputs, i, v)
 	{
 		const char *sha = json_string_value(json_object_get(v, "sha256"));
-		printf("       input %s (%s, sha256 %s)\n",
-		       json_string_value(json_object_get(v, "file")),
-		       json_string_value(json_object_get(v, "entity")), sha ? sha : "-");
+		out_line("       input %s (%s, sha256 %s)",
+			 json_string_value(json_object_get(v, "file")),
+			 json_string_value(json_object_get(v, "entity")), sha ? sha : "-");
 	}
 	json_object_foreach(counts, entity, v) print_counts(entity, v);
 	if (b->build)
@@ -160,7 +184,7 @@ static void print_update(json_t *before, json_t *after)
 		}
 		bs = json_dumps(b ? b : json_null(), JSON_ENCODE_ANY);
 		as = json_dumps(a, JSON_ENCODE_ANY);
-		printf("         %s: %s -> %s\n", col, bs ? bs : "?", as ? as : "?");
+		out_line("         %s: %s -> %s", col, bs ? bs : "?", as ? as : "?");
 		free(bs);
 		free(as);
 	}
@@ -185,7 +209,7 @@ static int print_change(void *ctx, const struct change_info *c)
 		free(text);
 		return h->failed ? -1 : 0;
 	}
-	printf("       %-6s %-9s %s\n", c->op, c->entity, c->key ? c->key : "");
+	out_line("       %-6s %-9s %s", c->op, c->entity, c->key ? c->key : "");
 	if (strcmp(c->op, "update") == 0) {
 		json_t *before = parse(c->before), *after = parse(c->after);
 		print_update(before, after);

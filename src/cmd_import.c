@@ -18,6 +18,7 @@
 #include "import.h"
 #include "outfile.h"
 #include "report.h"
+#include "secret.h"
 #include "store.h"
 #include "stop.h"
 
@@ -359,6 +360,11 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	(void)mode_given;
 
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
+	/* the inputs may hold plaintext passwords: no core dump from here on */
+	if (secret_guard_process() != 0) {
+		app_error(app, "cannot keep passwords out of core dumps: %s", strerror(errno));
+		return EXIT_IOERR;
+	}
 	stop_hold(true); /* from here on, a signal is a clean stop */
 	/* the report is created first: if it cannot be, nothing is done */
 	if (report_path) {

@@ -32,9 +32,12 @@ static int show_conflict(void *ctx, const char *entity, const char *key, int64_t
 {
 	struct conflicts *c = ctx;
 
-	if (c->seen++ < CONFLICTS_SHOWN)
-		fprintf(stderr, "  %s %s: changed again by batch %" PRId64 "\n", entity, key,
-			later);
+	if (c->seen++ < CONFLICTS_SHOWN) {
+		char *safe = diag_escaped(key);
+		fprintf(stderr, "  %s %s: changed again by batch %" PRId64 "\n", entity,
+			safe ? safe : "?", later);
+		free(safe);
+	}
 	return 0;
 }
 
@@ -42,16 +45,22 @@ static int show_dependent(void *ctx, const char *entity, const char *key, int64_
 {
 	struct conflicts *c = ctx;
 
-	if (c->dependents++ < CONFLICTS_SHOWN)
+	if (c->dependents++ < CONFLICTS_SHOWN) {
+		char *safe = diag_escaped(key);
 		fprintf(stderr, "  %s %s (batch %" PRId64 ") needs an account the revert removes\n",
-			entity, key, batch);
+			entity, safe ? safe : "?", batch);
+		free(safe);
+	}
 	return 0;
 }
 
 static void show_step(void *ctx, const char *what, const char *entity, const char *key)
 {
+	char *safe = diag_escaped(key);
+
 	(void)ctx;
-	printf("%-8s %-9s %s\n", what, entity, key);
+	printf("%-8s %-9s %s\n", what, entity, safe ? safe : "?");
+	free(safe);
 }
 
 static void print_counts(const struct revert_result *res)

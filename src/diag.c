@@ -4,6 +4,7 @@
  */
 #include "diag.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,11 +52,84 @@ char *xstrdup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* The length of the UTF-8 sequence at P (N bytes left) and its code point, or 0 if it is none. */
+static size_t utf8_char(const unsigned char *p, size_t n, unsigned *cp)
+{
+	size_t k;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	k = p[0] >= 0xC2 && p[0] <= 0xDF   ? 2
+	    : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+	    : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+					   : 0;
+	if (!k || k > n)
+		return 0;
+	*cp = p[0] & (0xFF >> (k + 1));
+	for (size_t i = 1; i < k; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (p[i] & 0x3F);
+	}
+	/* no overlong forms, surrogates or code points past U+10FFFF */
+	if ((k == 3 && *cp < 0x800) || (k == 4 && (*cp < 0x10000 || *cp > 0x10FFFF)) ||
+	    (*cp >= 0xD800 && *cp <= 0xDFFF))
+		return 0;
+	return k;
+}
+
+size_t diag_escape(char *buf, size_t size, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, i = 0;
+
+	if (size == 0)
+		return 0;
+	while (i < len) {
+		unsigned cp = 0;
+		size_t k = utf8_char(p + i, len - i, &cp);
+		char esc[12];
+		size_t n;
+
+		if (k == 0)
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02X", p[i]), k = 1;
+		else if (cp < 0x20 || cp == 0x7F)
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02X", cp);
+		else if ((cp >= 0x80 && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+			 (cp >= 0x2066 && cp <= 0x2069))
+			n = (size_t)snprintf(esc, sizeof(esc), "\\u%04X", cp);
+		else
+			n = 0;
+		if (o + (n ? n : k) >= size)
+			break; /* never half a character or half an escape */
+		if (n)
+			memcpy(buf + o, esc, n);
+		else
+			memcpy(buf + o, s + i, k);
+		o += n ? n : k;
+		i += k;
+	}
+	buf[o] = '\0';
+	return o;
+}
+
+char *diag_escaped(const char *s)
+{
+	size_t len = strlen(s), size = len * 6 + 1; /* \uHHHH for a 3-byte character at most */
+	char *buf = malloc(size);
+
+	if (buf)
+		diag_escape(buf, size, s, len);
+	return buf;
+}
+
 struct diag *diag_vadd(struct diag_list *list, enum diag_code code, const char *file, long line,
 		       long column, long record, const char *field, const char *fmt, va_list ap)
 {
 	struct diag *d;
-	char *msg = NULL;
+	char *msg = NULL, *raw = NULL;
 
 	if (list->count == list->cap) {
 		size_t ncap = list->cap ? list->cap * 2 : 16;
@@ -65,17 +139,19 @@ struct diag *diag_vadd(struct diag_list *list, enum diag_code code, const char *
 		list->items = n;
 		list->cap = ncap;
 	}
-	if (vasprintf(&msg, fmt, ap) < 0)
+	if (vasprintf(&raw, fmt, ap) < 0)
 		return NULL;
+	msg = diag_escaped(raw);
+	free(raw);
 	d = &list->items[list->count];
 	d->code = code;
-	d->file = xstrdup_or_null(file);
+	d->file = file ? diag_escaped(file) : NULL;
 	d->line = line;
 	d->column = column;
 	d->record = record;
-	d->field = xstrdup_or_null(field);
+	d->field = field ? diag_escaped(field) : NULL;
 	d->message = msg;
-	if ((file && !d->file) || (field && !d->field)) {
+	if (!msg || (file && !d->file) || (field && !d->field)) {
 		free(d->file);
 		free(d->field);
 		free(msg);

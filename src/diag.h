@@ -74,8 +74,10 @@ const char *diag_code_name(enum diag_code code);
 
 /*
  * diag_add: append a diagnostic to LIST; FILE and FIELD may be NULL; the
- * message is formatted from FMT. Strings are copied. Returns a pointer to the
- * new item, or NULL when memory ran out (the list is unchanged then).
+ * message is formatted from FMT. Strings are copied, escaped
+ * (diag_escape): a name or value in them never reaches a terminal raw.
+ * Returns a pointer to the new item, or NULL when memory ran out (the
+ * list is unchanged then).
  */
 struct diag *diag_add(struct diag_list *list, enum diag_code code, const char *file, long line,
 		      long column, long record, const char *field, const char *fmt, ...)
@@ -92,6 +94,21 @@ struct diag *diag_vadd(struct diag_list *list, enum diag_code code, const char *
  * number is in the JSON report.
  */
 void diag_print(FILE *out, const char *cmd, const struct diag *d);
+
+/*
+ * diag_escape: S (LEN bytes) made safe for a terminal, a report or a
+ * listing, into BUF (SIZE bytes, NUL-terminated, cut at a whole
+ * character): control characters (C0, DEL and C1), bytes that are not
+ * UTF-8 and the Unicode controls that reorder text (U+202A..U+202E,
+ * U+2066..U+2069) become \xHH or \uHHHH; everything else is kept. The one
+ * escape of acctbatch: every name and value that reaches a person goes
+ * through it. Escaping escaped text changes nothing. Returns the bytes
+ * written.
+ */
+size_t diag_escape(char *buf, size_t size, const char *s, size_t len);
+
+/* diag_escaped: diag_escape into new memory (malloc'd), or NULL when out of memory. */
+char *diag_escaped(const char *s);
 
 /* diag_list_release: free every item; the list is empty afterwards. Safe twice. */
 void diag_list_release(struct diag_list *list);

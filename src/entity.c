@@ -568,25 +568,30 @@ int entity_report(struct diag_list *diags, const struct record *rec, int fi, enu
 	return -1;
 }
 
-/* Quote VALUE for a message: at most 60 bytes, never a secret. */
+bool entity_value_shown(const struct field *f, const char *v, size_t len)
+{
+	enum diag_code code;
+	const char *why;
+
+	if (f->flags & F_SECRET)
+		return false;
+	return f->type != FT_HASH || entity_check_value(f, v, len, &code, &why) == 0;
+}
+
+/* Quote VALUE for a message: at most 60 bytes, never a secret nor a hash. */
 static void quote_value(const struct field *f, const char *v, size_t len, char *buf, size_t size)
 {
 	size_t o = 0, shown = len > 60 ? 57 : len;
 
-	if (f->flags & F_SECRET) {
+	if ((f->flags & F_SECRET) || f->type == FT_HASH) {
 		snprintf(buf, size, "[redacted]");
 		return;
 	}
 	while (shown > 0 && shown < len && ((unsigned char)v[shown] & 0xC0) == 0x80)
 		shown--; /* never cut a character in two */
 	buf[o++] = '\'';
-	for (size_t i = 0; i < shown && o + 8 < size; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (c < 0x20 || c == 0x7F) /* never send control characters to a terminal */
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02X", c);
-		else
-			buf[o++] = (char)c;
-	}
+	/* never send control characters to a terminal */
+	o += diag_escape(buf + o, size - o - 4, v, shown);
 	snprintf(buf + o, size - o, "%s'", shown < len ? "..." : "");
 }
 

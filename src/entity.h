@@ -115,6 +115,15 @@ struct check_ctx {
  */
 int entity_check_cells(const struct record *rec, struct diag_list *diags);
 
+/*
+ * entity_value_shown: whether the value V (LEN bytes) of field F may be
+ * written back where people or files see it (a rejects file). Never a
+ * password; a password_hash only when it is a well-formed hash string,
+ * since a plaintext pasted into that column must not leak either. Messages
+ * never quote either of them.
+ */
+bool entity_value_shown(const struct field *f, const char *v, size_t len);
+
 /* entity_valid_text: whether TEXT is a non-empty, valid value of type TYPE (a date, a time). */
 bool entity_valid_text(enum field_type type, const char *text);
 

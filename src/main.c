@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,16 +43,27 @@ static const struct command {
 	{"schema", cmd_schema, "print an entity's XSD"},
 };
 
+/* Print "acctbatch: CMD: MESSAGE" to stderr, the message escaped (diag_escape). */
+static void say(const struct app *app, const char *fmt, va_list ap)
+{
+	char *raw = NULL, *safe;
+
+	if (vasprintf(&raw, fmt, ap) < 0)
+		raw = NULL;
+	safe = raw ? diag_escaped(raw) : NULL;
+	fprintf(stderr, "acctbatch: %s%s%s\n", app && app->cmd ? app->cmd : "",
+		app && app->cmd ? ": " : "", safe ? safe : "out of memory");
+	free(raw);
+	free(safe);
+}
+
 int app_error(const struct app *app, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "acctbatch: %s%s", app && app->cmd ? app->cmd : "",
-		app && app->cmd ? ": " : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(app, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return -1;
 }
 
@@ -61,11 +73,9 @@ void app_note(const struct app *app, const char *fmt, ...)
 
 	if (app->quiet)
 		return;
-	fprintf(stderr, "acctbatch: %s: ", app->cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(app, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int app_open_existing(const struct app *app, struct store **store)
@@ -207,6 +217,10 @@ int main(int argc, char **argv)
 
 	/* past a file-size limit, writes fail with EFBIG and the run rolls back
 	 * and says so, instead of being killed half-way */
+	/* libarchive converts member names to the locale's character set: in
+	 * the C locale a UTF-8 name (any non-ASCII letter in a zip) could not
+	 * be read. Only character types: numbers and messages stay "C". */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	signal(SIGXFSZ, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);      /* a closed pipe on stdout must not turn a commit into 141 */
 	argv[0] = (char *)"acctbatch"; /* getopt's messages name the tool, not its path */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "csvio.h"
+#include "secret.h"
 #include "xmlio.h"
 
 #define CHUNK_RECORDS 512      /* records per chunk */
@@ -66,15 +67,9 @@ static void chunk_free(struct chunk *c)
 {
 	if (!c)
 		return;
-	if (c->arena) {
-		sodium_memzero(c->arena, c->used);
-		free(c->arena);
-	}
+	secret_arena_free(c->arena, c->cap);
 	free(c->entries);
-	if (c->raw) {
-		sodium_memzero(c->raw, c->raw_len);
-		free(c->raw);
-	}
+	secret_arena_free(c->raw, c->raw_cap);
 	diag_list_release(&c->diags);
 	free(c);
 }
@@ -160,15 +155,14 @@ static int add_entry(struct prefetch *p, enum entry_kind kind, const struct reco
 		char *na;
 		while (ncap < c->used + need)
 			ncap *= 2;
-		na = malloc(ncap);
+		na = secret_arena_alloc(ncap); /* the values may be passwords */
 		if (!na) {
 			p->oom = true;
 			return -1;
 		}
 		if (c->arena) {
 			memcpy(na, c->arena, c->used);
-			sodium_memzero(c->arena, c->used);
-			free(c->arena);
+			secret_arena_free(c->arena, c->cap);
 		}
 		c->arena = na;
 		c->cap = ncap;
@@ -228,10 +222,14 @@ static void tap_bytes(void *ctx, const char *buf, size_t n)
 		char *nr;
 		while (ncap < c->raw_len + n)
 			ncap *= 2;
-		nr = realloc(c->raw, ncap);
+		nr = secret_arena_alloc(ncap); /* the input bytes: passwords too */
 		if (!nr) {
 			p->oom = true;
 			return;
+		}
+		if (c->raw) {
+			memcpy(nr, c->raw, c->raw_len);
+			secret_arena_free(c->raw, c->raw_cap);
 		}
 		c->raw = nr;
 		c->raw_cap = ncap;

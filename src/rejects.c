@@ -105,7 +105,7 @@ int rejects_add(struct rejects_file *rf, const struct record *rec, const struct 
 		for (size_t i = 0; i < e->nfields; i++) {
 			const char *v = rec->value[i];
 			size_t len = rec->len[i];
-			if (!v || (e->fields[i].flags & F_SECRET))
+			if (!v || !entity_value_shown(&e->fields[i], v, len))
 				continue;
 			if (e->fields[i].type == FT_TOKENS) {
 				size_t p = 0;
@@ -138,7 +138,8 @@ int rejects_add(struct rejects_file *rf, const struct record *rec, const struct 
 			if (!first)
 				putc(',', out);
 			first = false;
-			if (rec->value[i] && !(e->fields[i].flags & F_SECRET))
+			if (rec->value[i] &&
+			    entity_value_shown(&e->fields[i], rec->value[i], rec->len[i]))
 				csv_write_cell(out, rec->value[i], rec->len[i], true);
 		}
 		snprintf(line, sizeof(line), "%ld", rec->line);

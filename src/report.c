@@ -108,8 +108,11 @@ int report_json_write(struct outfile *of, const struct import_result *res)
 	json_object_set_new(root, "entities", ents);
 	json_object_set_new(root, "errors", errs);
 	json_object_set_new(root, "exit_status", json_integer(res->exit_status));
-	if (res->message[0])
-		json_object_set_new(root, "message", json_text(res->message));
+	if (res->message[0]) {
+		char *safe = diag_escaped(res->message);
+		json_object_set_new(root, "message", json_text(safe ? safe : res->message));
+		free(safe);
+	}
 	if (json_dumpf(root, of->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
 	    fputc('\n', of->fp) == EOF) {
 		int err = errno ? errno : EIO;

@@ -5,6 +5,9 @@
 #include "stop.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,45 @@ void *secret_realloc(void *p, size_t n, bool wipe)
 		memcpy(q, p, old < n ? old : n);
 	secret_free(p, wipe);
 	return q;
+}
+
+int secret_guard_process(void)
+{
+	struct rlimit none = {0, 0};
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		return -1;
+	return setrlimit(RLIMIT_CORE, &none);
+}
+
+static size_t whole_pages(size_t n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + page - 1) / page * page;
+}
+
+void *secret_arena_alloc(size_t n)
+{
+	size_t len = whole_pages(n ? n : 1);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_DONTDUMP);
+	mlock(p, len); /* best effort: the lock limit may be small */
+	return p;
+}
+
+void secret_arena_free(void *p, size_t n)
+{
+	size_t len = whole_pages(n ? n : 1);
+
+	if (!p)
+		return;
+	sodium_memzero(p, len);
+	munlock(p, len);
+	munmap(p, len);
 }
 
 int secret_init(void)

@@ -26,6 +26,23 @@ void *secret_malloc(size_t n);
 void *secret_realloc(void *p, size_t n, bool wipe);
 void secret_free(void *p, bool wipe);
 
+/*
+ * secret_guard_process: for the rest of the run, the process leaves no
+ * core dump and cannot be attached to by other users' debuggers
+ * (PR_SET_DUMPABLE 0, RLIMIT_CORE 0): it may hold plaintext passwords.
+ * Returns 0, or -1 when the kernel refused (errno set).
+ */
+int secret_guard_process(void);
+
+/*
+ * secret_arena_alloc: N bytes (rounded up to whole pages) that never go
+ * into a core dump (MADV_DONTDUMP) and are kept out of swap when the
+ * memory lock limit allows (mlock); NULL when out of memory.
+ * secret_arena_free: wipe and release them (N as given); accepts NULL.
+ */
+void *secret_arena_alloc(size_t n);
+void secret_arena_free(void *p, size_t n);
+
 /* secret_init: initialise libsodium; -1 if it cannot be used. */
 int secret_init(void);
 

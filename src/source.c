@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct fd_handle {
 	bool regular;	    /* a regular file: opened says what it was */
 	struct stat opened; /* the file when it was opened */
 	long long fail_at;  /* test hook: fail with EIO after this many bytes, -1 never */
+	long long pause_at; /* test hook: stop the process (SIGSTOP) once past this, -1 never */
 	long long done;	    /* bytes read so far */
 };
 
@@ -41,6 +43,10 @@ static int fd_read(void *h, char *buf, size_t size, size_t *got)
 		return -1;
 	*got = (size_t)n;
 	fh->done += n;
+	if (fh->pause_at >= 0 && fh->done > fh->pause_at) {
+		fh->pause_at = -1;
+		raise(SIGSTOP); /* a test changes the file now, then continues us */
+	}
 	return 0;
 }
 
@@ -108,7 +114,13 @@ int source_open_file(struct source *src, const char *path, const char *name)
 	fh->fd = fd;
 	fh->done = 0;
 	fh->fail_at = -1;
+	fh->pause_at = -1;
 #ifdef ACCTBATCH_TEST_HOOKS
+	/* test builds only: ACCTBATCH_TEST_PAUSE_AT=N stops the process once
+	 * a file read passes N bytes, so that a test can change the file in
+	 * the middle of a run, deterministically */
+	if (getenv("ACCTBATCH_TEST_PAUSE_AT"))
+		fh->pause_at = atoll(getenv("ACCTBATCH_TEST_PAUSE_AT"));
 	/* test builds only: ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read
 	 * fail after N bytes, an I/O error in the middle of an input */
 	if (getenv("ACCTBATCH_TEST_FAIL_READ_AT"))

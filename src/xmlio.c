@@ -119,15 +119,27 @@ static xmlSchemaPtr schema_for(const struct entity *e)
 }
 
 /*
- * The start tags' positions. libxml2's parser says where a start tag ends,
- * not where it begins, so the bytes handed to libxml2 are scanned for start
- * tags as they pass; the parser reports elements in the same order, so the
- * n-th element started is the n-th start tag. Only '<' matters: well-formed XML has
- * none inside tags or attribute values, so the scanner jumps from one '<'
- * to the next and looks only inside comments, CDATA sections, processing
- * instructions and declarations (where '<' is not markup) byte by byte.
+ * The start tags' positions, and the guard that keeps libxml2 linear. The
+ * bytes handed to libxml2 are scanned as they pass:
+ *
+ *  - libxml2's parser says where a start tag ends, not where it begins;
+ *    it reports elements in the order the tags come, so the n-th element
+ *    started is the n-th start tag the scanner saw;
+ *  - the schemas allow no attributes at all, and libxml2 checks the
+ *    attributes of one tag against each other (quadratic in their
+ *    number): a start tag with an attribute, or with a name longer than
+ *    NAME_MAX_BYTES, is refused where it begins, before libxml2 sees it.
+ *    The parser gets the bytes up to that '<', then the end of input.
+ *
+ * Only '<' matters outside tags: well-formed XML has none inside attribute
+ * values, text or end tags, so the scanner jumps from one '<' to the next,
+ * and looks byte by byte only inside start tags (short) and comments,
+ * CDATA sections, processing instructions and declarations (where '<' is
+ * not markup).
  */
-enum scan_state { SC_TEXT, SC_LT, SC_BANG, SC_COMMENT, SC_CDATA, SC_PI, SC_DECL };
+#define NAME_MAX_BYTES 256 /* longest element name read; acctbatch's are under 30 */
+
+enum scan_state { SC_TEXT, SC_LT, SC_NAME, SC_TAG, SC_BANG, SC_COMMENT, SC_CDATA, SC_PI, SC_DECL };
 
 struct tag_pos {
 	long line, column; /* of the '<', 1-based; column in characters */
@@ -136,10 +148,18 @@ struct tag_pos {
 struct tag_scan {
 	enum scan_state state; /* where the scanner is */
 	long line, column;     /* line of the next byte; characters before it on its line */
-	int run;	       /* '-' or ']' seen in a row (comment/CDATA ends), '?' seen */
-	long lt_line, lt_col;  /* where the last '<' was */
-	struct tag_pos *q;     /* ring of start tags not yet taken */
+	int run; /* '-' or ']' seen in a row (comment/CDATA ends), '?' seen, name bytes */
+	long lt_line, lt_col; /* where the last '<' was */
+	long lt_off;	      /* its offset in the block being scanned, -1 if in an earlier one */
+	int depth;	      /* elements open at the scanner's position */
+	struct tag_pos *q;    /* ring of start tags not yet taken */
 	size_t head, count, cap;
+	/* a start tag refused (attributes, a long name): where and why */
+	const char *refused; /* what is wrong with it, NULL if none */
+	long refused_line, refused_col;
+	int refused_depth;     /* 0 the root, 1 a record, 2 a field, deeper */
+	char refused_name[64]; /* the element's name (cut) */
+	size_t name_len;       /* bytes of the name so far */
 };
 
 static void scan_push(struct tag_scan *sc, long line, long col)
@@ -204,37 +224,97 @@ static void scan_text(struct tag_scan *sc, const char *s, size_t n)
 	sc->column += (long)((size_t)(end - s) - continuation_bytes(s, (size_t)(end - s)));
 }
 
-static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
+/* Refuse the start tag being scanned: WHAT is wrong with it. */
+static void scan_refuse(struct tag_scan *sc, const char *what)
+{
+	sc->refused = what;
+	sc->refused_line = sc->lt_line;
+	sc->refused_col = sc->lt_col;
+	sc->refused_depth = sc->depth;
+	sc->state = SC_TEXT;
+}
+
+/*
+ * Scan the N bytes at BUF. Returns how many of them libxml2 may have: N,
+ * or fewer when a start tag in them is refused (sc->refused), up to its
+ * '<' (0 when that '<' was in an earlier block).
+ */
+static size_t scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 {
 	size_t i = 0;
 
-	while (i < n) {
+	sc->lt_off = -1;
+	while (i < n && !sc->refused) {
 		unsigned char c;
 
 		if (sc->state == SC_TEXT) {
-			/* text, tags and end tags alike: jump to the next '<' */
+			/* text and end tags alike: jump to the next '<' */
 			const char *lt = memchr(buf + i, '<', n - i);
 			size_t stop = lt ? (size_t)(lt - buf) : n;
 			scan_text(sc, buf + i, stop - i);
 			if (!lt)
-				return;
+				return n;
 			sc->column++;
 			sc->lt_line = sc->line;
 			sc->lt_col = sc->column;
+			sc->lt_off = (long)stop;
 			sc->state = SC_LT;
 			i = stop + 1;
 			continue;
 		}
 		c = (unsigned char)buf[i];
 		if (sc->state == SC_LT) {
-			/* the byte after '<' says what it opens; a start tag's name
-			 * is left to SC_TEXT to count */
+			/* the byte after '<' says what it opens */
 			sc->run = 0;
-			sc->state = c == '!' ? SC_BANG : c == '?' ? SC_PI : SC_TEXT;
-			if (c != '!' && c != '?' && c != '/')
-				scan_push(sc, sc->lt_line, sc->lt_col);
-			if (sc->state == SC_TEXT)
+			if (c == '/') { /* an end tag: its name is text to the scanner */
+				sc->depth--;
+				sc->state = SC_TEXT;
 				continue;
+			}
+			if (c == '!' || c == '?') { /* taken here, so "<!-" opens a comment */
+				sc->state = c == '!' ? SC_BANG : SC_PI;
+				sc->column++;
+				i++;
+				continue;
+			}
+			scan_push(sc, sc->lt_line, sc->lt_col);
+			sc->state = SC_NAME;
+			sc->name_len = 0;
+		}
+		if (sc->state == SC_NAME || sc->state == SC_TAG) {
+			/* a start tag: its name, then nothing but blanks and '/' */
+			bool blank = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+			if (c == '\n') {
+				sc->line++;
+				sc->column = 0;
+			} else if ((c & 0xC0) != 0x80) {
+				sc->column++;
+			}
+			if (c == '>') {
+				if (sc->run != '/')
+					sc->depth++;
+				sc->state = SC_TEXT;
+			} else if (sc->state == SC_NAME && !blank && c != '/') {
+				if (sc->name_len < sizeof(sc->refused_name) - 1)
+					sc->refused_name[sc->name_len] = (char)c;
+				if (++sc->name_len > NAME_MAX_BYTES)
+					scan_refuse(sc, "a long name");
+			} else if (blank || c == '/') {
+				if (sc->state == SC_NAME)
+					sc->refused_name[sc->name_len < sizeof(sc->refused_name)
+								 ? sc->name_len
+								 : sizeof(sc->refused_name) - 1] =
+						'\0';
+				sc->state = SC_TAG;
+			} else {
+				sc->refused_name[sc->name_len < sizeof(sc->refused_name)
+							 ? sc->name_len
+							 : sizeof(sc->refused_name) - 1] = '\0';
+				scan_refuse(sc, "attributes");
+			}
+			sc->run = c == '/' ? '/' : 0;
+			i++;
+			continue;
 		}
 		/* inside a comment, CDATA section, processing instruction or
 		 * declaration: byte by byte */
@@ -247,12 +327,17 @@ static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 		switch (sc->state) {
 		case SC_BANG:
 			sc->state = c == '-' ? SC_COMMENT : c == '[' ? SC_CDATA : SC_DECL;
-			sc->run = 0;
+			sc->run =
+				c == '-' ? -1 : 0; /* a comment: the opener's second '-' to come */
 			break;
 		case SC_COMMENT: /* "<!-" seen; ends at "-->" */
-			if (c == '>' && sc->run >= 3)
+			if (sc->run < 0) {
+				sc->run = 0;
+				break;
+			}
+			if (c == '>' && sc->run >= 2)
 				sc->state = SC_TEXT;
-			sc->run = c == '-' ? sc->run + 1 : (sc->run >= 1 ? 1 : 0);
+			sc->run = c == '-' ? sc->run + 1 : 0;
 			break;
 		case SC_CDATA:
 			if (c == '>' && sc->run >= 2)
@@ -273,6 +358,9 @@ static void scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 		}
 		i++;
 	}
+	if (!sc->refused)
+		return n;
+	return sc->lt_off < 0 ? 0 : (size_t)sc->lt_off;
 }
 
 /* Where an open element's start tag is, and the field its name gives. */
@@ -353,6 +441,11 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 	char shown[256];
 	bool quoted = false;
 
+	if (st->scan.refused) { /* the input ends early on purpose: ours is the message */
+		st->fatal = true;
+		stop_parser(st, READ_BROKEN);
+		return;
+	}
 	/* one line only: libxml2 may add the offending bytes on a second line,
 	 * and they may be part of a password */
 	while (n && msg[n - 1] == ' ')
@@ -394,6 +487,8 @@ static int read_io(void *ctx, char *buf, int len)
 	struct xml_state *st = ctx;
 	size_t got;
 
+	if (st->in_off == st->in_len && st->scan.refused)
+		return 0;
 	if (st->in_off == st->in_len) {
 		/* one read of 256 KB instead of sixty-four of 4 KB */
 		if (!st->inbuf && !(st->inbuf = wipe_realloc(NULL, INBUF_BYTES)))
@@ -403,7 +498,11 @@ static int read_io(void *ctx, char *buf, int len)
 		st->in_off = 0;
 		if (st->in_len == 0)
 			return 0;
-		scan_bytes(&st->scan, st->inbuf, st->in_len);
+		/* a refused start tag: libxml2 gets what comes before it, then
+		 * the end of input */
+		st->in_len = scan_bytes(&st->scan, st->inbuf, st->in_len);
+		if (st->in_len == 0)
+			return 0;
 	}
 	got = st->in_len - st->in_off < (size_t)len ? st->in_len - st->in_off : (size_t)len;
 	memcpy(buf, st->inbuf + st->in_off, got);
@@ -949,6 +1048,39 @@ static void on_cdata(void *ctx, const xmlChar *s, int len)
 	on_text(ctx, s, len, true);
 }
 
+/*
+ * The diagnostic for the start tag the scanner refused, after the records
+ * before it were read: the root's own message, or the record's or field's
+ * element with what is wrong with it. Nothing after it is read.
+ */
+static void refused_tag(struct xml_state *st)
+{
+	const struct tag_scan *sc = &st->scan;
+	long record = sc->refused_depth == 1 ? st->records + 1 : st->records;
+	const char *where = sc->refused_depth == 1   ? "the record"
+			    : sc->refused_depth == 2 ? "the field"
+						     : "the";
+
+	if (sc->refused_depth == 0 && strcmp(sc->refused, "attributes") == 0) {
+		diag_add(st->diags, DIAG_SCHEMA, st->src->name, sc->refused_line, sc->refused_col,
+			 0, NULL, "the root element must be <%s>, without attributes",
+			 st->e->plural);
+		return;
+	}
+	if (strcmp(sc->refused, "attributes") == 0)
+		diag_add(st->diags, DIAG_SCHEMA, st->src->name, sc->refused_line, sc->refused_col,
+			 sc->refused_depth >= 1 ? record : 0, NULL,
+			 "%s element <%s> has attributes, which the schemas never allow; the "
+			 "file is read no further",
+			 where, sc->refused_name);
+	else
+		diag_add(st->diags, DIAG_SCHEMA, st->src->name, sc->refused_line, sc->refused_col,
+			 sc->refused_depth >= 1 ? record : 0, NULL,
+			 "%s element's name is longer than %d bytes ('%.20s...'); the file is "
+			 "read no further",
+			 where, NAME_MAX_BYTES, sc->refused_name);
+}
+
 enum read_status xml_read_records(struct source *src, const struct entity *e,
 				  const struct reader_ops *ops, struct diag_list *diags)
 {
@@ -1002,6 +1134,9 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	xmlParseDocument(st.ctxt);
 	if (st.stop == READ_STOPPED || st.stop == READ_NO_MEMORY) {
 		result = st.stop;
+	} else if (st.scan.refused) {
+		refused_tag(&st);
+		result = READ_BROKEN;
 	} else if (src->error) {
 		result = READ_IO_ERROR; /* whatever libxml2 made of the short read */
 	} else if (st.stop != READ_OK) {
@@ -1056,6 +1191,14 @@ const struct entity *xml_detect_entity(const char *data, size_t len)
 		if (!lt)
 			return NULL;
 		i = (size_t)(lt - data) + 1;
+		if (len - i >= 3 && memcmp(data + i, "!--", 3) == 0) {
+			/* a comment may hold any text, '<' too */
+			const char *end = memmem(data + i, len - i, "-->", 3);
+			if (!end)
+				return NULL;
+			i = (size_t)(end - data) + 3;
+			continue;
+		}
 		if (i < len && (data[i] == '?' || data[i] == '!'))
 			continue;
 		start = i;

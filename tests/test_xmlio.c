@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -431,28 +432,61 @@ static void test_the_first_syntax_error_ends_the_document(void **state)
 	diag_list_release(&diags);
 }
 
-static void test_a_record_in_a_namespace_leaves_later_records_validated(void **state)
+static void test_an_element_with_attributes_is_refused_where_it_begins(void **state)
 {
 	struct collected c;
 	struct diag_list diags = {0};
+	size_t size = 2000000, len = 0;
+	char *doc = malloc(size);
+	clock_t t0;
 
 	(void)state;
-	assert_int_equal(read_text("<accounts>\n<account "
+	assert_non_null(doc);
+	/* a namespace declaration is an attribute too: the record before it
+	 * is read and checked, nothing after it */
+	assert_int_equal(read_text("<accounts>\n<account><account_id>A0</account_id><name>N</name>"
+				   "<email>a@b.example</email><country>DE</country></account>\n"
+				   "<account "
 				   "xmlns=\"urn:x\"><account_id>A1</account_id><name>N</name>"
 				   "<email>a@b.example</email><country>DE</country></account>\n"
 				   "<account><account_id>A2</account_id><name>N</"
 				   "name><email>a@b.example</email>"
 				   "<country>DE</country><bogus/></account>\n</accounts>\n",
 				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
-			 READ_OK);
-	assert_int_equal(c.records, 2);
-	assert_int_equal(c.bad, 2);
-	assert_int_equal(diags.count, 2);
+			 READ_BROKEN);
+	assert_int_equal(c.records, 1);
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(diags.count, 1);
+	expect_diag(&diags, 0, DIAG_SCHEMA, 3, 1);
+	assert_int_equal(diags.items[0].record, 2);
 	assert_string_equal(diags.items[0].message,
-			    "<accounts> holds <account> records, not <{urn:x}account>");
-	assert_int_equal(diags.items[1].record, 2);
-	assert_int_equal(diags.items[1].line, 3);
+			    "the record element <account> has attributes, which the schemas never "
+			    "allow; the file is read no further");
 	diag_list_release(&diags);
+	/* 150,000 attributes on one field: refused at once, in linear time
+	 * (libxml2 compares every attribute with every other) */
+	len += (size_t)snprintf(doc + len, size - len, "<accounts>\n<account>\n<name");
+	for (int i = 0; i < 150000 && len + 16 < size; i++)
+		len += (size_t)snprintf(doc + len, size - len, " a%d=\"\"", i);
+	snprintf(doc + len, size - len, ">N</name></account>\n</accounts>\n");
+	t0 = clock();
+	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
+	assert_int_equal(diags.count, 1);
+	expect_diag(&diags, 0, DIAG_SCHEMA, 3, 1);
+	assert_string_equal(diags.items[0].message,
+			    "the field element <name> has attributes, which the schemas never "
+			    "allow; the file is read no further");
+	diag_list_release(&diags);
+	/* a name longer than 256 bytes */
+	len = (size_t)snprintf(doc, size, "<accounts><account><");
+	memset(doc + len, 'n', 300);
+	snprintf(doc + len + 300, size - len - 300, "/></account></accounts>\n");
+	assert_int_equal(read_text(doc, entity_get(ENTITY_ACCOUNTS), &c, &diags), READ_BROKEN);
+	assert_int_equal(diags.count, 1);
+	assert_non_null(strstr(diags.items[0].message, "name is longer than 256 bytes"));
+	diag_list_release(&diags);
+	free(doc);
 }
 
 static void test_text_in_many_pieces_is_one_finding(void **state)
@@ -535,7 +569,7 @@ int main(void)
 		cmocka_unit_test(test_a_finding_names_the_element_it_is_about),
 		cmocka_unit_test(test_text_between_records_is_reported_once_at_its_first_line),
 		cmocka_unit_test(test_the_first_syntax_error_ends_the_document),
-		cmocka_unit_test(test_a_record_in_a_namespace_leaves_later_records_validated),
+		cmocka_unit_test(test_an_element_with_attributes_is_refused_where_it_begins),
 		cmocka_unit_test(test_text_in_many_pieces_is_one_finding),
 		cmocka_unit_test(test_a_syntax_error_in_a_logins_file_quotes_no_input),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
