@@ -34,6 +34,20 @@ struct journal {
 	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
 	int64_t first_chunk, last_chunk;   /* chunk ids written in this batch */
 	sqlite3_stmt *insert;		   /* INSERT INTO journal_chunks */
+	sqlite3_stmt *insert_key;	   /* INSERT INTO journal_keys */
+	struct change_key *keys;	   /* per change in buf: what journal_keys gets */
+	size_t keys_cap;		   /* entries allocated in keys */
+	char *keytext;			   /* the changes' key texts, one after another */
+	size_t keytext_len, keytext_cap;   /* bytes used / allocated */
+};
+
+/* What journal_keys records of one change: its key, so that the changes
+ * of one row are found without reading the chunks. */
+struct change_key {
+	int entity;	     /* entity id */
+	int op;		     /* 0 insert, 1 update, 2 delete */
+	size_t off, len;     /* its key text in keytext */
+	int64_t inserted_by; /* the row's inserted_by before the change, 0 if none */
 };
 
 static int reserve(struct journal *j, size_t more)
@@ -143,6 +157,52 @@ static void put_value(struct journal *j, sqlite3_value *v)
 
 typedef int (*value_fn)(sqlite3 *, int, sqlite3_value **);
 
+/* Remember change number j->pending's key (TEXT, N bytes), operation and the
+ * row's inserted_by before it, for journal_keys; -1 when out of memory. */
+static int note_key(struct journal *j, const struct table_info *t, int op, const char *text,
+		    size_t n)
+{
+	struct change_key *k;
+	sqlite3_value *v = NULL;
+
+	if ((size_t)j->pending >= j->keys_cap) {
+		size_t ncap = j->keys_cap ? j->keys_cap * 2 : 512;
+		struct change_key *nk = realloc(j->keys, ncap * sizeof(*nk));
+		if (!nk) {
+			j->oom = true;
+			return -1;
+		}
+		j->keys = nk;
+		j->keys_cap = ncap;
+	}
+	if (j->keytext_len + n > j->keytext_cap) {
+		size_t ncap = j->keytext_cap ? j->keytext_cap : 65536;
+		char *nt;
+		while (ncap < j->keytext_len + n)
+			ncap *= 2;
+		nt = realloc(j->keytext, ncap);
+		if (!nt) {
+			j->oom = true;
+			return -1;
+		}
+		j->keytext = nt;
+		j->keytext_cap = ncap;
+	}
+	k = &j->keys[j->pending];
+	k->entity = (int)t->e->id;
+	k->op = op;
+	k->off = j->keytext_len;
+	k->len = n;
+	k->inserted_by = 0;
+	if (op != 0 && t->inserted_by >= 0 &&
+	    sqlite3_preupdate_old(j->db, t->inserted_by, &v) == SQLITE_OK && v &&
+	    sqlite3_value_type(v) == SQLITE_INTEGER)
+		k->inserted_by = sqlite3_value_int64(v);
+	memcpy(j->keytext + j->keytext_len, text, n);
+	j->keytext_len += n;
+	return 0;
+}
+
 /* The row image {"col": value, ...} through GET (old or new values). */
 static void put_image(struct journal *j, const struct table_info *t, value_fn get)
 {
@@ -248,6 +308,8 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 		if (parts == 2)
 			text[n++] = ']';
 		put_string(j, (const unsigned char *)text, n);
+		if (note_key(j, t, opi, text, n) != 0)
+			return;
 	}
 	put(j, ",", 1);
 	acct = value_text(j, key_from, t->account, &alen);
@@ -345,12 +407,67 @@ struct journal *journal_new(sqlite3 *db)
 	return j;
 }
 
+int journal_image_sql(const struct journal *j, const struct entity *e, const char *alias, char *buf,
+		      size_t size)
+{
+	const struct table_info *t = &j->t[e->id];
+	size_t n = 0;
+
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "json_object(");
+	for (int c = 0; c < t->ncols; c++)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s'%s', %s.%s",
+				      c ? ", " : "", t->names[c], alias, t->names[c]);
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, ")");
+	return n < size ? 0 : -1;
+}
+
 void journal_begin(struct journal *j, int64_t batch)
 {
 	journal_discard(j);
 	j->batch = batch;
 	memset(j->counts, 0, sizeof(j->counts));
 	j->first_chunk = j->last_chunk = 0;
+}
+
+/*
+ * Index changes FROM..FROM+N-1, just written as chunk j->last_chunk, in
+ * journal_keys: entity, key, the change's id in the journal view (chunk
+ * id * 1000 + position), batch, operation and the row's inserted_by.
+ */
+static int write_keys(struct journal *j, int from, int n)
+{
+	static const char *const ops[] = {"insert", "update", "delete"};
+	int rc = SQLITE_OK;
+
+	if (!j->insert_key &&
+	    (rc = sqlite3_prepare_v3(
+		     j->db,
+		     "INSERT INTO journal_keys(entity, key, change_id, batch_id, op, "
+		     "inserted_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		     -1, SQLITE_PREPARE_PERSISTENT, &j->insert_key, NULL)) != SQLITE_OK)
+		return rc;
+	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
+		const struct change_key *k = &j->keys[from + i];
+		sqlite3_bind_text(j->insert_key, 1, entity_get(k->entity)->plural, -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(j->insert_key, 2, j->keytext + k->off, (int)k->len,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(j->insert_key, 3, j->last_chunk * 1000 + i);
+		if (j->batch)
+			sqlite3_bind_int64(j->insert_key, 4, j->batch);
+		else
+			sqlite3_bind_null(j->insert_key, 4);
+		sqlite3_bind_text(j->insert_key, 5, ops[k->op], -1, SQLITE_STATIC);
+		if (k->inserted_by)
+			sqlite3_bind_int64(j->insert_key, 6, k->inserted_by);
+		else
+			sqlite3_bind_null(j->insert_key, 6);
+		rc = sqlite3_step(j->insert_key);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_reset(j->insert_key);
+	}
+	sqlite3_clear_bindings(j->insert_key);
+	return rc;
 }
 
 /* Write changes FROM..FROM+N-1 of the buffer as one journal_chunks row. */
@@ -376,7 +493,7 @@ static int write_chunk(struct journal *j, int from, int n)
 	j->last_chunk = sqlite3_last_insert_rowid(j->db);
 	if (!j->first_chunk)
 		j->first_chunk = j->last_chunk;
-	return SQLITE_OK;
+	return write_keys(j, from, n);
 }
 
 int journal_flush(struct journal *j, bool all)
@@ -401,13 +518,20 @@ int journal_flush(struct journal *j, bool all)
 		done += n;
 	}
 	if (done < j->pending) {
-		size_t cut = j->ends[done - 1];
+		size_t cut = j->ends[done - 1], kcut = j->keys[done].off;
 		memmove(j->buf, j->buf + cut, j->len - cut);
 		j->len -= cut;
 		for (int i = done; i < j->pending; i++)
 			j->ends[i - done] = j->ends[i] - cut;
+		memmove(j->keytext, j->keytext + kcut, j->keytext_len - kcut);
+		j->keytext_len -= kcut;
+		for (int i = done; i < j->pending; i++) {
+			j->keys[i - done] = j->keys[i];
+			j->keys[i - done].off -= kcut;
+		}
 	} else {
 		j->len = 0;
+		j->keytext_len = 0;
 	}
 	j->pending -= done;
 	return SQLITE_OK;
@@ -436,6 +560,7 @@ void journal_count_insert(struct journal *j, const struct entity *e)
 void journal_discard(struct journal *j)
 {
 	j->len = 0;
+	j->keytext_len = 0;
 	j->pending = 0;
 	j->oom = false;
 }
@@ -451,6 +576,9 @@ void journal_free(struct journal *j)
 		return;
 	sqlite3_preupdate_hook(j->db, NULL, NULL);
 	sqlite3_finalize(j->insert);
+	sqlite3_finalize(j->insert_key);
+	free(j->keys);
+	free(j->keytext);
 	for (int e = 0; e < ENTITY_COUNT; e++) {
 		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++) {
 			free(j->t[e].names[c]);

@@ -7,7 +7,10 @@
  * the journal_chunks table, inside the batch's transaction; the journal
  * view shows one row per change (batch id, entity, key, account, operation,
  * before, after). Writing one row per chunk instead of one per change keeps
- * the journal's cost small next to the change itself.
+ * the journal's cost small next to the change itself. Each logged change
+ * is also indexed in journal_keys (entity, key, change id, batch,
+ * operation, the row's inserted_by before it), so that the changes of one
+ * row, or of one batch's rows, are found without reading every chunk.
  */
 #ifndef ACCTBATCH_JOURNAL_H
 #define ACCTBATCH_JOURNAL_H
@@ -27,6 +30,15 @@ struct journal;
 
 /* journal_new: watch the entity tables of DB (after migration). NULL when out of memory. */
 struct journal *journal_new(sqlite3 *db);
+
+/*
+ * journal_image_sql: the SQL expression of a row image of E's table under
+ * alias ALIAS, as the hook writes images: json_object('col', ALIAS.col,
+ * ...) over every column in table order. Into BUF (SIZE bytes); -1 when it
+ * does not fit.
+ */
+int journal_image_sql(const struct journal *j, const struct entity *e, const char *alias, char *buf,
+		      size_t size);
 
 /* journal_begin: from now on, changes belong to BATCH; counts start at zero. */
 void journal_begin(struct journal *j, int64_t batch);

@@ -287,6 +287,33 @@ static const char migration_4[] = "CREATE TABLE list_builds(\n"
 				  "CREATE INDEX list_builds_sha256 ON list_builds(sha256);\n";
 
 /*
+ * Migration 6: what history and revert need of one batch is found through
+ * indexes, in time proportional to the batch, not to the database: the
+ * chunks of a batch, the rows a batch inserted (inserted_by), and each
+ * logged change by its row (journal_keys, written by journal.c with every
+ * chunk; its partial index finds the deletes of rows a given batch had
+ * inserted). The changes logged so far are indexed here once.
+ */
+static const char migration_6[] =
+	"CREATE INDEX journal_chunks_batch ON journal_chunks(batch_id);\n"
+	"CREATE INDEX accounts_inserted_by ON accounts(inserted_by);\n"
+	"CREATE INDEX logins_inserted_by ON logins(inserted_by);\n"
+	"CREATE INDEX contacts_inserted_by ON contacts(inserted_by);\n"
+	"CREATE INDEX invoices_inserted_by ON invoices(inserted_by);\n"
+	"CREATE TABLE journal_keys(\n"
+	"  entity TEXT NOT NULL,\n"
+	"  key TEXT NOT NULL,\n"
+	"  change_id INTEGER NOT NULL,\n"
+	"  batch_id INTEGER,\n"
+	"  op TEXT NOT NULL,\n"
+	"  inserted_by INTEGER,\n"
+	"  PRIMARY KEY (entity, key, change_id)\n"
+	") STRICT, WITHOUT ROWID;\n"
+	"CREATE INDEX journal_keys_deleted ON journal_keys(inserted_by) WHERE op = 'delete';\n"
+	"INSERT INTO journal_keys SELECT entity, key, id, batch_id, op, before ->> 'inserted_by'\n"
+	"  FROM journal_logged;\n";
+
+/*
  * The journal is written in chunks of up to 256 changes (journal.c) and read
  * through the journal view, one row per change in order. A batch's chunks
  * are one id range (batches are serialised): batches.journal_from/_to.
@@ -380,7 +407,8 @@ static enum store_status migrate(struct store *s)
 	    (version < 3 && sqlite3_exec(s->db, migration_3, NULL, NULL, NULL) != SQLITE_OK) ||
 	    (version < 4 && sqlite3_exec(s->db, migration_4, NULL, NULL, NULL) != SQLITE_OK) ||
 	    (version < 5 && (sqlite3_exec(s->db, migration_5, NULL, NULL, NULL) != SQLITE_OK ||
-			     sqlite3_exec(s->db, journal_view, NULL, NULL, NULL) != SQLITE_OK))) {
+			     sqlite3_exec(s->db, journal_view, NULL, NULL, NULL) != SQLITE_OK)) ||
+	    (version < 6 && sqlite3_exec(s->db, migration_6, NULL, NULL, NULL) != SQLITE_OK)) {
 		set_error(s, version < 1 ? "cannot create the database schema"
 					 : "cannot upgrade the database schema");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -457,6 +485,10 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 				 path, sqlite3_errmsg(s->db));
 		return st == STORE_ERROR ? STORE_CANTOPEN : st;
 	}
+	/* a newer acctbatch's database is refused before anything changes in
+	 * it: switching its journal mode would already write to the file */
+	if (store_schema_version(s) > STORE_SCHEMA_VERSION)
+		return migrate(s);
 	rc = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		st = status_of(s, rc, "cannot open database");
@@ -531,19 +563,40 @@ static void key_where(const struct entity *e, char *buf, size_t size, size_t *le
 	}
 }
 
-/* The SQL expression of E's key as the journal writes it (see the journal view). */
-static const char *journal_key_sql(const struct entity *e)
+/*
+ * The SQL expression of the key of E's row under ALIAS as the journal
+ * writes it (see the journal view): the key column, or json_array() of
+ * both, an email in lower case (keys compare emails ignoring case).
+ */
+static void journal_key_expr(const struct entity *e, const char *alias, char *buf, size_t size)
 {
-	switch (e->id) {
-	case ENTITY_LOGINS:
-		return "lower(email)";
-	case ENTITY_CONTACTS:
-		return "json_array(account_id, lower(email))";
-	case ENTITY_INVOICES:
-		return "invoice_number";
-	default:
-		return "account_id";
+	size_t n = 0;
+	bool two = e->key[1] >= 0;
+
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s", two ? "json_array(" : "");
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		bool email = e->key[k] == e->email_field;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s%s.%s%s",
+				      k ? ", " : "", email ? "lower(" : "", alias,
+				      e->fields[e->key[k]].name, email ? ")" : "");
 	}
+	snprintf(buf + n, n < size ? size - n : 0, "%s", two ? ")" : "");
+}
+
+/*
+ * "T.a = P.key" or "T.a = P.key ->> 0 AND T.b = P.key ->> 1": the row of
+ * E's table under alias T whose journal key is the column P.key (an email
+ * compares ignoring case through its column's collation).
+ */
+static void key_match(const struct entity *e, const char *t, const char *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool two = e->key[1] >= 0;
+
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+				      two ? "%s%s.%s = %s.key ->> %d" : "%s%s.%s = %s.key",
+				      k ? " AND " : "", t, e->fields[e->key[k]].name, p, k);
 }
 
 /* "SELECT col, ... FROM table" for the stored fields of E, in field order (read_row's order). */
@@ -916,10 +969,12 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 	if (filter && filter->after_batch_set) {
 		/* inserted by a later batch (the row says so), or inserted or updated
 		 * by one according to the logged journal */
+		char key[160];
+		journal_key_expr(e, e->plural, key, sizeof(key));
 		append(sql, sizeof(sql), &len, " AND (inserted_by > ?3 OR ");
-		append(sql, sizeof(sql), &len, journal_key_sql(e));
+		append(sql, sizeof(sql), &len, key);
 		append(sql, sizeof(sql), &len,
-		       " IN (SELECT key FROM journal_logged WHERE entity = ?4 AND batch_id > ?3"
+		       " IN (SELECT key FROM journal_keys WHERE entity = ?4 AND batch_id > ?3"
 		       " AND op <> 'delete'))");
 	}
 	append(sql, sizeof(sql), &len, " ORDER BY ");
@@ -1015,52 +1070,136 @@ static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
 	return end_rows(s, st, rc, stopped, what);
 }
 
+/*
+ * SQL of the rows batch ?1 inserted, one "SELECT entity, key[, image]" per
+ * entity joined by UNION ALL: those in the tables now (inserted_by), and
+ * those deleted since (journal_keys holds the delete, with the row's
+ * inserted_by), whose image WITH_IMAGES leaves NULL. Both through an index.
+ */
+static int batch_inserts_sql(struct store *s, bool with_images, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		const struct entity *e = entity_get(id);
+		char key[160], image[1200];
+		journal_key_expr(e, "t", key, sizeof(key));
+		if (with_images && journal_image_sql(s->journal, e, "t", image, sizeof(image)) != 0)
+			return -1;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+				      "SELECT '%s' AS entity, %s AS key%s%s FROM %s AS t "
+				      "WHERE t.inserted_by = ?1 UNION ALL ",
+				      e->plural, key, with_images ? ", " : "",
+				      with_images ? image : "", e->plural);
+	}
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+			      "SELECT entity, key%s FROM journal_keys "
+			      "WHERE op = 'delete' AND inserted_by = ?1",
+			      with_images ? ", NULL" : "");
+	return n < size ? 0 : -1;
+}
+
 enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
 {
+	char ins[8192], *sql = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
+	/* A derived insert's image is the row as it was inserted: the before
+	 * image of the first later change of that row (its journal_keys entry
+	 * names it; the candidates are taken in change order, so that SQLite
+	 * parses each chunk once), else the row as it is now. */
+	if (batch_inserts_sql(s, true, ins, sizeof(ins)) != 0 ||
+	    asprintf(&sql,
+		     "WITH ins(entity, key, cur) AS (%s), "
+		     "one(entity, key, cur) AS (SELECT entity, key, max(cur) FROM ins "
+		     "GROUP BY entity, key), "
+		     "firsts AS MATERIALIZED (SELECT entity, key, cur, (SELECT min(change_id) "
+		     "FROM journal_keys AS k WHERE k.entity = one.entity AND k.key = one.key "
+		     "AND k.inserted_by = ?1) AS cid FROM one ORDER BY cid) "
+		     "SELECT id, entity, key, op, before, after FROM ("
+		     "SELECT NULL AS id, entity, key, 'insert' AS op, NULL AS before, "
+		     "CASE WHEN cid IS NULL THEN cur ELSE (SELECT json_extract(c.changes, "
+		     "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
+		     "WHERE c.id = cid / 1000) END AS after FROM firsts "
+		     "UNION ALL SELECT id, entity, key, op, before, after FROM journal_logged "
+		     "WHERE batch_id = ?1) "
+		     "ORDER BY id IS NOT NULL, id, " ENTITY_ORDER ", key",
+		     ins) < 0)
+		return set_error(s, "cannot read the journal");
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL); /* see store_each_feed */
-	rc = sqlite3_prepare_v2(
-		s->db,
-		"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = ?1 "
-		"ORDER BY id IS NOT NULL, id, " ENTITY_ORDER ", key",
-		-1, &st, NULL);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	free(sql);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot read the journal");
 	sqlite3_bind_int64(st, 1, batch);
 	return step_changes(s, st, fn, ctx, "cannot read the journal");
 }
 
-enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes)
+/* Run SQL with ?1 bound to BATCH, adding the rows it changed to *CHANGES. */
+static int plan_step(struct store *s, const char *sql, int64_t batch, long *changes)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 
-	/* a large plan goes to a temporary file, not to memory */
-	rc = sqlite3_exec(s->db,
-			  "PRAGMA temp_store = FILE; DROP TABLE IF EXISTS temp.revert_plan; "
-			  "CREATE TEMP TABLE revert_plan(seq INTEGER PRIMARY KEY, id INTEGER, "
-			  "entity TEXT, key TEXT, op TEXT, before TEXT, after TEXT)",
-			  NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(
-			s->db,
-			"INSERT INTO revert_plan(id, entity, key, op, before, after) "
-			"SELECT id, entity, key, op, before, after FROM journal WHERE batch_id = "
-			"?1 "
-			"ORDER BY id IS NULL, id DESC, " ENTITY_ORDER " DESC, key DESC",
-			-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, batch);
 		rc = sqlite3_step(st);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		*changes += (long)sqlite3_changes(s->db);
+	return rc;
+}
+
+enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes)
+{
+	char sql[1024];
+	int rc;
+
+	*changes = 0;
+	/* a large plan goes to a temporary file, not to memory */
+	rc = sqlite3_exec(s->db,
+			  "PRAGMA temp_store = FILE; DROP TABLE IF EXISTS temp.revert_plan; "
+			  "CREATE TEMP TABLE revert_plan(seq INTEGER PRIMARY KEY, id INTEGER, "
+			  "entity TEXT, key TEXT, op TEXT, before TEXT, after TEXT)",
+			  NULL, NULL, NULL);
+	/* newest first: the logged changes, then the inserts, the entities
+	 * that need an account before the accounts, each read backwards
+	 * through its inserted_by index (no sort), and undone by key (the plan
+	 * holds no image for them); then those the rows of which a later
+	 * batch deleted already (undoing them changes nothing) */
+	if (rc == SQLITE_OK)
+		rc = plan_step(s,
+			       "INSERT INTO revert_plan(id, entity, key, op, before, after) "
+			       "SELECT id, entity, key, op, before, after FROM journal_logged "
+			       "WHERE batch_id = ?1 ORDER BY id DESC",
+			       batch, changes);
+	for (int id = ENTITY_COUNT - 1; id >= 0 && rc == SQLITE_OK; id--) {
+		const struct entity *e = entity_get(id); /* ids are in dependency order */
+		char key[160], pk[160];
+		size_t n = 0;
+		journal_key_expr(e, "t", key, sizeof(key));
+		for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+			n += (size_t)snprintf(pk + n, sizeof(pk) - n, "%st.%s DESC", k ? ", " : "",
+					      e->fields[e->key[k]].name);
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO revert_plan(entity, key, op) SELECT '%s', %s, 'insert' "
+			 "FROM %s AS t WHERE t.inserted_by = ?1 ORDER BY %s",
+			 e->plural, key, e->plural, pk);
+		rc = plan_step(s, sql, batch, changes);
+	}
+	if (rc == SQLITE_OK)
+		rc = plan_step(
+			s,
+			"INSERT INTO revert_plan(entity, key, op) SELECT entity, key, 'insert' "
+			"FROM journal_keys WHERE op = 'delete' AND inserted_by = ?1 "
+			"ORDER BY " ENTITY_ORDER " DESC, key DESC",
+			batch, changes);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot plan the revert");
-	*changes = (long)sqlite3_changes(s->db);
 	return STORE_OK;
 }
 
@@ -1087,15 +1226,35 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 						int64_t later),
 				      void *ctx)
 {
+	char sql[8192];
+	size_t n = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(s->db,
-				"SELECT DISTINCT l.entity, l.key, l.batch_id FROM journal AS l "
-				"WHERE l.batch_id > ?1 AND EXISTS (SELECT 1 FROM revert_plan AS p "
-				"WHERE p.entity = l.entity AND p.key = l.key) "
-				"ORDER BY l.batch_id, " ENTITY_ORDER ", l.key",
-				-1, &st, NULL);
+	/* each planned row, looked up: a later logged change of it, or (for a
+	 * row the batch deleted) a later batch that inserted it again */
+	n += (size_t)snprintf(
+		sql + n, sizeof(sql) - n,
+		"SELECT DISTINCT entity, key, batch FROM ("
+		"SELECT k.entity, k.key, k.batch_id AS batch FROM revert_plan AS p "
+		"CROSS JOIN journal_keys AS k ON k.entity = p.entity AND k.key = p.key "
+		"WHERE k.batch_id > ?1");
+	for (int id = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
+		const struct entity *e = entity_get(id);
+		char match[200];
+		key_match(e, "t", "p", match, sizeof(match));
+		n += (size_t)snprintf(
+			sql + n, sizeof(sql) - n,
+			" UNION ALL SELECT p.entity, p.key, t.inserted_by "
+			"FROM revert_plan AS p CROSS JOIN %s AS t ON %s "
+			"WHERE p.entity = '%s' AND p.op = 'delete' AND t.inserted_by > ?1",
+			e->plural, match, e->plural);
+	}
+	n += (size_t)snprintf(sql + n, n < sizeof(sql) ? sizeof(sql) - n : 0,
+			      ") ORDER BY batch, " ENTITY_ORDER ", key");
+	if (n >= sizeof(sql))
+		return set_error(s, "cannot look for later changes");
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot look for later changes");
 	sqlite3_bind_int64(st, 1, batch);
@@ -1116,25 +1275,34 @@ enum store_status store_each_planned(struct store *s,
 	return step_changes(s, st, fn, ctx, "cannot read the revert plan");
 }
 
-enum store_status store_each_orphan(struct store *s,
-				    int (*fn)(void *ctx, const char *entity, const char *key,
-					      int64_t batch),
-				    void *ctx)
+enum store_status store_each_dependent(struct store *s, const char *account,
+				       int (*fn)(void *ctx, const char *entity, const char *key,
+						 int64_t batch),
+				       void *ctx)
 {
+	char sql[2048];
+	size_t n = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(
-		s->db,
-		"SELECT 'logins', lower(email), coalesce(inserted_by, 0) FROM logins "
-		"WHERE account_id NOT IN (SELECT account_id FROM accounts) UNION ALL "
-		"SELECT 'contacts', json_array(account_id, lower(email)), coalesce(inserted_by, 0) "
-		"FROM contacts WHERE account_id NOT IN (SELECT account_id FROM accounts) UNION ALL "
-		"SELECT 'invoices', invoice_number, coalesce(inserted_by, 0) FROM invoices "
-		"WHERE account_id NOT IN (SELECT account_id FROM accounts)",
-		-1, &st, NULL);
+	for (int id = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
+		const struct entity *e = entity_get(id);
+		char key[160];
+		if (id == ENTITY_ACCOUNTS || e->account_field < 0)
+			continue;
+		journal_key_expr(e, e->plural, key, sizeof(key));
+		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+				      "%sSELECT '%s', %s, coalesce(inserted_by, 0) FROM %s "
+				      "WHERE %s = ?1",
+				      n ? " UNION ALL " : "", e->plural, key, e->plural,
+				      e->fields[e->account_field].name);
+	}
+	if (n >= sizeof(sql))
+		return set_error(s, "cannot look for dependent rows");
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot look for dependent rows");
+	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
 	return step_keys(s, st, fn, ctx, "cannot look for dependent rows");
 }
 

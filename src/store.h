@@ -15,7 +15,7 @@
 
 #include "entity.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* Results of store calls. */
 enum store_status {
@@ -232,14 +232,15 @@ enum store_status store_each_planned(struct store *s,
 enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted);
 
 /*
- * store_each_orphan: call FN(CTX, ENTITY, KEY, BATCH) for each login, contact
- * or invoice whose account is gone (in the transaction under way), BATCH
- * being the batch that inserted the row (0 if unknown).
+ * store_each_dependent: call FN(CTX, ENTITY, KEY, BATCH) for each login,
+ * contact or invoice of ACCOUNT (in the transaction under way), BATCH being
+ * the batch that inserted the row (0 if unknown): what an account that is
+ * removed would leave behind. Through the account indexes.
  */
-enum store_status store_each_orphan(struct store *s,
-				    int (*fn)(void *ctx, const char *entity, const char *key,
-					      int64_t batch),
-				    void *ctx);
+enum store_status store_each_dependent(struct store *s, const char *account,
+				       int (*fn)(void *ctx, const char *entity, const char *key,
+						 int64_t batch),
+				       void *ctx);
 
 /*
  * store_batch_counts: per entity and operation, the journal entries of
