@@ -55,6 +55,18 @@ static void show_progress(void *ctx, long records, uint64_t done, uint64_t total
 	fflush(stderr);
 }
 
+/* import_opts.on_diag: one diagnostic to stderr as it is found, under any progress line. */
+static void print_diag(void *ctx, const struct diag *d)
+{
+	struct progress *p = ctx;
+
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = false;
+	}
+	diag_print(stderr, p->app->cmd, d);
+}
+
 static int usage(FILE *out, bool validate)
 {
 	if (validate)
@@ -433,13 +445,15 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	snprintf(started, sizeof(started), "%s", app_now());
 	opts.now = started;
 	opts.clock = app_now;
+	memset(&prog, 0, sizeof(prog));
+	prog.app = app;
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
 	if (app->progress) {
-		memset(&prog, 0, sizeof(prog));
-		prog.app = app;
-		clock_gettime(CLOCK_MONOTONIC, &prog.start);
 		opts.progress = show_progress;
 		opts.progress_ctx = &prog;
 	}
+	opts.on_diag = print_diag;
+	opts.diag_ctx = &prog;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	status = import_run(store, &inputs, &opts, &res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -452,7 +466,6 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	}
 	if (app->progress && prog.shown)
 		fputs("\r\033[K", stderr);
-	report_diags(app, &res.diags);
 	if (res.stopped_max_errors)
 		app_error(app,
 			  "stopped after %ld rejected record%s (--max-errors); nothing written",

@@ -198,6 +198,8 @@ void diag_list_truncate(struct diag_list *list, size_t n)
 	}
 	if (n < list->count)
 		list->count = n;
+	if (list->flushed > list->count)
+		list->flushed = list->count;
 }
 
 void diag_list_release(struct diag_list *list)
@@ -207,6 +209,24 @@ void diag_list_release(struct diag_list *list)
 	list->items = NULL;
 	list->count = 0;
 	list->cap = 0;
+	list->flushed = 0;
+	list->omitted = 0;
+}
+
+void diag_list_flush(struct diag_list *list)
+{
+	for (size_t i = list->flushed; list->sink && i < list->count; i++)
+		list->sink(list->sink_ctx, &list->items[i]);
+	if (list->keep && list->count > list->keep) {
+		list->omitted += (long)(list->count - list->keep);
+		diag_list_truncate(list, list->keep);
+	}
+	list->flushed = list->count;
+}
+
+long diag_list_total(const struct diag_list *list)
+{
+	return (long)list->count + list->omitted;
 }
 
 int diag_list_move(struct diag_list *to, struct diag_list *from)

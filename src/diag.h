@@ -61,12 +61,24 @@ struct diag {
 
 /*
  * A growing list of diagnostics. Invariant: items[0..count) are initialised;
- * count <= cap. A zeroed struct is an empty list.
+ * count <= cap; flushed <= count. A zeroed struct is an empty list that
+ * keeps everything.
+ *
+ * A run over many records streams them instead (diag_list_flush): each
+ * diagnostic goes to the sink once, as soon as its record is decided, and
+ * only the first KEEP stay in memory (for the JSON report); the others are
+ * counted in omitted. Memory then does not grow with the problems found.
  */
 struct diag_list {
 	struct diag *items; /* owned array */
 	size_t count;	    /* diagnostics held */
 	size_t cap;	    /* allocated slots */
+	/* streaming, set by the owner: */
+	void (*sink)(void *ctx, const struct diag *d); /* gets each one once, or NULL */
+	void *sink_ctx;				       /* for sink */
+	size_t keep;	/* at most this many stay after a flush; 0 keeps all */
+	size_t flushed; /* items[0..flushed) went through the sink */
+	long omitted;	/* flushed and dropped beyond keep */
 };
 
 /* diag_code_name: the stable snake_case name of CODE, e.g. "bad_email". */
@@ -109,6 +121,16 @@ size_t diag_escape(char *buf, size_t size, const char *s, size_t len);
 
 /* diag_escaped: diag_escape into new memory (malloc'd), or NULL when out of memory. */
 char *diag_escaped(const char *s);
+
+/*
+ * diag_list_flush: hand items[flushed..count) to the sink (if any), then
+ * drop those past the first KEEP (when KEEP is set), counting them in
+ * omitted. Indexes into the list are not valid across a flush.
+ */
+void diag_list_flush(struct diag_list *list);
+
+/* diag_list_total: diagnostics added to LIST in all, dropped ones included. */
+long diag_list_total(const struct diag_list *list);
 
 /* diag_list_release: free every item; the list is empty afterwards. Safe twice. */
 void diag_list_release(struct diag_list *list);

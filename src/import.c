@@ -454,7 +454,7 @@ struct run {
 	bool final_pass;		  /* effects of this pass may be kept */
 	bool hash;			  /* compute real password hashes */
 	struct keyset seen[ENTITY_COUNT]; /* keys met in this batch */
-	struct keyset *bad_accounts;	  /* accounts with a rejected record */
+	struct keyset *bad_accounts;	  /* accounts with a rejected record (skip-account, sync) */
 	struct first_pass *first;	  /* skip-account: what the first pass rejected */
 	bool was_empty[ENTITY_COUNT];	  /* the table had no row when the batch began */
 	struct keyset rejected_accounts;  /* account records rejected in this pass */
@@ -477,18 +477,56 @@ struct run {
 };
 
 /*
- * skip-account's first pass: the records it rejected and their problems, so
- * that the second pass reports each with its own cause, not as
- * account_rejected. Kept across the passes, released by import_run.
+ * skip-account's first pass: which records it rejected, one bit per record
+ * of each input, so that the second pass checks those again and reports
+ * each with its own cause, not as account_rejected. Kept across the
+ * passes, released by import_run.
  */
 struct first_pass {
-	struct keyset rejected; /* "input:record" -> index into spans */
-	struct diag_list diags; /* the first pass's diagnostics */
-	struct {
-		size_t first, count; /* a record's diagnostics in diags */
-	} * spans;
-	size_t nspans; /* entries in spans */
+	unsigned char **rejected; /* per input: bit N-1 for record N */
+	size_t *bytes;		  /* per input: bytes allocated in rejected[i] */
+	size_t ninputs;		  /* entries in rejected and bytes */
 };
+
+/* Mark record NUMBER of input I as rejected by the first pass; -1 out of memory. */
+static int first_pass_mark(struct first_pass *fp, size_t i, long number)
+{
+	size_t byte = (size_t)(number - 1) / 8;
+
+	if (i >= fp->ninputs || number < 1)
+		return 0;
+	if (byte >= fp->bytes[i]) {
+		size_t nbytes = fp->bytes[i] ? fp->bytes[i] : 1024;
+		unsigned char *nb;
+		while (nbytes <= byte)
+			nbytes *= 2;
+		nb = realloc(fp->rejected[i], nbytes);
+		if (!nb)
+			return -1;
+		memset(nb + fp->bytes[i], 0, nbytes - fp->bytes[i]);
+		fp->rejected[i] = nb;
+		fp->bytes[i] = nbytes;
+	}
+	fp->rejected[i][byte] |= (unsigned char)(1u << ((number - 1) % 8));
+	return 0;
+}
+
+static bool first_pass_marked(const struct first_pass *fp, size_t i, long number)
+{
+	size_t byte = (size_t)(number - 1) / 8;
+
+	return i < fp->ninputs && number >= 1 && byte < fp->bytes[i] &&
+	       (fp->rejected[i][byte] >> ((number - 1) % 8)) & 1;
+}
+
+static void first_pass_release(struct first_pass *fp)
+{
+	for (size_t i = 0; i < fp->ninputs; i++)
+		free(fp->rejected[i]);
+	free(fp->rejected);
+	free(fp->bytes);
+	memset(fp, 0, sizeof(*fp));
+}
 
 /* A login whose password is hashed on all cores before it is applied. */
 struct pending {
@@ -523,6 +561,20 @@ static const char *account_of(const struct record *rec)
 	return fi >= 0 && rec->value[fi] && rec->len[fi] ? rec->value[fi] : NULL;
 }
 
+/*
+ * The records before this point are decided: their diagnostics go to the
+ * sink and out of memory (the final pass), or away (skip-account's first
+ * pass, which only finds the bad accounts).
+ */
+static void settle_diags(struct run *r)
+{
+	if (r->final_pass)
+		diag_list_flush(&r->res->diags);
+	else
+		diag_list_truncate(&r->res->diags, 0);
+	r->diag_mark = r->res->diags.count;
+}
+
 /* Record REC as rejected with the diagnostics added since the mark. */
 static int reject(struct run *r, const struct record *rec)
 {
@@ -534,21 +586,10 @@ static int reject(struct run *r, const struct record *rec)
 	if (rec->entity->id == ENTITY_ACCOUNTS && acct &&
 	    keyset_add(&r->rejected_accounts, acct, strlen(acct), 0, NULL) < 0)
 		set_fatal(r, 74, "%s", "out of memory");
-	if (!r->final_pass && r->first) {
-		char key[48];
-		void *n =
-			realloc(r->first->spans, (r->first->nspans + 1) * sizeof(*r->first->spans));
-		int klen = snprintf(key, sizeof(key), "%zu:%ld", r->input_index, rec->number);
-		if (n)
-			r->first->spans = n;
-		if (!n || keyset_add(&r->first->rejected, key, (size_t)klen, (long)r->first->nspans,
-				     NULL) < 0) {
-			set_fatal(r, 74, "%s", "out of memory");
-			return -1;
-		}
-		r->first->spans[r->first->nspans].first = first;
-		r->first->spans[r->first->nspans].count = r->res->diags.count - first;
-		r->first->nspans++;
+	if (!r->final_pass && r->first &&
+	    first_pass_mark(r->first, r->input_index, rec->number) != 0) {
+		set_fatal(r, 74, "%s", "out of memory");
+		return -1;
 	}
 	if (acct && r->bad_accounts && keyset_add(r->bad_accounts, acct, strlen(acct), 0, NULL) < 0)
 		set_fatal(r, 74, "%s", "out of memory");
@@ -843,7 +884,13 @@ static int sync_note_account(struct run *r, const struct entity *e, const char *
 	return 0;
 }
 
-static int delete_record(struct run *r, const struct record *rec, const struct row *key, bool found)
+/*
+ * Delete REC's row (KEY; FOUND: it exists) after the deletion rules; only
+ * check them when !APPLY. Returns 0 when the delete is (or would be) done,
+ * 1 when REC was rejected, -1 on a fatal error.
+ */
+static int delete_record(struct run *r, const struct record *rec, const struct row *key, bool found,
+			 bool apply)
 {
 	const struct entity *e = rec->entity;
 	enum store_status st;
@@ -852,12 +899,12 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_INVOICE_KEPT,
 			      "invoices are never deleted (finance keeps every invoice); "
 			      "set its status to void instead");
-		return reject(r, rec);
+		return reject(r, rec) == 0 ? 1 : -1;
 	}
 	if (!found) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_NOT_FOUND, "no %s with this key",
 			      e->singular);
-		return reject(r, rec);
+		return reject(r, rec) == 0 ? 1 : -1;
 	}
 	if (e->id == ENTITY_ACCOUNTS && r->store) {
 		long logins = 0, contacts = 0, invoices = 0;
@@ -869,7 +916,7 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 				      "account has %ld invoice%s and can only be closed "
 				      "(status closed), never deleted",
 				      invoices, invoices == 1 ? "" : "s");
-			return reject(r, rec);
+			return reject(r, rec) == 0 ? 1 : -1;
 		}
 		if ((logins || contacts) && !r->opts->cascade) {
 			entity_report(&r->res->diags, rec, 0, DIAG_HAS_DEPENDENTS,
@@ -877,13 +924,13 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 				      "use --cascade to delete them too",
 				      logins, logins == 1 ? "" : "s", contacts,
 				      contacts == 1 ? "" : "s");
-			return reject(r, rec);
+			return reject(r, rec) == 0 ? 1 : -1;
 		}
-		if ((logins || contacts) &&
+		if (apply && (logins || contacts) &&
 		    (st = store_delete_children(r->store, key->v[0])) != STORE_OK)
 			return store_fatal(r, st);
 	}
-	if (r->store && (st = store_delete(r->store, e, key)) != STORE_OK)
+	if (apply && r->store && (st = store_delete(r->store, e, key)) != STORE_OK)
 		return store_fatal(r, st);
 	return 0;
 }
@@ -923,31 +970,26 @@ static int on_header(void *ctx, const struct record *present)
 /* The verdicts of the batch's key index that prepare_record can leave in a record. */
 enum { KEY_UNCHECKED = 0, KEY_NEW, KEY_DUPLICATE, KEY_NO_MEMORY };
 
-/* Whether the first pass rejected REC (final pass of skip-account): its
- * problems are replayed; SPAN gets them. Reads r->first only. */
-static bool rejected_in_first_pass(const struct run *r, const struct record *rec, long *span)
+/* Whether the first pass of skip-account rejected REC (in the final pass):
+ * it is checked again for its own cause. */
+static bool rejected_in_first_pass(const struct run *r, const struct record *rec)
 {
-	char key[48];
-	int klen;
-
-	if (!r->final_pass || !r->first)
-		return false;
-	klen = snprintf(key, sizeof(key), "%zu:%ld", r->input_index, rec->number);
-	return keyset_get(&r->first->rejected, key, (size_t)klen, span);
+	return r->final_pass && r->first &&
+	       first_pass_marked(r->first, r->input_index, rec->number);
 }
 
 /*
  * The key of REC as the batch's key index sees it (record_key), or -1 when
  * apply_record rejects REC before it gets that far: a problem the reader
- * found, a replayed first-pass rejection, an empty key part, a key too long.
+ * found, an empty key part, a key too long.
  */
 static long index_key(const struct run *r, const struct record *rec, int bad, char *buf,
 		      size_t size)
 {
 	const struct entity *e = rec->entity;
-	long span;
 
-	if (bad || rejected_in_first_pass(r, rec, &span))
+	(void)r;
+	if (bad)
 		return -1;
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
 		if (!rec->value[e->key[k]] || !rec->len[e->key[k]])
@@ -992,24 +1034,11 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	long keylen = 0;
 	const char *acct;
 	int found = 0, rc = 0, problems = 0, added;
+	bool again;
 	long prev;
 	enum store_status st;
 
 	r->records++;
-	if (!bad) {
-		/* rejected in the first pass: the same problems again, not account_rejected */
-		long span;
-		if (rejected_in_first_pass(r, rec, &span)) {
-			for (size_t i = 0; i < r->first->spans[span].count; i++) {
-				const struct diag *d =
-					&r->first->diags.items[r->first->spans[span].first + i];
-				diag_add(&r->res->diags, d->code, d->file, d->line, d->column,
-					 d->record, d->field, "%s", d->message);
-			}
-			rc = reject(r, rec);
-			goto out;
-		}
-	}
 	if (r->opts->progress && r->records % 1000 == 0)
 		r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes + r->consumed,
 				  r->total_bytes);
@@ -1064,7 +1093,10 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	acct = account_of(rec);
-	if (r->final_pass && r->opts->on_error == ON_ERROR_SKIP_ACCOUNT && acct &&
+	/* skip-account drops the records of a bad account; the ones the first
+	 * pass rejected are checked again, for their own cause */
+	again = rejected_in_first_pass(r, rec);
+	if (r->final_pass && r->opts->on_error == ON_ERROR_SKIP_ACCOUNT && acct && !again &&
 	    keyset_has(r->bad_accounts, acct, strlen(acct))) {
 		entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
 			      "left out: another record of account '%s' was rejected", acct);
@@ -1085,7 +1117,14 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	}
 	if (mode == MODE_DELETE) {
 		if (r->store || e->id == ENTITY_INVOICES)
-			rc = delete_record(r, rec, key_row, found == 1);
+			rc = delete_record(r, rec, key_row, found == 1, !again);
+		if (rc == 0 && again) {
+			entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
+				      "left out: a record of account '%s' was rejected",
+				      acct ? acct : "");
+			rc = reject(r, rec);
+		}
+		rc = rc < 0 ? -1 : rc > 0 ? 0 : rc;
 		goto out;
 	}
 	if (mode == MODE_INSERT && found) {
@@ -1115,8 +1154,12 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 			rc = store_fatal(r, (enum store_status)ex);
 			goto out;
 		}
-		if (ex == 0 &&
+		if (ex == 0 && again &&
 		    keyset_has(&r->rejected_accounts, eff_row->v[i], strlen(eff_row->v[i]))) {
+			/* checked again: its account is in the batch but left
+			 * out; what else is wrong with the record itself? */
+		} else if (ex == 0 && keyset_has(&r->rejected_accounts, eff_row->v[i],
+						 strlen(eff_row->v[i]))) {
 			/* the account is in the batch, but its own record was rejected */
 			entity_report(&r->res->diags, rec, (int)i, DIAG_ACCOUNT_REJECTED,
 				      "account '%s' was rejected earlier in this batch",
@@ -1137,6 +1180,14 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	if (problems) {
+		rc = reject(r, rec);
+		goto out;
+	}
+	if (again) {
+		/* the first pass found a problem the second does not (the batch
+		 * around it changed): never applied, its account is left out */
+		entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
+			      "left out: a record of account '%s' was rejected", acct ? acct : "");
 		rc = reject(r, rec);
 		goto out;
 	}
@@ -1296,7 +1347,7 @@ static int on_record(void *ctx, struct record *rec, int bad)
 {
 	struct run *r = ctx;
 	const struct entity *e = rec->entity;
-	int pw = e->id == ENTITY_LOGINS ? fx.password : -1;
+	int pw = e->id == ENTITY_LOGINS ? fx.password : -1, rc;
 
 	if (stop_signal()) {
 		set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
@@ -1309,13 +1360,16 @@ static int on_record(void *ctx, struct record *rec, int bad)
 			set_fatal(r, 74, "%s", "out of memory");
 			return -1;
 		}
-		return r->npending == PENDING_MAX ? flush_pending(r) : 0;
+		if (r->npending < PENDING_MAX)
+			return 0;
+		rc = flush_pending(r);
+		settle_diags(r);
+		return rc;
 	}
 	if (r->npending) {
 		/* the reader already reported this record's cell problems: hold
 		 * them aside while the earlier, pending logins are applied */
 		struct diag_list held = {0}, mine = {0};
-		int rc;
 
 		if (r->res->diags.count > r->diag_mark) {
 			mine.items = r->res->diags.items + r->diag_mark;
@@ -1336,7 +1390,9 @@ static int on_record(void *ctx, struct record *rec, int bad)
 		if (rc != 0)
 			return -1;
 	}
-	return apply_record(r, rec, bad);
+	rc = apply_record(r, rec, bad);
+	settle_diags(r);
+	return rc;
 }
 
 /* sync: delete the rows of each account named in the file that the file left out. */
@@ -1449,6 +1505,7 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		    rs == READ_OK)
 			rs = READ_STOPPED;
 		discard_pending(r);
+		settle_diags(r);
 		/* the batch applies the whole input and records the SHA-256 of
 		 * exactly the bytes applied: a file that changed or shrank while
 		 * it was read rolls the batch back */
@@ -1662,12 +1719,25 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	memset(rf, 0, sizeof(rf));
 	memset(&first, 0, sizeof(first));
 	find_fields();
+	if (two_pass) {
+		first.ninputs = inputs->count;
+		first.rejected = calloc(inputs->count ? inputs->count : 1, sizeof(*first.rejected));
+		first.bytes = calloc(inputs->count ? inputs->count : 1, sizeof(*first.bytes));
+		if (!first.rejected || !first.bytes) {
+			res->exit_status = 74;
+			snprintf(res->message, sizeof(res->message), "out of memory");
+			first_pass_release(&first);
+			return res->exit_status;
+		}
+	}
 	res->outcome = store ? OUTCOME_ROLLED_BACK : OUTCOME_VALIDATED;
 	memset(&r, 0, sizeof(r));
 	r.store = store;
 	r.opts = opts;
 	r.res = res;
-	r.bad_accounts = &bad;
+	/* only skip-account and sync need to know which accounts had a
+	 * rejected record (an index that grows with the accounts) */
+	r.bad_accounts = two_pass || opts->mode == MODE_SYNC ? &bad : NULL;
 	r.first = two_pass ? &first : NULL;
 
 	if (opts->rejects_path && open_rejects(&r, inputs, rf) != 0) {
@@ -1691,12 +1761,16 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		}
 		if (pass == 1 && two_pass) {
 			/* second pass of skip-account: afresh, with the bad accounts known */
-			first.diags = res->diags;
-			memset(&res->diags, 0, sizeof(res->diags));
+			diag_list_release(&res->diags);
 			memset(res->counts, 0, sizeof(res->counts));
 			res->exit_status = 0;
+			res->stopped_max_errors = false;
 			run_release(&r);
 		}
+		/* the final pass streams its diagnostics as each record is decided */
+		res->diags.sink = r.final_pass ? opts->on_diag : NULL;
+		res->diags.sink_ctx = opts->diag_ctx;
+		res->diags.keep = IMPORT_REPORT_ERRORS;
 		if (store) {
 			st = store_begin_batch(store, "import", opts->command, opts->now,
 					       &res->batch);
@@ -1728,7 +1802,11 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 			res->key_bytes += keyset_bytes(&r.seen[e]);
 			res->key_peak += keyset_peak_bytes(&r.seen[e]);
 		}
-		if (r.fatal || res->stopped_max_errors || res->exit_status == 65)
+		/* skip-account's first pass only finds the bad accounts: a broken
+		 * file or --max-errors ends the second one the same way, with
+		 * every message */
+		if (r.fatal ||
+		    (r.final_pass && (res->stopped_max_errors || res->exit_status == 65)))
 			break;
 		if (!r.final_pass && store) {
 			store_rollback(store);
@@ -1807,9 +1885,8 @@ out:
 	free(counts_text);
 	run_release(&r);
 	keyset_release(&bad);
-	keyset_release(&first.rejected);
-	diag_list_release(&first.diags);
-	free(first.spans);
+	first_pass_release(&first);
+	diag_list_flush(&res->diags); /* what came after the last record */
 	return res->exit_status;
 }
 

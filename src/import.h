@@ -96,7 +96,14 @@ struct import_opts {
 	/* progress callback: records so far, bytes read, bytes in total (0 unknown) */
 	void (*progress)(void *ctx, long records, uint64_t done, uint64_t total);
 	void *progress_ctx; /* for progress */
+	/* each diagnostic of the run, once, as soon as its record is decided
+	 * (the result keeps only the first IMPORT_REPORT_ERRORS) */
+	void (*on_diag)(void *ctx, const struct diag *d);
+	void *diag_ctx; /* for on_diag */
 };
+
+/* The diagnostics a run keeps for its JSON report; the others are counted. */
+#define IMPORT_REPORT_ERRORS 1000
 
 enum import_outcome { OUTCOME_COMMITTED, OUTCOME_ROLLED_BACK, OUTCOME_DRY_RUN, OUTCOME_VALIDATED };
 
@@ -106,7 +113,7 @@ struct import_result {
 	enum import_outcome outcome;		   /* what became of the batch */
 	struct entity_counts counts[ENTITY_COUNT]; /* per entity */
 	bool present[ENTITY_COUNT];		   /* the batch held this entity */
-	struct diag_list diags;			   /* every problem found */
+	struct diag_list diags;			   /* the first problems found, and how many more */
 	long records;				   /* records read */
 	size_t keys;				   /* keys in the batch's key index */
 	size_t key_bytes;			   /* memory of the key index */

@@ -10,12 +10,6 @@
 
 #include "outfile.h"
 
-void report_diags(const struct app *app, const struct diag_list *diags)
-{
-	for (size_t i = 0; i < diags->count; i++)
-		diag_print(stderr, app->cmd, &diags->items[i]);
-}
-
 void report_counts(FILE *out, const struct import_result *res)
 {
 	fprintf(out, "%-10s %9s %9s %9s %9s %9s\n", "", "inserted", "updated", "unchanged",
@@ -36,9 +30,9 @@ void report_summary(FILE *out, const struct import_result *res, bool validate_on
 		for (int e = 0; e < ENTITY_COUNT; e++)
 			rejected += res->counts[e].rejected;
 		records = res->records;
-		fprintf(out, "%ld record%s checked, %ld rejected, %zu problem%s\n", records,
-			records == 1 ? "" : "s", rejected, res->diags.count,
-			res->diags.count == 1 ? "" : "s");
+		fprintf(out, "%ld record%s checked, %ld rejected, %ld problem%s\n", records,
+			records == 1 ? "" : "s", rejected, diag_list_total(&res->diags),
+			diag_list_total(&res->diags) == 1 ? "" : "s");
 		return;
 	}
 	report_counts(out, res);
@@ -107,6 +101,8 @@ int report_json_write(struct outfile *of, const struct import_result *res)
 	json_object_set_new(root, "outcome", json_string(import_outcome_name(res->outcome)));
 	json_object_set_new(root, "entities", ents);
 	json_object_set_new(root, "errors", errs);
+	/* the first IMPORT_REPORT_ERRORS are listed; stderr had every one */
+	json_object_set_new(root, "errors_omitted", json_integer(res->diags.omitted));
 	json_object_set_new(root, "exit_status", json_integer(res->exit_status));
 	if (res->message[0]) {
 		char *safe = diag_escaped(res->message);

@@ -13,9 +13,6 @@
 #include "import.h"
 #include "outfile.h"
 
-/* report_diags: print every diagnostic of RES to stderr. */
-void report_diags(const struct app *app, const struct diag_list *diags);
-
 /* report_counts: print the per-entity table of RES's counts to OUT. */
 void report_counts(FILE *out, const struct import_result *res);
 
