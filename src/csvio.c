@@ -483,8 +483,11 @@ const struct entity *csv_detect_entity(const char *data, size_t len)
 	const struct entity *best = NULL;
 	int best_score = 0;
 	bool tie = false;
-	const char *end = memchr(data, '\n', len);
-	size_t n = end ? (size_t)(end - data) : len;
+	/* the header line ends at LF, CRLF or (old Mac files) a lone CR */
+	size_t n = 0;
+
+	while (n < len && data[n] != '\n' && data[n] != '\r')
+		n++;
 
 	if (n >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
 		data += 3;

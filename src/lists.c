@@ -2,6 +2,7 @@
  * lists.c - mailing lists into an archive (see lists.h).
  */
 #include "lists.h"
+#include "spool.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -198,23 +199,13 @@ static int write_row(void *ctx, const struct list_row *r)
  */
 static FILE *scratch(char error[256])
 {
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	FILE *f = NULL;
-	int fd;
+	int fd = spool_tmpfd(error);
+	FILE *f = fd >= 0 ? fdopen(fd, "w+") : NULL;
 
-	dir = dir && *dir ? dir : "/tmp";
-	snprintf(path, sizeof(path), "%s/acctbatch-list-XXXXXX", dir);
-	fd = mkstemp(path); /* mode 0600 */
-	if (fd >= 0) {
-		unlink(path);
-		f = fdopen(fd, "w+");
-		if (!f)
-			close(fd);
+	if (fd >= 0 && !f) {
+		snprintf(error, 256, "%s", strerror(errno));
+		close(fd);
 	}
-	if (!f)
-		snprintf(error, 256, "cannot create a temporary file in %s (TMPDIR): %s", dir,
-			 strerror(errno));
 	return f;
 }
 
@@ -356,8 +347,11 @@ static int build_list(struct store *s, const struct lists_opts *o, size_t k, FIL
 	if (output_open(&out[0], csv_dest) != 0)
 		goto out;
 	if (o->xml) {
-		if (!(set->f[set->n] = scratch(res->error)) ||
-		    output_open(&out[1], set->f[set->n++]) != 0)
+		if (!(set->f[set->n] = scratch(res->error))) {
+			rc = -2; /* res->error names $TMPDIR */
+			goto out;
+		}
+		if (output_open(&out[1], set->f[set->n++]) != 0)
 			goto out;
 	}
 	x.csv = out[0].f;
@@ -569,7 +563,7 @@ int lists_write(struct store *s, const struct lists_opts *o, FILE *out, struct l
 		for (size_t k = 0; k < o->nkinds; k++) {
 			FILE *f = set.f[set.n] = scratch(res->error);
 			if (!f) {
-				rc = -1;
+				rc = -2; /* res->error names $TMPDIR */
 				goto out;
 			}
 			set.n++;
@@ -584,6 +578,14 @@ out:
 		snprintf(res->error, sizeof(res->error), "%s", strerror(errno ? errno : EIO));
 		rc = -1;
 	}
+	/* a scratch file that failed: $TMPDIR is full, not the output */
+	for (size_t i = 0; i < set.n && rc == -1; i++)
+		if (ferror(set.f[i]) || fflush(set.f[i]) != 0) {
+			snprintf(res->error, sizeof(res->error),
+				 "cannot write a temporary file in $TMPDIR ('%s'): %s", spool_dir(),
+				 strerror(errno ? errno : ENOSPC));
+			rc = -2;
+		}
 	bundle_tally_hex(&whole, res->sha256);
 	if (man)
 		xmlBufferFree(man);

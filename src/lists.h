@@ -70,8 +70,9 @@ struct lists_result {
 
 /*
  * lists_write: the archive onto OUT from store S inside a read transaction.
- * Returns 0, -1 when writing failed (RES->error; exit 74), -2 when the
- * database failed (store_errmsg), -3 when O->stop asked to stop.
+ * Returns 0, -1 when writing the output failed (RES->error; exit 74), -2
+ * when something else did: the database or a scratch file in $TMPDIR
+ * (RES->error says which, whole), -3 when O->stop asked to stop.
  */
 int lists_write(struct store *s, const struct lists_opts *o, FILE *out, struct lists_result *res);
 

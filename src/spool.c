@@ -26,10 +26,39 @@ static const char *tmp_dir(void)
 	return d && *d ? d : "/tmp";
 }
 
+const char *spool_dir(void)
+{
+	return tmp_dir();
+}
+
+int spool_tmpfd(char why[256])
+{
+	const char *dir = tmp_dir();
+	char *name = NULL;
+	int fd, e;
+
+	/* no name from the start; where the file system cannot do that, a
+	 * name that is removed at once */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != ENOENT && errno != EACCES && errno != ENOSPC && errno != EROFS &&
+	    asprintf(&name, "%s/acctbatch-XXXXXX", dir) >= 0) {
+		fd = mkostemp(name, O_CLOEXEC); /* mode 0600 */
+		if (fd >= 0)
+			unlink(name);
+		free(name);
+	}
+	if (fd < 0) {
+		e = errno;
+		snprintf(why, 256, "cannot make a temporary file in $TMPDIR ('%s'): %s", dir,
+			 strerror(e));
+		errno = e;
+	}
+	return fd;
+}
+
 struct spool *spool_new(char why[256])
 {
 	struct spool *sp = calloc(1, sizeof(*sp));
-	char *name = NULL;
 	int e;
 
 	if (!sp) {
@@ -37,20 +66,9 @@ struct spool *spool_new(char why[256])
 		return NULL;
 	}
 	snprintf(sp->dir, sizeof(sp->dir), "%s", tmp_dir());
-	/* no name from the start; where the file system cannot do that, a
-	 * name that is removed at once */
-	sp->fd = open(sp->dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
-	if (sp->fd < 0 && errno != ENOENT && errno != EACCES && errno != ENOSPC && errno != EROFS &&
-	    asprintf(&name, "%s/acctbatch-spool-XXXXXX", sp->dir) >= 0) {
-		sp->fd = mkostemp(name, O_CLOEXEC);
-		if (sp->fd >= 0)
-			unlink(name);
-		free(name);
-	}
+	sp->fd = spool_tmpfd(why);
 	if (sp->fd < 0) {
 		e = errno;
-		snprintf(why, 256, "cannot make a temporary file in $TMPDIR ('%s'): %s", sp->dir,
-			 strerror(e));
 		free(sp);
 		errno = e;
 		return NULL;

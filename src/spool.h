@@ -22,6 +22,17 @@
 struct spool;
 
 /*
+ * spool_tmpfd: a new unnamed temporary file in $TMPDIR (else /tmp), mode
+ * 0600, open for reading and writing: the one place acctbatch makes such
+ * files (spools, the scratch files of lists). -1 with errno set and WHY
+ * (256 bytes) naming the directory.
+ */
+int spool_tmpfd(char why[256]);
+
+/* spool_dir: the directory spool_tmpfd uses ($TMPDIR, else /tmp), for messages. */
+const char *spool_dir(void);
+
+/*
  * spool_new: an empty spool. Returns it, or NULL with errno set and WHY
  * (256 bytes) saying what failed, naming the directory.
  */
