@@ -582,7 +582,7 @@ out:
 	for (size_t i = 0; i < set.n && rc == -1; i++)
 		if (ferror(set.f[i]) || fflush(set.f[i]) != 0) {
 			snprintf(res->error, sizeof(res->error),
-				 "cannot write a temporary file in $TMPDIR ('%s'): %s", spool_dir(),
+				 "cannot write a temporary file in %s (TMPDIR): %s", spool_dir(),
 				 strerror(errno ? errno : ENOSPC));
 			rc = -2;
 		}

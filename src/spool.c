@@ -49,7 +49,7 @@ int spool_tmpfd(char why[256])
 	}
 	if (fd < 0) {
 		e = errno;
-		snprintf(why, 256, "cannot make a temporary file in $TMPDIR ('%s'): %s", dir,
+		snprintf(why, 256, "cannot create a temporary file in %s (TMPDIR): %s", dir,
 			 strerror(e));
 		errno = e;
 	}
@@ -86,8 +86,9 @@ int spool_append(struct spool *sp, const void *buf, size_t n, char why[256])
 			continue;
 		if (w <= 0) {
 			int e = w < 0 ? errno : ENOSPC;
-			snprintf(why, 256, "cannot keep the input in $TMPDIR ('%s'): %s", sp->dir,
-				 strerror(e));
+			snprintf(why, 256,
+				 "cannot keep the input in a temporary file in %s (TMPDIR): %s",
+				 sp->dir, strerror(e));
 			errno = e;
 			return -1;
 		}
@@ -168,8 +169,9 @@ int spooled_read(struct spooled *b, uint64_t off, char *buf, size_t size, size_t
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		int e = errno;
-		snprintf(b->why, sizeof(b->why), "cannot read back from $TMPDIR ('%s'): %s",
-			 b->sp->dir, strerror(e));
+		snprintf(b->why, sizeof(b->why),
+			 "cannot read back a temporary file in %s (TMPDIR): %s", b->sp->dir,
+			 strerror(e));
 		errno = e;
 		return -1;
 	}
