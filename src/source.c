@@ -24,6 +24,9 @@ struct fd_handle {
 	long long done;	    /* bytes read so far */
 };
 
+/* the test hook ACCTBATCH_TEST_PAUSE_AT stops the process once per run */
+static bool paused_once;
+
 static int fd_read(void *h, char *buf, size_t size, size_t *got)
 {
 	struct fd_handle *fh = h;
@@ -43,8 +46,9 @@ static int fd_read(void *h, char *buf, size_t size, size_t *got)
 		return -1;
 	*got = (size_t)n;
 	fh->done += n;
-	if (fh->pause_at >= 0 && fh->done > fh->pause_at) {
+	if (fh->pause_at >= 0 && fh->done > fh->pause_at && !paused_once) {
 		fh->pause_at = -1;
+		paused_once = true;
 		raise(SIGSTOP); /* a test changes the file now, then continues us */
 	}
 	return 0;
@@ -117,9 +121,9 @@ int source_open_file(struct source *src, const char *path, const char *name)
 	fh->pause_at = -1;
 #ifdef ACCTBATCH_TEST_HOOKS
 	/* test builds only: ACCTBATCH_TEST_PAUSE_AT=N stops the process once
-	 * a file read passes N bytes, so that a test can change the file in
+	 * the first file read passes N bytes, so that a test can change the file in
 	 * the middle of a run, deterministically */
-	if (getenv("ACCTBATCH_TEST_PAUSE_AT"))
+	if (getenv("ACCTBATCH_TEST_PAUSE_AT") && !paused_once)
 		fh->pause_at = atoll(getenv("ACCTBATCH_TEST_PAUSE_AT"));
 	/* test builds only: ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read
 	 * fail after N bytes, an I/O error in the middle of an input */

@@ -16,8 +16,23 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "revert.h"
 #include "store.h"
 #include "testlib.h"
+
+/*
+ * The store's progress handler asks stop_signal() every 1000 SQLite VM
+ * instructions: wrapped here (-Wl,--wrap=stop_signal), the calls count the
+ * work a store call did, the same on every machine and every run.
+ */
+static long vm_work;
+
+int __wrap_stop_signal(void);
+int __wrap_stop_signal(void)
+{
+	vm_work++;
+	return 0;
+}
 
 struct fixture {
 	char path[64];	     /* database file */
@@ -410,6 +425,145 @@ static void test_a_cascade_of_many_rows_keeps_journal_ids_unique(void **state)
 	row_release(&r);
 }
 
+/* Accounts A-0..A-(N-1) in one batch, with one contact each; returns the batch. */
+static int64_t fill(struct fixture *f, int n)
+{
+	struct row r;
+	int64_t batch;
+	char id[32], email[64];
+
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "A-%06d", i);
+		snprintf(email, sizeof(email), "c%d@example.org", i);
+		account_row(&r, id);
+		assert_int_equal(store_insert(f->store, entity_get(ENTITY_ACCOUNTS), &r), STORE_OK);
+		row_release(&r);
+		memset(&r, 0, sizeof(r));
+		contact_row(&r, id, email);
+		assert_int_equal(store_insert(f->store, entity_get(ENTITY_CONTACTS), &r), STORE_OK);
+		row_release(&r);
+	}
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	return batch;
+}
+
+static int count_change(void *ctx, const struct change_info *c)
+{
+	(void)c;
+	++*(long *)ctx;
+	return 0;
+}
+
+/* The VM work of listing the changes of a batch that updated one account,
+ * on a database of N accounts and N contacts. */
+static long work_of_one_change_history(int n)
+{
+	struct fixture *f;
+	struct row r;
+	int64_t batch;
+	long changes = 0, work;
+
+	setup((void **)&f);
+	fill(f, n);
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "A-000001");
+	set(&r, entity_get(ENTITY_ACCOUNTS), "name", "Renamed");
+	assert_int_equal(store_update(f->store, entity_get(ENTITY_ACCOUNTS), &r), STORE_OK);
+	row_release(&r);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	vm_work = 0;
+	assert_int_equal(store_each_change(f->store, batch, count_change, &changes), STORE_OK);
+	work = vm_work;
+	assert_int_equal(changes, 1);
+	teardown((void **)&f);
+	return work;
+}
+
+static void test_the_history_of_a_one_change_batch_costs_the_same_on_a_larger_database(void **state)
+{
+	long small = work_of_one_change_history(500), large = work_of_one_change_history(8000);
+
+	(void)state;
+	/* it read every table and the whole journal: 16 times the rows was
+	 * about 16 times the work */
+	if (large > small + 2)
+		fail_msg("listing one change took %ld units on 8,000 rows, %ld on 500", large,
+			 small);
+}
+
+/* The VM work of a second revert of a batch of N rows that a first revert undid (refused). */
+static long work_of_a_refused_revert(int n, long *conflicts)
+{
+	struct fixture *f;
+	struct revert_opts o;
+	struct revert_result res;
+	int64_t batch;
+	long work;
+
+	setup((void **)&f);
+	batch = fill(f, n);
+	memset(&o, 0, sizeof(o));
+	o.batch = batch;
+	o.command = "t";
+	o.now = "t";
+	revert_batch(f->store, &o, &res);
+	assert_int_equal(res.outcome, REVERT_COMMITTED);
+	vm_work = 0;
+	revert_batch(f->store, &o, &res);
+	work = vm_work;
+	assert_int_equal(res.outcome, REVERT_CONFLICT);
+	*conflicts = res.conflicts;
+	teardown((void **)&f);
+	return work;
+}
+
+static void test_a_refused_second_revert_costs_in_proportion_to_the_batch(void **state)
+{
+	long c1, c4, w1 = work_of_a_refused_revert(1000, &c1), w4 = work_of_a_refused_revert(4000, &c4);
+
+	(void)state;
+	assert_int_equal(c1, 2000);
+	assert_int_equal(c4, 8000);
+	/* every later journal row was compared with every planned row: four
+	 * times the rows was sixteen times the work */
+	if (w4 > 6 * w1)
+		fail_msg("a refused revert of 4 times the rows took %.1f times the work",
+			 (double)w4 / (double)w1);
+}
+
+static void test_a_newer_database_is_left_byte_for_byte(void **state)
+{
+	struct fixture *f = *state;
+	struct store *other = NULL;
+	sqlite3 *db;
+	char path[80], before[200], after[200];
+	FILE *p;
+
+	snprintf(path, sizeof(path), "%s.newer", f->path);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "PRAGMA journal_mode = DELETE; CREATE TABLE t(x); "
+				      "PRAGMA user_version = 99",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	snprintf(before, sizeof(before), "sha256sum < %s", path);
+	p = popen(before, "r");
+	assert_non_null(fgets(before, sizeof(before), p));
+	pclose(p);
+	assert_int_equal(store_open(path, 100, &other), STORE_ERROR);
+	assert_non_null(strstr(store_errmsg(other), "newer"));
+	store_close(other);
+	snprintf(after, sizeof(after), "sha256sum < %s", path);
+	p = popen(after, "r");
+	assert_non_null(fgets(after, sizeof(after), p));
+	pclose(p);
+	/* switching it to WAL first changed its header */
+	assert_string_equal(before, after);
+	test_remove_database(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +581,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_a_contact_of_a_missing_account_fails_the_commit, setup, teardown),
+		cmocka_unit_test(
+			test_the_history_of_a_one_change_batch_costs_the_same_on_a_larger_database),
+		cmocka_unit_test(test_a_refused_second_revert_costs_in_proportion_to_the_batch),
+		cmocka_unit_test_setup_teardown(test_a_newer_database_is_left_byte_for_byte, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_a_database_from_a_newer_acctbatch_is_refused,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
