@@ -22,27 +22,15 @@ set -u
 : "${ACCTBATCH:?set ACCTBATCH to the acctbatch binary}"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-export ACCTBATCH_TEST_WEAK_HASH=1 # fast Argon2id parameters: tests only
-export ACCTBATCH_NOW=2026-11-26T14:07:06Z
-unset ACCTBATCH_DB SOURCE_DATE_EPOCH
+. "$(dirname "$0")/harness.sh"
+unset SOURCE_DATE_EPOCH
 # SQLite's and anyone's temporary files stay inside WORK too
 mkdir -p "$WORK/tmp" "$WORK/log" "$WORK/ref" "$WORK/tpl" "$WORK/data" "$WORK/s"
 export TMPDIR=$WORK/tmp SQLITE_TMPDIR=$WORK/tmp
-passed=0
-failed=0
-name=""
 SEED=${CRASH_SEED:-20261126}
 RANDOM=$SEED
 START_US=${EPOCHREALTIME//[!0-9]/}
 
-ab() { "$ACCTBATCH" --no-progress "$@"; }
-
-begin() { name=$1; }
-ok() { passed=$((passed + 1)); echo "ok - $name"; }
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL - $name: $*"
-}
 finish() {
 	local now=${EPOCHREALTIME//[!0-9]/}
 	echo "crash.sh: seed $SEED, $(((now - START_US) / 1000000)) s"

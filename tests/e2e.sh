@@ -9,38 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SAMPLES=$ROOT/samples
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-export ACCTBATCH_TEST_WEAK_HASH=1 # fast Argon2id parameters: tests only
-export ACCTBATCH_NOW=2026-11-26T14:07:06Z
-unset ACCTBATCH_DB
-passed=0
-failed=0
-name=""
-
-ab() { "$ACCTBATCH" --no-progress "$@"; }
-
-begin() { name=$1; }
-ok() { passed=$((passed + 1)); echo "ok - $name"; }
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL - $name: $*"
-}
-
-# run STATUS CMD...: run CMD capturing stdout/stderr in $WORK/out, $WORK/err
-run() {
-	local want=$1
-	shift
-	"$@" >"$WORK/out" 2>"$WORK/err"
-	status=$?
-	if [ "$status" != "$want" ]; then
-		fail "exit status $status, expected $want; stderr: $(head -c 600 "$WORK/err")"
-		return 1
-	fi
-	return 0
-}
-
-# expect_err TEXT: stderr contains TEXT
-has_err() { grep -qF -- "$1" "$WORK/err"; }
-has_out() { grep -qF -- "$1" "$WORK/out"; }
+. "$ROOT/tests/harness.sh"
 q() { sqlite3 "$DB" "$1"; }
 dump() { sqlite3 "$1" .dump; }
 

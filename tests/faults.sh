@@ -29,28 +29,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-export ACCTBATCH_TEST_WEAK_HASH=1 # fast Argon2id parameters: tests only
-export ACCTBATCH_NOW=2026-11-26T14:07:06Z
-unset ACCTBATCH_DB
-passed=0
-failed=0
-name=""
+. "$ROOT/tests/harness.sh" # ab, ok, fail, has_err; begin also clears the problems
 problems=""
 NOTES=()
-
-ab() { "$ACCTBATCH" --no-progress "$@"; }
 
 begin() {
 	name=$1
 	problems=""
-}
-ok() {
-	passed=$((passed + 1))
-	echo "ok - $name"
-}
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL - $name: $*"
 }
 # bad TEXT: one more problem of the current test; finish reports them all
 bad() { problems="${problems:+$problems; }$*"; }
@@ -68,7 +53,6 @@ want() {
 	bad "exit status $status, expected $*; stderr: $(errtext)"
 	return 1
 }
-has_err() { grep -qF -- "$1" "$WORK/err"; }
 # err_has TEXT: stderr contains TEXT, else a problem
 err_has() { has_err "$1" || bad "stderr lacks '$1': $(errtext)"; }
 

@@ -19,37 +19,9 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-export ACCTBATCH_TEST_WEAK_HASH=1
-export ACCTBATCH_NOW=2026-11-26T14:07:06Z
 export TMPDIR=$WORK/tmp
 mkdir -p "$TMPDIR"
-unset ACCTBATCH_DB
-passed=0
-failed=0
-name=""
-
-ab() { "$ACCTBATCH" --no-progress "$@"; }
-# abx: the same as the last thing a (background) subshell does, so that $! is acctbatch itself
-abx() { exec "$ACCTBATCH" --no-progress "$@"; }
-begin() { name=$1; }
-ok() { passed=$((passed + 1)); echo "ok - $name"; }
-fail() {
-	failed=$((failed + 1))
-	echo "FAIL - $name: $*"
-}
-run() {
-	local want=$1
-	shift
-	"$@" >"$WORK/out" 2>"$WORK/err"
-	status=$?
-	if [ "$status" != "$want" ]; then
-		fail "exit status $status, expected $want; stderr: $(head -c 600 "$WORK/err")"
-		return 1
-	fi
-	return 0
-}
-has_err() { grep -qF -- "$1" "$WORK/err"; }
-has_out() { grep -qF -- "$1" "$WORK/out"; }
+. "$ROOT/tests/harness.sh"
 q() { sqlite3 "$DB" "$1"; }
 fresh() {
 	DB=$WORK/$1.db
@@ -231,7 +203,7 @@ with open(sys.argv[1], "w") as f:
     f.write('><account_id>H-000001</account_id></contact>\n</contacts>\n')
 PY
 t0=$(date +%s.%N)
-timeout 60 "$ACCTBATCH" --no-progress validate "$WORK/attrs.xml" >"$WORK/out" 2>"$WORK/err"
+timeout -k 5 60 "$ACCTBATCH" --no-progress validate "$WORK/attrs.xml" >"$WORK/out" 2>"$WORK/err"
 st=$?
 secs=$(echo "$(date +%s.%N) - $t0" | bc)
 [ $st = 1 ] && has_err "attrs.xml:4:1: the record element <contact> has attributes, which the schemas never allow; the file is read no further [schema]" &&
@@ -305,7 +277,7 @@ ab --db "$DB" --quiet import "$D/accounts.csv"
 ab --db "$DB" --quiet import "$D/contacts.csv"
 ab --db "$DB" --quiet revert 2
 t0=$(date +%s.%N)
-run 65 timeout 120 "$ACCTBATCH" --db "$DB" revert 2 && secs=$(echo "$(date +%s.%N) - $t0" | bc) &&
+run 65 timeout -k 5 120 "$ACCTBATCH" --db "$DB" revert 2 && secs=$(echo "$(date +%s.%N) - $t0" | bc) &&
 	has_err 'contacts ["H-000000","c0@h.example"]: changed again by batch 3' && has_err "and 59980 more" &&
 	has_err "later batches changed 60000 rows that batch 2 changed" && [ "$(echo "$secs < 20" | bc)" = 1 ] &&
 	run 0 ab --db "$DB" history 3 && [ "$(grep -c '^       delete contacts' "$WORK/out")" = 60000 ] && ok ||

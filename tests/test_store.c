@@ -520,7 +520,8 @@ static long work_of_a_refused_revert(int n, long *conflicts)
 
 static void test_a_refused_second_revert_costs_in_proportion_to_the_batch(void **state)
 {
-	long c1, c4, w1 = work_of_a_refused_revert(1000, &c1), w4 = work_of_a_refused_revert(4000, &c4);
+	long c1, c4, w1 = work_of_a_refused_revert(1000, &c1),
+		     w4 = work_of_a_refused_revert(4000, &c4);
 
 	(void)state;
 	assert_int_equal(c1, 2000);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh - the benchmark of DESIGN section 8, run by 'make bench'.
 # Generates (seeded) 100,000 accounts and 1,000,000 contacts, then prints in
-# one run: acctbatch CSV import time / sqlite3 .import time of the same CSV
+# one run: acctbatch CSV import time / sqlite3 .import time of the same CSV,
+# the revert of that import and the refused second revert / the import,
+# history of a one-change batch on the database of 1,000,000 contacts (ms)
 # into an equivalent table with the same key (WAL, as acctbatch's database),
 # acctbatch XML import time / xmllint --stream --schema time, peak memory of
 # importing 100,000 and 1,000,000 rows, acctbatch export of the 1,000,000
@@ -100,10 +102,25 @@ peak_kb() { # FILE -> "peak RSS in KiB" "key index MiB at most (during a grow)" 
 	printf '%s %s\n' "$(tail -n 1 "$DIR/peak.err")" "$(sed -n 's/.*key index: [0-9]* keys in .* (at most \([0-9.]*\) MiB while growing).*/\1/p' "$DIR/peak.err")"
 }
 
-csv=() anchor=() xml=() lint=()
+time_cmd() { # CMD... -> seconds (any exit status)
+	local t0 t1
+	t0=$(now)
+	"$@" >/dev/null 2>&1
+	t1=$(now)
+	echo "$t1 - $t0" | bc -l
+}
+
+csv=() anchor=() xml=() lint=() rev=() rev2=()
 for i in $(seq "$RUNS"); do
 	echo "run $i of $RUNS..."
 	csv+=("$(time_import contacts.csv)")
+	# the batch of 1,000,000 contacts (batch 2) reverted, then the refused second revert
+	rev+=("$(time_cmd "$ACCTBATCH" --no-progress --quiet --db run.db revert 2)")
+	rev2+=("$(time_cmd "$ACCTBATCH" --no-progress --quiet --db run.db revert 2)")
+	if "$ACCTBATCH" --no-progress --quiet --db run.db revert 2 2>/dev/null; then
+		echo "bench: the second revert was not refused" >&2
+		exit 1
+	fi
 	anchor+=("$(time_anchor)")
 	xml+=("$(time_import contacts.xml)")
 	lint+=("$(time_xmllint)")
@@ -114,6 +131,16 @@ for i in $(seq "$RUNS"); do
 	exp+=("$(time_export)")
 	sqlexp+=("$(time_sqlite_export)")
 done
+# history of a batch that changed one contact, on that database
+head -n 2 contacts.csv | awk -F, 'NR == 1 { print "account_id,email,first_name"; next } { print $1 "," $4 ",Renamed" }' >one.csv
+"$ACCTBATCH" --no-progress --quiet --db run.db import --mode update one.csv
+one_batch=$("$ACCTBATCH" --no-progress --db run.db history --limit 1 --format json |
+	sed -n 's/.*"batch": *\([0-9]*\).*/\1/p' | head -n 1)
+hist=()
+for i in $(seq "$RUNS"); do
+	hist+=("$(time_cmd "$ACCTBATCH" --no-progress --db run.db history "$one_batch")")
+done
+rm -f one.csv
 
 # mailing lists: one database with the accounts, contacts and invoices
 if [ ! -f lists.db ]; then
@@ -182,6 +209,9 @@ m_csv=$(printf '%s\n' "${csv[@]}" | median)
 m_anchor=$(printf '%s\n' "${anchor[@]}" | median)
 m_xml=$(printf '%s\n' "${xml[@]}" | median)
 m_lint=$(printf '%s\n' "${lint[@]}" | median)
+m_rev=$(printf '%s\n' "${rev[@]}" | median)
+m_rev2=$(printf '%s\n' "${rev2[@]}" | median)
+m_hist=$(printf '%s\n' "${hist[@]}" | median)
 read -r small_kb small_keys < <(peak_kb contacts-small.csv)
 small_exp_kb=$(export_peak_kb)
 read -r big_kb big_keys < <(peak_kb contacts.csv)
@@ -196,6 +226,11 @@ printf '  %-44s %8.2f   (goal <= 1.5)\n' "CSV ratio" "$(echo "$m_csv / $m_anchor
 printf '  %-44s %8.2f s\n' "acctbatch import contacts.xml" "$m_xml"
 printf '  %-44s %8.2f s\n' "xmllint --stream --schema (anchor)" "$m_lint"
 printf '  %-44s %8.2f   (goal <= 1.3)\n' "XML ratio" "$(echo "$m_xml / $m_lint" | bc -l)"
+printf '  %-44s %8.2f s\n' "acctbatch revert of that import" "$m_rev"
+printf '  %-44s %8.2f   (goal <= 1.5)\n' "revert ratio (revert / CSV import)" "$(echo "$m_rev / $m_csv" | bc -l)"
+printf '  %-44s %8.2f s\n' "the refused second revert" "$m_rev2"
+printf '  %-44s %8.2f   (goal <= 1.5)\n' "refused revert ratio (/ CSV import)" "$(echo "$m_rev2 / $m_csv" | bc -l)"
+printf '  %-44s %8.0f ms (goal <= 50)\n' "history of a one-change batch, $CONTACTS rows" "$(echo "$m_hist * 1000" | bc -l)"
 printf '  %-44s %8d KiB (key index at most %s MiB)\n' "peak memory, $((CONTACTS / 10)) contacts" "$small_kb" "$small_keys"
 printf '  %-44s %8d KiB (key index at most %s MiB)\n' "peak memory, $CONTACTS contacts" "$big_kb" "$big_keys"
 printf '  %-44s %8d KiB\n' "peak memory less key index, growth" \

@@ -1,0 +1,38 @@
+# harness.sh - what the shell tests share (sourced by e2e.sh, hardening.sh,
+# crash.sh and faults.sh): the acctbatch wrapper and the test bookkeeping.
+# The sourcing script sets ACCTBATCH and WORK first, and ends with
+# 'echo "NAME: $passed passed, $failed failed"; [ "$failed" = 0 ]'.
+export ACCTBATCH_TEST_WEAK_HASH=1 # fast Argon2id parameters: tests only
+export ACCTBATCH_NOW=2026-11-26T14:07:06Z
+unset ACCTBATCH_DB
+passed=0
+failed=0
+name=""
+
+ab() { "$ACCTBATCH" --no-progress "$@"; }
+# abx: ab as the last thing a (background) subshell does, so that $! is acctbatch itself
+abx() { exec "$ACCTBATCH" --no-progress "$@"; }
+
+begin() { name=$1; }
+ok() { passed=$((passed + 1)); echo "ok - $name"; }
+fail() {
+	failed=$((failed + 1))
+	echo "FAIL - $name: $*"
+}
+
+# run STATUS CMD...: run CMD capturing stdout/stderr in $WORK/out, $WORK/err
+run() {
+	local want=$1
+	shift
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	status=$?
+	if [ "$status" != "$want" ]; then
+		fail "exit status $status, expected $want; stderr: $(head -c 600 "$WORK/err")"
+		return 1
+	fi
+	return 0
+}
+
+# has_err TEXT, has_out TEXT: the last run's stderr or stdout contains TEXT
+has_err() { grep -qF -- "$1" "$WORK/err"; }
+has_out() { grep -qF -- "$1" "$WORK/out"; }
