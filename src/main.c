@@ -44,7 +44,8 @@ static const struct command {
 };
 
 /* Print "acctbatch: CMD: MESSAGE" to stderr, the message escaped (diag_escape). */
-static void say(const struct app *app, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void say(const struct app *app, const char *fmt,
+						      va_list ap)
 {
 	char *raw = NULL, *safe;
 
