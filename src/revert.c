@@ -278,7 +278,8 @@ void revert_batch(struct store *s, const struct revert_opts *opts, struct revert
 	}
 	/* a removed account must not leave rows of later batches behind (the
 	 * foreign keys would refuse the commit): a conflict --force cannot undo */
-	qsort(r.removed, r.nremoved, sizeof(*r.removed), compare_ids); /* listed in key order */
+	if (r.nremoved) /* listed in key order */
+		qsort(r.removed, r.nremoved, sizeof(*r.removed), compare_ids);
 	for (size_t i = 0; i < r.nremoved; i++)
 		if ((st = store_each_dependent(s, r.removed[i], count_dependent, &r)) != STORE_OK) {
 			res->outcome = store_outcome(st);
