@@ -33,6 +33,7 @@ START_US=${EPOCHREALTIME//[!0-9]/}
 
 finish() {
 	local now=${EPOCHREALTIME//[!0-9]/}
+	verdict_check
 	echo "crash.sh: seed $SEED, $(((now - START_US) / 1000000)) s"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]

@@ -1104,5 +1104,6 @@ begin "bad usage exits 64"
 run 64 ab import --mode nonsense x.csv && run 64 ab frobnicate && run 64 ab import && ok
 
 echo
+verdict_check
 echo "e2e: $passed passed, $failed failed"
 [ "$failed" = 0 ]

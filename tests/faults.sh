@@ -34,7 +34,9 @@ problems=""
 NOTES=()
 
 begin() {
+	verdict_check
 	name=$1
+	decided=0
 	problems=""
 }
 # bad TEXT: one more problem of the current test; finish reports them all
@@ -543,5 +545,6 @@ if [ ${#NOTES[@]} -gt 0 ]; then
 	echo "# notes (behaviour that the docs do not describe):"
 	for n in "${NOTES[@]}"; do echo "#   $n"; done
 fi
+verdict_check
 echo "faults ($VARIANT, read-only: $RO_VARIANT): $passed passed, $failed failed"
 [ "$failed" = 0 ]

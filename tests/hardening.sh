@@ -261,14 +261,14 @@ stops 0.5 "" abx --db "$DB" import --mode update "$WORK/sig-big.csv" &&
 	stops 0.5 "" abx --db "$DB" import "$WORK/sig.xml" &&
 	ACCTBATCH_TEST_WEAK_HASH=0 stops 1 "" abx --db "$DB" import "$WORK/sig-logins.csv" &&
 	stops 0.3 "" abx validate "$WORK/sig-big.csv" &&
-	[ "$(q 'select count(*) from logins')" = 0 ] && [ "$(q 'select count(*) from batches')" = 1 ] && ok
+	[ "$(q 'select count(*) from logins')" = 0 ] && [ "$(q 'select count(*) from batches')" = 1 ] && ok || fail "$(head -c 300 "$WORK/err")"
 
 begin "a stop signal ends export, export --all, lists and revert within a second; nothing written"
 stops 0.2 "$WORK/sig-out.xml" abx --db "$DB" export contacts --format xml -o "$WORK/sig-out.xml" &&
 	stops 0.3 "$WORK/sig-all.tar.xz" abx --db "$DB" export --all -o "$WORK/sig-all.tar.xz" &&
 	stops 0.3 "$WORK/sig-l.tar.xz" abx --db "$DB" lists --xml -o "$WORK/sig-l.tar.xz" standard-invoices important-notices &&
 	stops 0.5 "" abx --db "$DB" revert 1 &&
-	[ "$(q 'select count(*) from contacts')" = 200000 ] && [ "$(q 'select count(*) from batches')" = 1 ] && ok
+	[ "$(q 'select count(*) from contacts')" = 200000 ] && [ "$(q 'select count(*) from batches')" = 1 ] && ok || fail "$(head -c 300 "$WORK/err")"
 
 # ------------------------------------------- defect 4: revert and history
 begin "defect 4: a refused second revert of 60,000 rows is quick and says what conflicts (was minutes)"
@@ -342,7 +342,7 @@ cp "$SAMPLES/onboarding/csv/accounts.csv" "$WORK/um/Kunden-Müller.csv"
 python3 -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.write(sys.argv[2], 'Kunden-Müller.csv'); z.close()" \
 	"$WORK/um.zip" "$WORK/um/Kunden-Müller.csv"
 fresh umlaut
-run 0 ab --db "$DB" import --entity accounts "$WORK/um.zip" && has_out "accounts          32" && ok
+run 0 ab --db "$DB" import --entity accounts "$WORK/um.zip" && has_out "accounts          32" && ok || fail "$(head -c 300 "$WORK/err")"
 
 # ------------------------------------------- defect 8: many archive members
 begin "defect 8: an archive of 20,000 members imports under ulimit -n 256"
@@ -363,7 +363,7 @@ st=$?
 begin "defect 8: a resource failure while unpacking is exit 74, never bad_archive"
 mkdir -p "$WORK/nodir-parent"
 TMPDIR=$WORK/nodir-parent/none run 74 ab --db "$DB" import "$WORK/many.zip" &&
-	has_err "cannot create a temporary file in $WORK/nodir-parent/none (TMPDIR)" && ! has_err bad_archive && ok
+	has_err "cannot create a temporary file in $WORK/nodir-parent/none (TMPDIR)" && ! has_err bad_archive && ok || fail "$(head -c 300 "$WORK/err")"
 
 # ------------------------------------------------ defect 9: pipes stream
 begin "defect 9: a 300 MB pipe with a fatal error near its start is not read whole, nor held in memory"
@@ -397,7 +397,7 @@ begin "defect 9: standard input is read through \$TMPDIR, twice for skip-account
 fresh stdin
 ab --db "$DB" --quiet import "$D/accounts.csv"
 run 0 ab --db "$DB" import --on-error skip-account --entity contacts --format csv - <"$D/contacts.csv" &&
-	[ "$(q 'select count(*) from contacts')" = 60000 ] && [ -z "$(ls -A "$TMPDIR")" ] && ok
+	[ "$(q 'select count(*) from contacts')" = 60000 ] && [ -z "$(ls -A "$TMPDIR")" ] && ok || fail "$(head -c 300 "$WORK/err")"
 
 # ------------------------------------------ defect 10: SHA256SUMS both ways
 begin "defect 10: a SHA256SUMS that lists a member the package lacks is refused (65)"
@@ -407,7 +407,7 @@ mkdir -p "$WORK/sums" && cp "$SAMPLES/onboarding/csv/accounts.csv" "$WORK/sums/"
 fresh sums
 run 65 ab --db "$DB" import "$WORK/sums.tar.gz" &&
 	has_err "SHA256SUMS lists 'contacts.csv', which is not in the archive; nothing imported [bad_archive]" &&
-	[ ! -e "$DB" ] && ok
+	[ ! -e "$DB" ] && ok || fail "$(head -c 300 "$WORK/err")"
 
 # -------------------------------------------- defect 11: the smaller ones
 begin "defect 11: temporary files a killed run left are removed by the next run that writes the same output"
@@ -440,7 +440,7 @@ tar czf "$WORK/full.tar.gz" -C "$WORK/tz" contacts.csv
 head -c $(($(stat -c %s "$WORK/full.tar.gz") / 2)) "$WORK/full.tar.gz" >"$WORK/cut.tar.gz"
 fresh tz
 run 65 ab --db "$DB" import "$WORK/cut.tar.gz" && has_err "the archive is truncated or damaged" &&
-	! has_err "zip bomb" && ok
+	! has_err "zip bomb" && ok || fail "$(head -c 300 "$WORK/err")"
 
 begin "defect 11: memory does not grow with rejected records; stderr and rejects get every one, the report the first 1000"
 fresh mem
@@ -462,13 +462,14 @@ large=$(tail -n 1 "$WORK/rss-bad")
 begin "defect 11: a CSV with lone CR line ends is detected as with --entity"
 printf 'account_id,name,email,country\rCR-1,C,c@x.example,DE\rCR-2,D,d@x.example,DE\r' >"$WORK/cr.csv"
 fresh cr
-run 0 ab --db "$DB" import "$WORK/cr.csv" && has_out "accounts           2" && ok
+run 0 ab --db "$DB" import "$WORK/cr.csv" && has_out "accounts           2" && ok || fail "$(head -c 300 "$WORK/err")"
 
 begin "defect 11: SIGTERM during revert says what import says: stopped by signal 15; nothing written"
 DB=$WORK/sig.db
 stops 0.4 "" abx --db "$DB" revert 1 && has_err "acctbatch: revert: stopped by signal 15; nothing written" &&
-	[ "$(q 'select count(*) from batches')" = 1 ] && ok
+	[ "$(q 'select count(*) from batches')" = 1 ] && ok || fail "$(head -c 300 "$WORK/err")"
 
 echo
+verdict_check
 echo "hardening: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -13,11 +13,27 @@ ab() { "$ACCTBATCH" --no-progress "$@"; }
 # abx: ab as the last thing a (background) subshell does, so that $! is acctbatch itself
 abx() { exec "$ACCTBATCH" --no-progress "$@"; }
 
-begin() { name=$1; }
-ok() { passed=$((passed + 1)); echo "ok - $name"; }
+# A test is begun, then decided by ok or fail; one that ends undecided (a
+# check in a chain of && failed without a fail of its own) counts as failed.
+decided=1
+begin() {
+	verdict_check
+	name=$1
+	decided=0
+}
+ok() {
+	passed=$((passed + 1))
+	decided=1
+	echo "ok - $name"
+}
 fail() {
 	failed=$((failed + 1))
+	decided=1
 	echo "FAIL - $name: $*"
+}
+# verdict_check: the test under way (if any) got its verdict; call it before the totals too
+verdict_check() {
+	[ "$decided" = 1 ] || fail "no verdict: a check failed without saying which"
 }
 
 # run STATUS CMD...: run CMD capturing stdout/stderr in $WORK/out, $WORK/err
