@@ -70,7 +70,10 @@ if run 0 ab --db "$DB" init && has_err "is at schema version 6" &&
 2|OLD-1|update|1|Old One Renamed
 3|NEW-1|insert|0|New'
 	got=$(q "select batch_id, key, op, id is not null, after ->> 'name' from journal order by batch_id, id, key")
+	# migration 6 indexed the changes logged before it, and the new import's
 	if [ "$got" = "$want" ] && [ "$(q 'select count(*) from accounts where inserted_by is null')" = 2 ] &&
+		[ "$(q 'select count(*) from journal_keys')" = "$(q 'select count(*) from journal_logged')" ] &&
+		[ "$(q "select group_concat(key || ':' || op || ':' || batch_id) from journal_keys")" = "OLD-1:insert:1,OLD-1:update:2,OLD-2:insert:1" ] &&
 		[ "$(q "select inserted_by from accounts where account_id = 'NEW-1'")" = 3 ]; then ok; else fail "$got"; fi
 else
 	fail "upgrade: $(cat "$WORK/err")"
