@@ -34,11 +34,19 @@ struct journal {
 	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
 	int64_t first_chunk, last_chunk;   /* chunk ids written in this batch */
 	sqlite3_stmt *insert;		   /* INSERT INTO journal_chunks */
-	sqlite3_stmt *insert_key;	   /* INSERT INTO journal_keys */
+	sqlite3_stmt *insert_key;	   /* INSERT INTO journal_keys, one row */
+	sqlite3_stmt *insert_keys_chunk;   /* the same, a whole chunk's rows */
 	struct change_key *keys;	   /* per change in buf: what journal_keys gets */
 	size_t keys_cap;		   /* entries allocated in keys */
 	char *keytext;			   /* the changes' key texts, one after another */
 	size_t keytext_len, keytext_cap;   /* bytes used / allocated */
+	/* the keys of the rows inserted while the hook was paused, written
+	 * 256 at a time to journal_inserts as one JSON array per entity */
+	char *ins;		   /* "[key,key" being built */
+	size_t ins_len, ins_cap;   /* bytes used / allocated */
+	int ins_n;		   /* keys in ins */
+	int ins_entity;		   /* their entity */
+	sqlite3_stmt *insert_keys; /* INSERT INTO journal_inserts */
 };
 
 /* What journal_keys records of one change: its key, so that the changes
@@ -139,10 +147,19 @@ static void put_value(struct journal *j, sqlite3_value *v)
 	char num[32];
 
 	switch (v ? sqlite3_value_type(v) : SQLITE_NULL) {
-	case SQLITE_INTEGER:
-		snprintf(num, sizeof(num), "%lld", (long long)sqlite3_value_int64(v));
-		puts_raw(j, num);
+	case SQLITE_INTEGER: {
+		/* digits by hand: snprintf was a tenth of journaling a delete */
+		sqlite3_int64 x = sqlite3_value_int64(v);
+		unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+		size_t k = sizeof(num);
+		do
+			num[--k] = (char)('0' + u % 10);
+		while ((u /= 10) != 0);
+		if (x < 0)
+			num[--k] = '-';
+		put(j, num + k, sizeof(num) - k);
 		break;
+	}
 	case SQLITE_FLOAT:
 		snprintf(num, sizeof(num), "%.17g", sqlite3_value_double(v));
 		puts_raw(j, num);
@@ -437,36 +454,55 @@ void journal_begin(struct journal *j, int64_t batch)
 static int write_keys(struct journal *j, int from, int n)
 {
 	static const char *const ops[] = {"insert", "update", "delete"};
-	int rc = SQLITE_OK;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, rows;
 
-	if (!j->insert_key &&
-	    (rc = sqlite3_prepare_v3(
-		     j->db,
-		     "INSERT INTO journal_keys(entity, key, change_id, batch_id, op, "
-		     "inserted_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		     -1, SQLITE_PREPARE_PERSISTENT, &j->insert_key, NULL)) != SQLITE_OK)
-		return rc;
-	for (int i = 0; i < n && rc == SQLITE_OK; i++) {
-		const struct change_key *k = &j->keys[from + i];
-		sqlite3_bind_text(j->insert_key, 1, entity_get(k->entity)->plural, -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_text(j->insert_key, 2, j->keytext + k->off, (int)k->len,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(j->insert_key, 3, j->last_chunk * 1000 + i);
-		if (j->batch)
-			sqlite3_bind_int64(j->insert_key, 4, j->batch);
-		else
-			sqlite3_bind_null(j->insert_key, 4);
-		sqlite3_bind_text(j->insert_key, 5, ops[k->op], -1, SQLITE_STATIC);
-		if (k->inserted_by)
-			sqlite3_bind_int64(j->insert_key, 6, k->inserted_by);
-		else
-			sqlite3_bind_null(j->insert_key, 6);
-		rc = sqlite3_step(j->insert_key);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		sqlite3_reset(j->insert_key);
+	/* a whole chunk in one statement of CHUNK_CHANGES rows, else row by row */
+	rows = n == CHUNK_CHANGES ? CHUNK_CHANGES : 1;
+	st = rows > 1 ? j->insert_keys_chunk : j->insert_key;
+	if (!st) {
+		char *sql = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&sql, &len);
+		if (!f)
+			return SQLITE_NOMEM;
+		fputs("INSERT INTO journal_keys(entity, key, change_id, batch_id, op, inserted_by) "
+		      "VALUES ",
+		      f);
+		for (int r = 0; r < rows; r++)
+			fprintf(f, "%s(?,?,?,?,?,?)", r ? "," : "");
+		fclose(f);
+		rc = sql ? sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL)
+			 : SQLITE_NOMEM;
+		free(sql);
+		if (rc != SQLITE_OK)
+			return rc;
+		*(rows > 1 ? &j->insert_keys_chunk : &j->insert_key) = st;
 	}
-	sqlite3_clear_bindings(j->insert_key);
+	for (int done = 0; done < n && rc == SQLITE_OK; done += rows) {
+		for (int r = 0; r < rows; r++) {
+			const struct change_key *k = &j->keys[from + done + r];
+			int p = r * 6;
+			sqlite3_bind_text(st, p + 1, entity_get(k->entity)->plural, -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(st, p + 2, j->keytext + k->off, (int)k->len,
+					  SQLITE_STATIC);
+			sqlite3_bind_int64(st, p + 3, j->last_chunk * 1000 + done + r);
+			if (j->batch)
+				sqlite3_bind_int64(st, p + 4, j->batch);
+			else
+				sqlite3_bind_null(st, p + 4);
+			sqlite3_bind_text(st, p + 5, ops[k->op], -1, SQLITE_STATIC);
+			if (k->inserted_by)
+				sqlite3_bind_int64(st, p + 6, k->inserted_by);
+			else
+				sqlite3_bind_null(st, p + 6);
+		}
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_reset(st);
+	}
+	sqlite3_clear_bindings(st);
 	return rc;
 }
 
@@ -496,12 +532,82 @@ static int write_chunk(struct journal *j, int from, int n)
 	return write_keys(j, from, n);
 }
 
+/* Append N bytes at S to the insert list; -1 when out of memory. */
+static int ins_put(struct journal *j, const char *s, size_t n)
+{
+	if (j->ins_len + n + 2 > j->ins_cap) {
+		size_t ncap = j->ins_cap ? j->ins_cap : 16384;
+		char *nb;
+		while (ncap < j->ins_len + n + 2)
+			ncap *= 2;
+		nb = realloc(j->ins, ncap);
+		if (!nb)
+			return -1;
+		j->ins = nb;
+		j->ins_cap = ncap;
+	}
+	memcpy(j->ins + j->ins_len, s, n);
+	j->ins_len += n;
+	return 0;
+}
+
+/* Append a JSON string of the N bytes at S, lower-cased when LOWER. */
+static int ins_string(struct journal *j, const char *s, size_t n, bool lower)
+{
+	char esc[8];
+
+	if (ins_put(j, "\"", 1) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\' || c < 0x20) {
+			snprintf(esc, sizeof(esc), c < 0x20 ? "\\u%04x" : "\\%c", c);
+			if (ins_put(j, esc, strlen(esc)) != 0)
+				return -1;
+			continue;
+		}
+		if (lower && c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if (ins_put(j, (const char *)&c, 1) != 0)
+			return -1;
+	}
+	return ins_put(j, "\"", 1);
+}
+
+/* Write the insert list as one journal_inserts row. */
+static int flush_inserts(struct journal *j)
+{
+	int rc;
+
+	if (j->ins_n == 0)
+		return SQLITE_OK;
+	if (!j->insert_keys &&
+	    (rc = sqlite3_prepare_v3(j->db,
+				     "INSERT INTO journal_inserts(batch_id, entity, keys) "
+				     "VALUES (?1, ?2, ?3)",
+				     -1, SQLITE_PREPARE_PERSISTENT, &j->insert_keys, NULL)) !=
+		    SQLITE_OK)
+		return rc;
+	j->ins[j->ins_len++] = ']';
+	sqlite3_bind_int64(j->insert_keys, 1, j->batch);
+	sqlite3_bind_text(j->insert_keys, 2, entity_get(j->ins_entity)->plural, -1, SQLITE_STATIC);
+	sqlite3_bind_text(j->insert_keys, 3, j->ins, (int)j->ins_len, SQLITE_STATIC);
+	rc = sqlite3_step(j->insert_keys);
+	sqlite3_reset(j->insert_keys);
+	sqlite3_clear_bindings(j->insert_keys);
+	j->ins_len = 0;
+	j->ins_n = 0;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int journal_flush(struct journal *j, bool all)
 {
 	int rc, done = 0;
 
 	if (j->oom)
 		return SQLITE_NOMEM;
+	if (all && (rc = flush_inserts(j)) != SQLITE_OK)
+		return rc;
 	if (j->pending == 0 || (!all && j->pending < CHUNK_CHANGES))
 		return SQLITE_OK;
 	if (!j->insert &&
@@ -552,15 +658,38 @@ void journal_pause(struct journal *j, bool paused)
 	sqlite3_preupdate_hook(j->db, paused ? NULL : on_change, paused ? NULL : j);
 }
 
-void journal_count_insert(struct journal *j, const struct entity *e)
+int journal_note_insert(struct journal *j, const struct entity *e, const char *const part[2],
+			const size_t len[2])
 {
+	int rc = SQLITE_OK;
+	bool two = e->key[1] >= 0;
+
 	j->counts[e->id][0]++;
+	if (j->ins_n && (j->ins_entity != (int)e->id || j->ins_n == CHUNK_CHANGES))
+		rc = flush_inserts(j);
+	if (rc != SQLITE_OK)
+		return rc;
+	j->ins_entity = (int)e->id;
+	/* the key as the journal writes it: a two-part key is the JSON array
+	 * ["account","email"], an email in lower case */
+	if (ins_put(j, j->ins_n ? "," : "[", 1) != 0 || (two && ins_put(j, "[", 1) != 0))
+		return SQLITE_NOMEM;
+	for (int k = 0; k < (two ? 2 : 1); k++)
+		if ((k && ins_put(j, ",", 1) != 0) ||
+		    ins_string(j, part[k], len[k], e->key[k] == e->email_field) != 0)
+			return SQLITE_NOMEM;
+	if (two && ins_put(j, "]", 1) != 0)
+		return SQLITE_NOMEM;
+	j->ins_n++;
+	return SQLITE_OK;
 }
 
 void journal_discard(struct journal *j)
 {
 	j->len = 0;
 	j->keytext_len = 0;
+	j->ins_len = 0;
+	j->ins_n = 0;
 	j->pending = 0;
 	j->oom = false;
 }
@@ -577,6 +706,9 @@ void journal_free(struct journal *j)
 	sqlite3_preupdate_hook(j->db, NULL, NULL);
 	sqlite3_finalize(j->insert);
 	sqlite3_finalize(j->insert_key);
+	sqlite3_finalize(j->insert_keys_chunk);
+	sqlite3_finalize(j->insert_keys);
+	free(j->ins);
 	free(j->keys);
 	free(j->keytext);
 	for (int e = 0; e < ENTITY_COUNT; e++) {

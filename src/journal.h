@@ -59,12 +59,20 @@ int64_t journal_first_chunk(const struct journal *j);
 /*
  * journal_pause: while PAUSED, the hook is off. Only for a statement that
  * inserts one row carrying its batch (inserted_by), which the journal view
- * derives from the row; the caller then counts it with journal_count_insert.
+ * derives from the row; the caller then notes it with journal_note_insert.
  */
 void journal_pause(struct journal *j, bool paused);
 
-/* journal_count_insert: count one insert into entity E made while paused. */
-void journal_count_insert(struct journal *j, const struct entity *e);
+/*
+ * journal_note_insert: one row of entity E was inserted while paused; its
+ * key parts PART (LEN bytes each; the second unused for a one-part key)
+ * join the batch's insert list, written to journal_inserts (one JSON
+ * array of journal keys per entity and up to 256 rows, in insertion
+ * order), so that a batch's inserts are found without reading a table.
+ * Returns an SQLite result code.
+ */
+int journal_note_insert(struct journal *j, const struct entity *e, const char *const part[2],
+			const size_t len[2]);
 
 /* journal_discard: forget buffered changes (the batch rolls back). */
 void journal_discard(struct journal *j);

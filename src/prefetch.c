@@ -59,6 +59,7 @@ struct prefetch {
 	const struct entity *e;		 /* entity read */
 	enum prefetch_format format;	 /* which reader */
 	const struct reader_ops *caller; /* the caller's callbacks */
+	struct chunk *spare;		 /* chunks replayed, kept for the reader to fill again */
 	bool prepare_here;		 /* run caller->prepare on the reader thread */
 	bool oom;			 /* the reader thread ran out of memory */
 };
@@ -120,12 +121,49 @@ static struct chunk *pop(struct prefetch *p)
 	return c;
 }
 
+/*
+ * The caller is done with C: wipe what it held and keep it, with its
+ * arena, for the reader to fill again. Chunks are reused, not freed and
+ * made anew: their arenas are mapped pages, and unmapping them in a
+ * process with two threads costs every core a TLB flush.
+ */
+static void recycle(struct prefetch *p, struct chunk *c)
+{
+	sodium_memzero(c->arena, c->used);
+	sodium_memzero(c->raw, c->raw_len);
+	diag_list_release(&c->diags);
+	c->n = c->used = c->raw_len = 0;
+	c->last = false;
+	c->status = READ_OK;
+	pthread_mutex_lock(&p->lock);
+	c->next = p->spare;
+	p->spare = c;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* A chunk to fill: one the caller is done with, else a new one. */
+static struct chunk *next_chunk(struct prefetch *p)
+{
+	struct chunk *c;
+
+	pthread_mutex_lock(&p->lock);
+	c = p->spare;
+	if (c)
+		p->spare = c->next;
+	pthread_mutex_unlock(&p->lock);
+	if (c) {
+		c->next = NULL;
+		return c;
+	}
+	return chunk_new();
+}
+
 /* Hand the filling chunk over and start a new one. */
 static int rotate(struct prefetch *p)
 {
 	struct chunk *full = p->filling;
 
-	p->filling = chunk_new();
+	p->filling = next_chunk(p);
 	push(p, full);
 	if (!p->filling) {
 		p->oom = true;
@@ -407,7 +445,10 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 		}
 		if (last && !stopped)
 			result = c->status;
-		chunk_free(c);
+		if (last)
+			chunk_free(c);
+		else
+			recycle(&p, c);
 		if (last)
 			break;
 		if (stopped && !atomic_load(&p.cancel)) {
@@ -423,6 +464,11 @@ enum read_status prefetch_read(struct source *src, const struct entity *e,
 	while (p.head) {
 		struct chunk *c = p.head;
 		p.head = c->next;
+		chunk_free(c);
+	}
+	while (p.spare) {
+		struct chunk *c = p.spare;
+		p.spare = c->next;
 		chunk_free(c);
 	}
 	diag_list_release(&p.scratch);

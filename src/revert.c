@@ -14,52 +14,7 @@ struct revert_run {
 	struct revert_result *res;
 	const struct revert_opts *opts;
 	struct row key, want, old; /* reused across changes */
-	char **removed;		   /* the accounts the revert deleted, owned */
-	size_t nremoved, cap;	   /* entries used / allocated in removed */
 };
-
-/* ROW's key fields from the journal key TEXT: the key itself, or for a
- * two-part key the JSON array ["account", "email"]. */
-static int row_from_key(const struct entity *e, const char *text, struct row *row)
-{
-	json_t *arr;
-	int rc = 0;
-
-	row_clear(row);
-	if (e->key[1] < 0)
-		return row_set(row, e->key[0], text, strlen(text));
-	arr = json_loads(text, 0, NULL);
-	for (int k = 0; k < 2 && rc == 0; k++) {
-		json_t *v = json_array_get(arr, (size_t)k);
-		rc = json_is_string(v)
-			     ? row_set(row, e->key[k], json_string_value(v), json_string_length(v))
-			     : -1;
-	}
-	json_decref(arr);
-	return rc;
-}
-
-static int compare_ids(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Remember that the revert deleted account ID: its dependents are checked at the end. */
-static int note_removed(struct revert_run *r, const char *id)
-{
-	if (r->nremoved == r->cap) {
-		size_t ncap = r->cap ? r->cap * 2 : 64;
-		char **n = realloc(r->removed, ncap * sizeof(*n));
-		if (!n)
-			return -1;
-		r->removed = n;
-		r->cap = ncap;
-	}
-	if (!(r->removed[r->nremoved] = strdup(id)))
-		return -1;
-	r->nremoved++;
-	return 0;
-}
 
 /* ROW from the journal image TEXT (a JSON object of column values). */
 static int row_from_image(const struct entity *e, const char *text, struct row *row)
@@ -121,10 +76,7 @@ static int undo_change(void *ctx, const struct change_info *c)
 		r->res->outcome = REVERT_STORE_ERROR;
 		return -1;
 	}
-	/* an insert is undone by its key: the plan holds no image for it */
-	if (!e ||
-	    (key_image ? row_from_image(e, key_image, &r->key)
-		       : !c->key || row_from_key(e, c->key, &r->key)) != 0 ||
+	if (!e || !key_image || row_from_image(e, key_image, &r->key) != 0 ||
 	    (c->before && row_from_image(e, c->before, &r->want) != 0)) {
 		snprintf(r->res->message, sizeof(r->res->message),
 			 "the journal entry of %s %s cannot be read back",
@@ -138,9 +90,6 @@ static int undo_change(void *ctx, const struct change_info *c)
 	} else if (!c->before) {
 		if (found) {
 			st = store_delete(r->s, e, &r->key);
-			if (st == STORE_OK && e->id == ENTITY_ACCOUNTS &&
-			    note_removed(r, r->key.v[e->key[0]]) != 0)
-				st = STORE_ERROR;
 			step(r, "delete", c);
 		} else {
 			r->res->unchanged[e->id]++;
@@ -155,6 +104,16 @@ static int undo_change(void *ctx, const struct change_info *c)
 		r->res->outcome = st == STORE_BUSY ? REVERT_STORE_BUSY : REVERT_STORE_ERROR;
 		return -1;
 	}
+	return 0;
+}
+
+/* --dry-run: a row that undoing its batch's insert deletes. */
+static int show_insert(void *ctx, const char *entity, const char *key, int64_t batch)
+{
+	struct revert_run *r = ctx;
+
+	(void)batch;
+	r->opts->on_step(r->opts->ctx, "delete", entity, key);
 	return 0;
 }
 
@@ -276,15 +235,25 @@ void revert_batch(struct store *s, const struct revert_opts *opts, struct revert
 			res->outcome = store_outcome(st);
 		goto rollback;
 	}
-	/* a removed account must not leave rows of later batches behind (the
-	 * foreign keys would refuse the commit): a conflict --force cannot undo */
-	if (r.nremoved) /* listed in key order */
-		qsort(r.removed, r.nremoved, sizeof(*r.removed), compare_ids);
-	for (size_t i = 0; i < r.nremoved; i++)
-		if ((st = store_each_dependent(s, r.removed[i], count_dependent, &r)) != STORE_OK) {
+	/* then the inserts, each entity's in one statement, what needs an
+	 * account before the accounts */
+	for (int id = ENTITY_COUNT - 1; id >= 0; id--) {
+		const struct entity *e = entity_get(id); /* ids are in dependency order */
+		long deleted, planned;
+		if ((opts->on_step &&
+		     (st = store_each_planned_insert(s, e, show_insert, &r)) != STORE_OK) ||
+		    (st = store_undo_inserts(s, e, &deleted, &planned)) != STORE_OK) {
 			res->outcome = store_outcome(st);
 			goto rollback;
 		}
+		res->unchanged[e->id] += planned - deleted; /* gone already */
+	}
+	/* a removed account must not leave rows of later batches behind (the
+	 * foreign keys would refuse the commit): a conflict --force cannot undo */
+	if ((st = store_each_dependent(s, count_dependent, &r)) != STORE_OK) {
+		res->outcome = store_outcome(st);
+		goto rollback;
+	}
 	if (res->dependents) {
 		res->outcome = REVERT_DEPENDENTS;
 		goto rollback;
@@ -311,7 +280,4 @@ done:
 	row_release(&r.key);
 	row_release(&r.want);
 	row_release(&r.old);
-	for (size_t i = 0; i < r.nremoved; i++)
-		free(r.removed[i]);
-	free(r.removed);
 }

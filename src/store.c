@@ -40,6 +40,7 @@ struct store {
 	int64_t batch;					 /* the batch in progress, 0 if none */
 	struct journal *journal;			 /* the change journal (pre-update hook) */
 	int busy_ms;					 /* how long to wait for a lock */
+	int64_t plan_batch;				 /* the batch store_revert_plan planned */
 	struct timespec busy_since;			 /* when the current wait began */
 };
 
@@ -289,17 +290,22 @@ static const char migration_4[] = "CREATE TABLE list_builds(\n"
 /*
  * Migration 6: what history and revert need of one batch is found through
  * indexes, in time proportional to the batch, not to the database: the
- * chunks of a batch, the rows a batch inserted (inserted_by), and each
- * logged change by its row (journal_keys, written by journal.c with every
- * chunk; its partial index finds the deletes of rows a given batch had
- * inserted). The changes logged so far are indexed here once.
+ * chunks of a batch (batch_id), the keys of the rows a batch inserted
+ * (journal_inserts, one JSON array of keys per entity and up to 256 rows,
+ * in insertion order: appended, so an import pays little for it), and
+ * each logged change by its row (journal_keys, written by journal.c with
+ * every chunk). The inserts and changes journaled so far are indexed here
+ * once.
  */
 static const char migration_6[] =
 	"CREATE INDEX journal_chunks_batch ON journal_chunks(batch_id);\n"
-	"CREATE INDEX accounts_inserted_by ON accounts(inserted_by);\n"
-	"CREATE INDEX logins_inserted_by ON logins(inserted_by);\n"
-	"CREATE INDEX contacts_inserted_by ON contacts(inserted_by);\n"
-	"CREATE INDEX invoices_inserted_by ON invoices(inserted_by);\n"
+	"CREATE TABLE journal_inserts(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  batch_id INTEGER NOT NULL,\n"
+	"  entity TEXT NOT NULL,\n"
+	"  keys TEXT NOT NULL\n"
+	") STRICT;\n"
+	"CREATE INDEX journal_inserts_batch ON journal_inserts(batch_id);\n"
 	"CREATE TABLE journal_keys(\n"
 	"  entity TEXT NOT NULL,\n"
 	"  key TEXT NOT NULL,\n"
@@ -309,9 +315,13 @@ static const char migration_6[] =
 	"  inserted_by INTEGER,\n"
 	"  PRIMARY KEY (entity, key, change_id)\n"
 	") STRICT, WITHOUT ROWID;\n"
-	"CREATE INDEX journal_keys_deleted ON journal_keys(inserted_by) WHERE op = 'delete';\n"
 	"INSERT INTO journal_keys SELECT entity, key, id, batch_id, op, before ->> 'inserted_by'\n"
-	"  FROM journal_logged;\n";
+	"  FROM journal_logged;\n"
+	"INSERT INTO journal_inserts(batch_id, entity, keys)\n"
+	"  SELECT batch_id, entity, json_group_array(CASE WHEN key LIKE '[%'\n"
+	"    THEN json(key) ELSE key END) FROM (SELECT batch_id, entity, key FROM journal\n"
+	"    WHERE id IS NULL ORDER BY batch_id, " ENTITY_ORDER ", key)\n"
+	"  GROUP BY batch_id, entity ORDER BY batch_id, " ENTITY_ORDER ";\n";
 
 /*
  * The journal is written in chunks of up to 256 changes (journal.c) and read
@@ -807,7 +817,12 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return status_of(s, rc, "cannot insert row");
-	journal_count_insert(s->journal, e);
+	{
+		const char *part[2] = {r->v[e->key[0]], e->key[1] >= 0 ? r->v[e->key[1]] : ""};
+		size_t len[2] = {strlen(part[0]), strlen(part[1])};
+		if ((rc = journal_note_insert(s->journal, e, part, len)) != SQLITE_OK)
+			return status_of(s, rc, "cannot write the journal");
+	}
 	return STORE_OK;
 }
 
@@ -1071,62 +1086,87 @@ static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
 }
 
 /*
- * SQL of the rows batch ?1 inserted, one "SELECT entity, key[, image]" per
- * entity joined by UNION ALL: those in the tables now (inserted_by), and
- * those deleted since (journal_keys holds the delete, with the row's
- * inserted_by), whose image WITH_IMAGES leaves NULL. Both through an index.
+ * The keys of the rows batch ?1 inserted into E, in
+ * the order it inserted them: "SELECT seq, key[, k0, k1] FROM ..." over
+ * its insert lists. K0 and K1 are the key's parts (K1 NULL for a one-part
+ * key), to look the row up by its primary key.
  */
-static int batch_inserts_sql(struct store *s, bool with_images, char *buf, size_t size)
+static void inserted_keys(const struct entity *e, bool parts, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "SELECT i.id * 1000 + k.key AS seq, k.value AS key%s FROM journal_inserts AS i, "
+		 "json_each(i.keys) AS k WHERE i.batch_id = ?1 AND i.entity = '%s'",
+		 !parts		  ? ""
+		 : e->key[1] >= 0 ? ", k.value ->> 0 AS k0, k.value ->> 1 AS k1"
+				  : ", k.value AS k0, NULL AS k1",
+		 e->plural);
+}
+
+/* "t.a = p.k0 [AND t.b = p.k1]": the row of E under alias T that the key parts of P name. */
+static void parts_match(const struct entity *e, char *buf, size_t size)
+{
+	if (e->key[1] >= 0)
+		snprintf(buf, size, "t.%s = p.k0 AND t.%s = p.k1", e->fields[e->key[0]].name,
+			 e->fields[e->key[1]].name);
+	else
+		snprintf(buf, size, "t.%s = p.k0", e->fields[e->key[0]].name);
+}
+
+/*
+ * SQL of the rows batch ?1 inserted, in the order it inserted them:
+ * "SELECT seq, entity, key, cur" per entity joined by UNION ALL (see
+ * inserted_keys); CUR is the row in the table now if it is still the one
+ * the batch inserted, else NULL.
+ */
+static int batch_inserts_sql(struct store *s, char *buf, size_t size)
 {
 	size_t n = 0;
 
 	for (int id = 0; id < ENTITY_COUNT; id++) {
 		const struct entity *e = entity_get(id);
-		char key[160], image[1200];
-		journal_key_expr(e, "t", key, sizeof(key));
-		if (with_images && journal_image_sql(s->journal, e, "t", image, sizeof(image)) != 0)
+		char keys[400], match[200], image[1200];
+		inserted_keys(e, true, keys, sizeof(keys));
+		parts_match(e, match, sizeof(match));
+		if (journal_image_sql(s->journal, e, "t", image, sizeof(image)) != 0)
 			return -1;
 		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
-				      "SELECT '%s' AS entity, %s AS key%s%s FROM %s AS t "
-				      "WHERE t.inserted_by = ?1 UNION ALL ",
-				      e->plural, key, with_images ? ", " : "",
-				      with_images ? image : "", e->plural);
+				      "%sSELECT p.seq, '%s' AS entity, p.key, CASE WHEN "
+				      "t.inserted_by = ?1 THEN %s END AS cur FROM (%s) AS p "
+				      "LEFT JOIN %s AS t ON %s",
+				      id ? " UNION ALL " : "", e->plural, image, keys, e->plural,
+				      match);
 	}
-	n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
-			      "SELECT entity, key%s FROM journal_keys "
-			      "WHERE op = 'delete' AND inserted_by = ?1",
-			      with_images ? ", NULL" : "");
 	return n < size ? 0 : -1;
 }
 
 enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
 {
-	char ins[8192], *sql = NULL;
+	char ins[16384], *sql = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	/* A derived insert's image is the row as it was inserted: the before
 	 * image of the first later change of that row (its journal_keys entry
 	 * names it; the candidates are taken in change order, so that SQLite
-	 * parses each chunk once), else the row as it is now. */
-	if (batch_inserts_sql(s, true, ins, sizeof(ins)) != 0 ||
-	    asprintf(&sql,
-		     "WITH ins(entity, key, cur) AS (%s), "
-		     "one(entity, key, cur) AS (SELECT entity, key, max(cur) FROM ins "
-		     "GROUP BY entity, key), "
-		     "firsts AS MATERIALIZED (SELECT entity, key, cur, (SELECT min(change_id) "
-		     "FROM journal_keys AS k WHERE k.entity = one.entity AND k.key = one.key "
-		     "AND k.inserted_by = ?1) AS cid FROM one ORDER BY cid) "
-		     "SELECT id, entity, key, op, before, after FROM ("
-		     "SELECT NULL AS id, entity, key, 'insert' AS op, NULL AS before, "
-		     "CASE WHEN cid IS NULL THEN cur ELSE (SELECT json_extract(c.changes, "
-		     "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
-		     "WHERE c.id = cid / 1000) END AS after FROM firsts "
-		     "UNION ALL SELECT id, entity, key, op, before, after FROM journal_logged "
-		     "WHERE batch_id = ?1) "
-		     "ORDER BY id IS NOT NULL, id, " ENTITY_ORDER ", key",
-		     ins) < 0)
+	 * parses each chunk once), else the row as it is now. Inserts come
+	 * first, in the order made, then the logged changes. */
+	if (batch_inserts_sql(s, ins, sizeof(ins)) != 0 ||
+	    asprintf(
+		    &sql,
+		    "WITH ins(seq, entity, key, cur) AS (%s), "
+		    "firsts AS MATERIALIZED (SELECT seq, entity, key, cur, (SELECT min(change_id) "
+		    "FROM journal_keys AS k WHERE k.entity = ins.entity AND k.key = ins.key "
+		    "AND k.inserted_by = ?1) AS cid FROM ins ORDER BY cid) "
+		    "SELECT id, entity, key, op, before, after FROM ("
+		    "SELECT seq, NULL AS id, entity, key, 'insert' AS op, NULL AS before, "
+		    "CASE WHEN cid IS NULL THEN cur ELSE (SELECT json_extract(c.changes, "
+		    "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
+		    "WHERE c.id = cid / 1000) END AS after FROM firsts "
+		    "UNION ALL SELECT NULL, id, entity, key, op, before, after FROM journal_logged "
+		    "WHERE batch_id = ?1) "
+		    "ORDER BY id IS NOT NULL, id, seq",
+		    ins) < 0)
 		return set_error(s, "cannot read the journal");
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL); /* see store_each_feed */
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
@@ -1156,48 +1196,39 @@ static int plan_step(struct store *s, const char *sql, int64_t batch, long *chan
 
 enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes)
 {
-	char sql[1024];
+	sqlite3_stmt *st = NULL;
 	int rc;
 
 	*changes = 0;
-	/* a large plan goes to a temporary file, not to memory */
+	s->plan_batch = batch;
+	/* the logged changes, newest first (the order that undoes them), go to
+	 * a temporary table (a large plan to a temporary file, not to memory);
+	 * the inserts are undone by key, straight from the batch's insert
+	 * lists, which undoing them does not change */
 	rc = sqlite3_exec(s->db,
 			  "PRAGMA temp_store = FILE; DROP TABLE IF EXISTS temp.revert_plan; "
 			  "CREATE TEMP TABLE revert_plan(seq INTEGER PRIMARY KEY, id INTEGER, "
 			  "entity TEXT, key TEXT, op TEXT, before TEXT, after TEXT)",
 			  NULL, NULL, NULL);
-	/* newest first: the logged changes, then the inserts, the entities
-	 * that need an account before the accounts, each read backwards
-	 * through its inserted_by index (no sort), and undone by key (the plan
-	 * holds no image for them); then those the rows of which a later
-	 * batch deleted already (undoing them changes nothing) */
 	if (rc == SQLITE_OK)
 		rc = plan_step(s,
 			       "INSERT INTO revert_plan(id, entity, key, op, before, after) "
 			       "SELECT id, entity, key, op, before, after FROM journal_logged "
 			       "WHERE batch_id = ?1 ORDER BY id DESC",
 			       batch, changes);
-	for (int id = ENTITY_COUNT - 1; id >= 0 && rc == SQLITE_OK; id--) {
-		const struct entity *e = entity_get(id); /* ids are in dependency order */
-		char key[160], pk[160];
-		size_t n = 0;
-		journal_key_expr(e, "t", key, sizeof(key));
-		for (int k = 0; k < 2 && e->key[k] >= 0; k++)
-			n += (size_t)snprintf(pk + n, sizeof(pk) - n, "%st.%s DESC", k ? ", " : "",
-					      e->fields[e->key[k]].name);
-		snprintf(sql, sizeof(sql),
-			 "INSERT INTO revert_plan(entity, key, op) SELECT '%s', %s, 'insert' "
-			 "FROM %s AS t WHERE t.inserted_by = ?1 ORDER BY %s",
-			 e->plural, key, e->plural, pk);
-		rc = plan_step(s, sql, batch, changes);
-	}
 	if (rc == SQLITE_OK)
-		rc = plan_step(
-			s,
-			"INSERT INTO revert_plan(entity, key, op) SELECT entity, key, 'insert' "
-			"FROM journal_keys WHERE op = 'delete' AND inserted_by = ?1 "
-			"ORDER BY " ENTITY_ORDER " DESC, key DESC",
-			batch, changes);
+		rc = sqlite3_prepare_v2(s->db,
+					"SELECT coalesce(sum(json_array_length(keys)), 0) FROM "
+					"journal_inserts WHERE batch_id = ?1",
+					-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, batch);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			*changes += (long)sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot plan the revert");
 	return STORE_OK;
@@ -1226,7 +1257,7 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 						int64_t later),
 				      void *ctx)
 {
-	char sql[8192];
+	char sql[8192], keys[400];
 	size_t n = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -1242,13 +1273,17 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 	for (int id = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
 		const struct entity *e = entity_get(id);
 		char match[200];
+		inserted_keys(e, false, keys, sizeof(keys));
 		key_match(e, "t", "p", match, sizeof(match));
 		n += (size_t)snprintf(
 			sql + n, sizeof(sql) - n,
+			" UNION ALL SELECT '%s', p.key, k.batch_id FROM (%s) AS p "
+			"CROSS JOIN journal_keys AS k ON k.entity = '%s' AND "
+			"k.key = p.key WHERE k.batch_id > ?1"
 			" UNION ALL SELECT p.entity, p.key, t.inserted_by "
 			"FROM revert_plan AS p CROSS JOIN %s AS t ON %s "
 			"WHERE p.entity = '%s' AND p.op = 'delete' AND t.inserted_by > ?1",
-			e->plural, match, e->plural);
+			e->plural, keys, e->plural, e->plural, match, e->plural);
 	}
 	n += (size_t)snprintf(sql + n, n < sizeof(sql) ? sizeof(sql) - n : 0,
 			      ") ORDER BY batch, " ENTITY_ORDER ", key");
@@ -1275,34 +1310,106 @@ enum store_status store_each_planned(struct store *s,
 	return step_changes(s, st, fn, ctx, "cannot read the revert plan");
 }
 
-enum store_status store_each_dependent(struct store *s, const char *account,
+enum store_status store_each_planned_insert(struct store *s, const struct entity *e,
+					    int (*fn)(void *ctx, const char *entity,
+						      const char *key, int64_t batch),
+					    void *ctx)
+{
+	char keys[400], match[200], sql[1024];
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	inserted_keys(e, true, keys, sizeof(keys));
+	parts_match(e, match, sizeof(match));
+	snprintf(sql, sizeof(sql),
+		 "SELECT '%s', p.key, coalesce(t.inserted_by, 0) FROM (%s) AS p CROSS JOIN %s AS t "
+		 "ON %s ORDER BY p.seq DESC",
+		 e->plural, keys, e->plural, match);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return status_of(s, rc, "cannot read the revert plan");
+	sqlite3_bind_int64(st, 1, s->plan_batch);
+	return step_keys(s, st, fn, ctx, "cannot read the revert plan");
+}
+
+enum store_status store_undo_inserts(struct store *s, const struct entity *e, long *deleted,
+				     long *planned)
+{
+	char keys[400], sql[600];
+	sqlite3_stmt *st = NULL, *del = prepare(s, e, ST_DELETE);
+	bool two = e->key[1] >= 0;
+	int rc;
+
+	*deleted = *planned = 0;
+	if (!del)
+		return STORE_ERROR;
+	/* each inserted key, its parts taken out of the journal key by SQLite,
+	 * deleted through the entity's prepared DELETE (a row a later batch
+	 * deleted already is not found: nothing to undo); the hook journals
+	 * each delete as any other. In the order they were inserted: the rows
+	 * of one entity do not depend on each other, and their journal_keys
+	 * entries are then appended in key order for a sorted import */
+	inserted_keys(e, true, keys, sizeof(keys));
+	snprintf(sql, sizeof(sql), "SELECT k0, k1 FROM (%s) ORDER BY seq", keys);
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		sqlite3_bind_int64(st, 1, s->plan_batch);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int step;
+		++*planned;
+		for (int k = 0; k < (two ? 2 : 1); k++)
+			sqlite3_bind_value(del, k + 1, sqlite3_column_value(st, k));
+		step = sqlite3_step(del);
+		sqlite3_reset(del);
+		if (step != SQLITE_DONE) {
+			rc = step;
+			break;
+		}
+		*deleted += sqlite3_changes(s->db);
+		rc = flush_journal(s, false) == STORE_OK ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_clear_bindings(del);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return status_of(s, rc == SQLITE_OK ? SQLITE_ERROR : rc, "cannot undo the inserts");
+	return STORE_OK;
+}
+
+enum store_status store_each_dependent(struct store *s,
 				       int (*fn)(void *ctx, const char *entity, const char *key,
 						 int64_t batch),
 				       void *ctx)
 {
-	char sql[2048];
+	char sql[3072], acct[400];
 	size_t n = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	for (int id = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
+	/* the accounts the revert removed are the ones the batch inserted */
+	inserted_keys(entity_get(ENTITY_ACCOUNTS), false, acct, sizeof(acct));
+	n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT entity, key, batch FROM (");
+	for (int id = 0, m = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
 		const struct entity *e = entity_get(id);
 		char key[160];
 		if (id == ENTITY_ACCOUNTS || e->account_field < 0)
 			continue;
-		journal_key_expr(e, e->plural, key, sizeof(key));
+		journal_key_expr(e, "t", key, sizeof(key));
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
-				      "%sSELECT '%s', %s, coalesce(inserted_by, 0) FROM %s "
-				      "WHERE %s = ?1",
-				      n ? " UNION ALL " : "", e->plural, key, e->plural,
+				      "%sSELECT %d AS rank, '%s' AS entity, %s AS key, "
+				      "coalesce(t.inserted_by, 0) AS batch, t.%s AS account "
+				      "FROM (%s) AS p CROSS JOIN %s AS t ON t.%s = p.key",
+				      m++ ? " UNION ALL " : "", id, e->plural, key,
+				      e->fields[e->account_field].name, acct, e->plural,
 				      e->fields[e->account_field].name);
 	}
+	n += (size_t)snprintf(sql + n, n < sizeof(sql) ? sizeof(sql) - n : 0,
+			      ") ORDER BY account, rank, key");
 	if (n >= sizeof(sql))
 		return set_error(s, "cannot look for dependent rows");
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return status_of(s, rc, "cannot look for dependent rows");
-	sqlite3_bind_text(st, 1, account, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, s->plan_batch);
 	return step_keys(s, st, fn, ctx, "cannot look for dependent rows");
 }
 

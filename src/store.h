@@ -219,7 +219,11 @@ enum store_status store_each_change(struct store *s, int64_t batch,
  * that applying them does not read the tables it changes; *CHANGES is how
  * many there are. store_each_conflict calls FN for each change a later
  * batch made to a row BATCH changed. store_each_planned calls FN for each
- * planned change, in plan order. store_batch_reverts records that BATCH
+ * planned change that was logged (an update, a delete), in plan order;
+ * the inserts BATCH made are undone per entity by store_undo_inserts
+ * (deleting the rows that are still there in one statement: *DELETED of
+ * *PLANNED), which store_each_planned_insert lists first (FN gets each
+ * row that it would delete). store_batch_reverts records that BATCH
  * reverts REVERTED.
  */
 enum store_status store_revert_plan(struct store *s, int64_t batch, long *changes);
@@ -229,15 +233,22 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 				      void *ctx);
 enum store_status store_each_planned(struct store *s,
 				     int (*fn)(void *ctx, const struct change_info *c), void *ctx);
+enum store_status store_each_planned_insert(struct store *s, const struct entity *e,
+					    int (*fn)(void *ctx, const char *entity,
+						      const char *key, int64_t batch),
+					    void *ctx);
+enum store_status store_undo_inserts(struct store *s, const struct entity *e, long *deleted,
+				     long *planned);
 enum store_status store_batch_reverts(struct store *s, int64_t batch, int64_t reverted);
 
 /*
  * store_each_dependent: call FN(CTX, ENTITY, KEY, BATCH) for each login,
- * contact or invoice of ACCOUNT (in the transaction under way), BATCH being
- * the batch that inserted the row (0 if unknown): what an account that is
- * removed would leave behind. Through the account indexes.
+ * contact or invoice (in the transaction under way) whose account is one
+ * the revert plan removes (a planned insert of an account), BATCH being
+ * the batch that inserted the row (0 if unknown): what the revert would
+ * leave behind. Through the account indexes; by account, then entity and key.
  */
-enum store_status store_each_dependent(struct store *s, const char *account,
+enum store_status store_each_dependent(struct store *s,
 				       int (*fn)(void *ctx, const char *entity, const char *key,
 						 int64_t batch),
 				       void *ctx);

@@ -231,7 +231,7 @@ stops() { # DELAY OUTPUT CMD...
 	st=$?
 	secs=$(echo "$(date +%s.%N) - $t0" | bc)
 	if [ $st != 143 ] || [ "$(echo "$secs <= 1.0" | bc)" != 1 ] || ! has_err "stopped by signal 15"; then
-		fail "exit $st, $secs s after SIGTERM: $(head -c 300 "$WORK/err")"
+		fail "$*: exit $st, $secs s after SIGTERM: $(head -c 300 "$WORK/err")"
 		return 1
 	fi
 	if [ -n "$output" ] && [ -e "$output" ]; then
@@ -260,7 +260,7 @@ begin "a stop signal ends an import within a second: CSV, XML, logins hashed wit
 stops 0.5 "" abx --db "$DB" import --mode update "$WORK/sig-big.csv" &&
 	stops 0.5 "" abx --db "$DB" import "$WORK/sig.xml" &&
 	ACCTBATCH_TEST_WEAK_HASH=0 stops 1 "" abx --db "$DB" import "$WORK/sig-logins.csv" &&
-	stops 0.3 "" abx validate "$WORK/sig-big.csv" &&
+	stops 0.3 "" abx validate "$WORK/sig.xml" &&
 	[ "$(q 'select count(*) from logins')" = 0 ] && [ "$(q 'select count(*) from batches')" = 1 ] && ok || fail "$(head -c 300 "$WORK/err")"
 
 begin "a stop signal ends export, export --all, lists and revert within a second; nothing written"

@@ -134,11 +134,12 @@ static void test_a_new_database_is_at_the_current_schema_version_in_wal_mode(voi
 
 	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
 	assert_scalar(f, "PRAGMA journal_mode", "wal");
-	assert_scalar(f,
-		      "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE "
-		      "type='table' AND sql LIKE '%STRICT%' ORDER BY name)",
-		      "accounts,batches,contacts,export_jobs,invoices,journal_chunks,journal_keys,"
-		      "list_builds,logins");
+	assert_scalar(
+		f,
+		"SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE "
+		"type='table' AND sql LIKE '%STRICT%' ORDER BY name)",
+		"accounts,batches,contacts,export_jobs,invoices,journal_chunks,journal_inserts,"
+		"journal_keys,list_builds,logins");
 }
 
 static void test_table_columns_match_the_entity_tables(void **state)
