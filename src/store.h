@@ -207,8 +207,9 @@ struct change_info {
 
 /*
  * store_each_change: call FN(CTX, C) for each change of BATCH in the order
- * it was made (inserts first, accounts before their dependents, then the
- * logged changes by id; see the journal in docs/import.md).
+ * it was made (its inserts first, in the order made, then the logged
+ * changes by id; see the journal in docs/import.md). Through indexes:
+ * the time is in proportion to the batch.
  */
 enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx);
