@@ -58,20 +58,27 @@ struct change_key {
 	int64_t inserted_by; /* the row's inserted_by before the change, 0 if none */
 };
 
+/* Make *BUF (of *CAP bytes) hold at least NEED bytes, doubling from 64 KiB; -1 when out of memory. */
+static int grow_text(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap = *cap ? *cap : 65536;
+	char *nb;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	nb = realloc(*buf, ncap);
+	if (!nb)
+		return -1;
+	*buf = nb;
+	*cap = ncap;
+	return 0;
+}
+
 static int reserve(struct journal *j, size_t more)
 {
-	if (j->len + more + 1 > j->cap) {
-		size_t ncap = j->cap ? j->cap : 65536;
-		char *nb;
-		while (ncap < j->len + more + 1)
-			ncap *= 2;
-		nb = realloc(j->buf, ncap);
-		if (!nb)
-			return -1;
-		j->buf = nb;
-		j->cap = ncap;
-	}
-	return 0;
+	return grow_text(&j->buf, &j->cap, j->len + more + 1);
 }
 
 static void put(struct journal *j, const char *s, size_t n)
@@ -192,18 +199,9 @@ static int note_key(struct journal *j, const struct table_info *t, int op, const
 		j->keys = nk;
 		j->keys_cap = ncap;
 	}
-	if (j->keytext_len + n > j->keytext_cap) {
-		size_t ncap = j->keytext_cap ? j->keytext_cap : 65536;
-		char *nt;
-		while (ncap < j->keytext_len + n)
-			ncap *= 2;
-		nt = realloc(j->keytext, ncap);
-		if (!nt) {
-			j->oom = true;
-			return -1;
-		}
-		j->keytext = nt;
-		j->keytext_cap = ncap;
+	if (grow_text(&j->keytext, &j->keytext_cap, j->keytext_len + n) != 0) {
+		j->oom = true;
+		return -1;
 	}
 	k = &j->keys[j->pending];
 	k->entity = (int)t->e->id;
@@ -535,17 +533,8 @@ static int write_chunk(struct journal *j, int from, int n)
 /* Append N bytes at S to the insert list; -1 when out of memory. */
 static int ins_put(struct journal *j, const char *s, size_t n)
 {
-	if (j->ins_len + n + 2 > j->ins_cap) {
-		size_t ncap = j->ins_cap ? j->ins_cap : 16384;
-		char *nb;
-		while (ncap < j->ins_len + n + 2)
-			ncap *= 2;
-		nb = realloc(j->ins, ncap);
-		if (!nb)
-			return -1;
-		j->ins = nb;
-		j->ins_cap = ncap;
-	}
+	if (grow_text(&j->ins, &j->ins_cap, j->ins_len + n + 2) != 0)
+		return -1;
 	memcpy(j->ins + j->ins_len, s, n);
 	j->ins_len += n;
 	return 0;
