@@ -96,57 +96,82 @@ static void puts_raw(struct journal *j, const char *s)
 	put(j, s, strlen(s));
 }
 
+/* Whether byte C stands for itself in a JSON string. */
+static bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/* Room for the JSON string of the N bytes at S, quotes included: exact for
+ * long strings, six bytes a byte for short ones (no pass to count). */
+static size_t json_string_room(const unsigned char *s, size_t n)
+{
+	size_t len = n + 2;
+
+	if (n <= 256)
+		return 6 * n + 2;
+	for (size_t i = 0; i < n; i++)
+		if (!json_plain(s[i]))
+			len += s[i] == '\n' || s[i] == '\r' || s[i] == '\t' || s[i] >= 0x20 ? 1 : 5;
+	return len;
+}
+
+/* Write the JSON string of the N bytes at S, lower-cased when LOWER, at OUT,
+ * which has json_string_room(S, N) bytes. Returns the bytes written. */
+static size_t json_string(char *out, const unsigned char *s, size_t n, bool lower)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	size_t i = 0;
+
+	*o++ = '"';
+	for (;;) {
+		size_t start = i;
+		while (i < n && json_plain(s[i]))
+			i++;
+		memcpy(o, s + start, i - start);
+		if (lower)
+			for (char *p = o; p < o + (i - start); p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+		o += i - start;
+		if (i == n)
+			break;
+		*o++ = '\\';
+		switch (s[i]) {
+		case '\n':
+			*o++ = 'n';
+			break;
+		case '\r':
+			*o++ = 'r';
+			break;
+		case '\t':
+			*o++ = 't';
+			break;
+		case '"':
+		case '\\':
+			*o++ = (char)s[i];
+			break;
+		default:
+			memcpy(o, "u00", 3);
+			o[3] = hex[s[i] >> 4];
+			o[4] = hex[s[i] & 15];
+			o += 5;
+		}
+		i++;
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
 /* A JSON string of the N bytes at S. */
 static void put_string(struct journal *j, const unsigned char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t start = 0, i;
-
-	for (i = 0; i < n && s[i] >= 0x20 && s[i] != '"' && s[i] != '\\'; i++)
-		;
-	if (i == n) { /* nothing to escape: the common case */
-		if (j->oom || reserve(j, n + 2) != 0) {
-			j->oom = true;
-			return;
-		}
-		j->buf[j->len++] = '"';
-		memcpy(j->buf + j->len, s, n);
-		j->len += n;
-		j->buf[j->len++] = '"';
+	if (j->oom || reserve(j, json_string_room(s, n)) != 0) {
+		j->oom = true;
 		return;
 	}
-	put(j, "\"", 1);
-	for (i = 0; i < n; i++) {
-		unsigned char c = s[i];
-		char esc[6] = {'\\', 'u', '0', '0', 0, 0};
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(j, (const char *)s + start, i - start);
-		start = i + 1;
-		switch (c) {
-		case '"':
-			put(j, "\\\"", 2);
-			break;
-		case '\\':
-			put(j, "\\\\", 2);
-			break;
-		case '\n':
-			put(j, "\\n", 2);
-			break;
-		case '\r':
-			put(j, "\\r", 2);
-			break;
-		case '\t':
-			put(j, "\\t", 2);
-			break;
-		default:
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			put(j, esc, 6);
-		}
-	}
-	put(j, (const char *)s + start, n - start);
-	put(j, "\"", 1);
+	j->len += json_string(j->buf + j->len, s, n, false);
 }
 
 static void put_value(struct journal *j, sqlite3_value *v)
@@ -530,37 +555,28 @@ static int write_chunk(struct journal *j, int from, int n)
 	return write_keys(j, from, n);
 }
 
-/* Append N bytes at S to the insert list; -1 when out of memory. */
+/* Append N bytes at S to the insert list, or only make room for them when S
+ * is NULL; -1 when out of memory. */
 static int ins_put(struct journal *j, const char *s, size_t n)
 {
 	if (grow_text(&j->ins, &j->ins_cap, j->ins_len + n + 2) != 0)
 		return -1;
-	memcpy(j->ins + j->ins_len, s, n);
-	j->ins_len += n;
+	if (s) {
+		memcpy(j->ins + j->ins_len, s, n);
+		j->ins_len += n;
+	}
 	return 0;
 }
 
 /* Append a JSON string of the N bytes at S, lower-cased when LOWER. */
 static int ins_string(struct journal *j, const char *s, size_t n, bool lower)
 {
-	char esc[8];
+	const unsigned char *u = (const unsigned char *)s;
 
-	if (ins_put(j, "\"", 1) != 0)
+	if (ins_put(j, NULL, json_string_room(u, n)) != 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\' || c < 0x20) {
-			snprintf(esc, sizeof(esc), c < 0x20 ? "\\u%04x" : "\\%c", c);
-			if (ins_put(j, esc, strlen(esc)) != 0)
-				return -1;
-			continue;
-		}
-		if (lower && c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if (ins_put(j, (const char *)&c, 1) != 0)
-			return -1;
-	}
-	return ins_put(j, "\"", 1);
+	j->ins_len += json_string(j->ins + j->ins_len, u, n, lower);
+	return 0;
 }
 
 /* Write the insert list as one journal_inserts row. */

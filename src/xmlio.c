@@ -211,6 +211,12 @@ static size_t continuation_bytes(const char *s, size_t n)
 	return count;
 }
 
+/* Whether C ends an element name in a start tag. */
+static bool name_end(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/' || c == '>';
+}
+
 /* Move the position over the N bytes at S. */
 static void scan_text(struct tag_scan *sc, const char *s, size_t n)
 {
@@ -281,35 +287,42 @@ static size_t scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 			sc->state = SC_NAME;
 			sc->name_len = 0;
 		}
-		if (sc->state == SC_NAME || sc->state == SC_TAG) {
-			/* a start tag: its name, then nothing but blanks and '/' */
-			bool blank = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+		if (sc->state == SC_NAME) {
+			/* a start tag's name: the bytes up to a blank, '/' or '>' */
+			size_t j = i, kept = sizeof(sc->refused_name) - 1;
+			while (j < n && !name_end(buf[j]))
+				j++;
+			if (sc->name_len < kept) {
+				size_t room = kept - sc->name_len;
+				memcpy(sc->refused_name + sc->name_len, buf + i,
+				       j - i < room ? j - i : room);
+			}
+			sc->name_len += j - i;
+			sc->column += (long)(j - i - continuation_bytes(buf + i, j - i));
+			sc->refused_name[sc->name_len < kept ? sc->name_len : kept] = '\0';
+			if (sc->name_len > NAME_MAX_BYTES) {
+				scan_refuse(sc, "a long name");
+				break;
+			}
+			i = j;
+			if (i == n)
+				break;
+			c = (unsigned char)buf[i];
+			sc->state = SC_TAG;
+		}
+		if (sc->state == SC_TAG) {
+			/* after the name, nothing but blanks and '/' before '>' */
 			if (c == '\n') {
 				sc->line++;
 				sc->column = 0;
-			} else if ((c & 0xC0) != 0x80) {
+			} else {
 				sc->column++;
 			}
 			if (c == '>') {
 				if (sc->run != '/')
 					sc->depth++;
 				sc->state = SC_TEXT;
-			} else if (sc->state == SC_NAME && !blank && c != '/') {
-				if (sc->name_len < sizeof(sc->refused_name) - 1)
-					sc->refused_name[sc->name_len] = (char)c;
-				if (++sc->name_len > NAME_MAX_BYTES)
-					scan_refuse(sc, "a long name");
-			} else if (blank || c == '/') {
-				if (sc->state == SC_NAME)
-					sc->refused_name[sc->name_len < sizeof(sc->refused_name)
-								 ? sc->name_len
-								 : sizeof(sc->refused_name) - 1] =
-						'\0';
-				sc->state = SC_TAG;
-			} else {
-				sc->refused_name[sc->name_len < sizeof(sc->refused_name)
-							 ? sc->name_len
-							 : sizeof(sc->refused_name) - 1] = '\0';
+			} else if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '/') {
 				scan_refuse(sc, "attributes");
 			}
 			sc->run = c == '/' ? '/' : 0;
