@@ -152,12 +152,14 @@ struct tag_scan {
 	long lt_line, lt_col; /* where the last '<' was */
 	long lt_off;	      /* its offset in the block being scanned, -1 if in an earlier one */
 	int depth;	      /* elements open at the scanner's position */
+	long records;	      /* record start tags seen (at depth 1) */
 	struct tag_pos *q;    /* ring of start tags not yet taken */
 	size_t head, count, cap;
 	/* a start tag refused (attributes, a long name): where and why */
 	const char *refused; /* what is wrong with it, NULL if none */
 	long refused_line, refused_col;
 	int refused_depth;     /* 0 the root, 1 a record, 2 a field, deeper */
+	long refused_record;   /* the record it is or is in, 0 for none */
 	char refused_name[64]; /* the element's name (cut) */
 	size_t name_len;       /* bytes of the name so far */
 };
@@ -237,6 +239,7 @@ static void scan_refuse(struct tag_scan *sc, const char *what)
 	sc->refused_line = sc->lt_line;
 	sc->refused_col = sc->lt_col;
 	sc->refused_depth = sc->depth;
+	sc->refused_record = sc->depth >= 1 ? sc->records : 0;
 	sc->state = SC_TEXT;
 }
 
@@ -284,6 +287,8 @@ static size_t scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 				continue;
 			}
 			scan_push(sc, sc->lt_line, sc->lt_col);
+			if (sc->depth == 1)
+				sc->records++;
 			sc->state = SC_NAME;
 			sc->name_len = 0;
 		}
@@ -400,6 +405,8 @@ struct xml_state {
 	long file_errors;	      /* schema problems outside any record */
 	long records;		      /* records seen */
 	bool fatal;		      /* a syntax error ended the document */
+	bool syntax_first;	      /* ... one before the tag the scanner refused */
+	bool eof_given;		      /* read_io has told libxml2 the input ended */
 	bool secret;		      /* wipe text buffers */
 	bool seen_root;		      /* the root element has started */
 	bool told_text;		      /* this text between records is reported */
@@ -454,11 +461,19 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 	char shown[256];
 	bool quoted = false;
 
-	if (st->scan.refused) { /* the input ends early on purpose: ours is the message */
+	/* the input ends early on purpose at a refused tag: ours is the message,
+	 * unless libxml2 found a problem in the bytes before that tag: where
+	 * the tag starts or later (libxml2 may have had the tag's first bytes
+	 * when it was cut by the end of a read) is ours; so is a problem on
+	 * its line once libxml2 was told the input ends */
+	if (st->scan.refused && (err->line > st->scan.refused_line ||
+				 (err->line == st->scan.refused_line &&
+				  (st->eof_given || err->int2 >= st->scan.refused_col)))) {
 		st->fatal = true;
 		stop_parser(st, READ_BROKEN);
 		return;
 	}
+	st->syntax_first = st->scan.refused != NULL;
 	/* one line only: libxml2 may add the offending bytes on a second line,
 	 * and they may be part of a password */
 	while (n && msg[n - 1] == ' ')
@@ -501,26 +516,40 @@ static int read_io(void *ctx, char *buf, int len)
 	size_t got;
 
 	if (st->in_off == st->in_len && st->scan.refused)
-		return 0;
+		goto eof;
 	if (st->in_off == st->in_len) {
-		/* one read of 256 KB instead of sixty-four of 4 KB */
+		/* one read of 256 KB instead of sixty-four of 4 KB; and never
+		 * fewer than 4 bytes but at the end: libxml2 misjudges a UTF-8
+		 * character when a read hands it less than a whole one (a slow
+		 * pipe) */
 		if (!st->inbuf && !(st->inbuf = wipe_realloc(NULL, INBUF_BYTES)))
 			return -1;
-		if (source_read(st->src, st->inbuf, INBUF_BYTES, &st->in_len) != 0)
-			return -1;
+		st->in_len = 0;
+		while (st->in_len < 4) {
+			size_t n;
+			if (source_read(st->src, st->inbuf + st->in_len, INBUF_BYTES - st->in_len,
+					&n) != 0)
+				return -1;
+			if (n == 0)
+				break;
+			st->in_len += n;
+		}
 		st->in_off = 0;
 		if (st->in_len == 0)
-			return 0;
+			goto eof;
 		/* a refused start tag: libxml2 gets what comes before it, then
 		 * the end of input */
 		st->in_len = scan_bytes(&st->scan, st->inbuf, st->in_len);
 		if (st->in_len == 0)
-			return 0;
+			goto eof;
 	}
 	got = st->in_len - st->in_off < (size_t)len ? st->in_len - st->in_off : (size_t)len;
 	memcpy(buf, st->inbuf + st->in_off, got);
 	st->in_off += got;
 	return (int)got;
+eof:
+	st->eof_given = true;
+	return 0;
 }
 
 static int close_io(void *ctx)
@@ -1069,7 +1098,7 @@ static void on_cdata(void *ctx, const xmlChar *s, int len)
 static void refused_tag(struct xml_state *st)
 {
 	const struct tag_scan *sc = &st->scan;
-	long record = sc->refused_depth == 1 ? st->records + 1 : st->records;
+	long record = sc->refused_record;
 	const char *where = sc->refused_depth == 1   ? "the record"
 			    : sc->refused_depth == 2 ? "the field"
 						     : "the";
@@ -1147,7 +1176,7 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	xmlParseDocument(st.ctxt);
 	if (st.stop == READ_STOPPED || st.stop == READ_NO_MEMORY) {
 		result = st.stop;
-	} else if (st.scan.refused) {
+	} else if (st.scan.refused && !st.syntax_first) {
 		refused_tag(&st);
 		result = READ_BROKEN;
 	} else if (src->error) {
