@@ -189,3 +189,4 @@ clean:
 .PRECIOUS: $(BUILD)/tests/%.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+include tests/fuzz/fuzz.mk

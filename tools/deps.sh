@@ -3,7 +3,7 @@
 # installed. As root it installs what is missing with apt-get; otherwise it
 # prints the exact apt-get line to run and fails.
 set -u
-PACKAGES="gcc clang clang-format make pkg-config util-linux time bc python3 unzip libcsv-dev libxml2-dev libxml2-utils libsqlite3-dev sqlite3 \
+PACKAGES="gcc clang libclang-rt-14-dev clang-format make pkg-config util-linux time bc python3 unzip libcsv-dev libxml2-dev libxml2-utils libsqlite3-dev sqlite3 \
 libarchive-dev libcmocka-dev libsodium-dev libjansson-dev iso-codes"
 [ "${ACCTBATCH_EXTRA_PACKAGES:-}" ] && PACKAGES="$PACKAGES $ACCTBATCH_EXTRA_PACKAGES"
 
