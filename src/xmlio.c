@@ -312,6 +312,10 @@ static size_t scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 			i = j;
 			if (i == n)
 				break;
+			if (sc->name_len == 0) { /* "< x", "<>": libxml2's syntax error */
+				sc->state = SC_TEXT;
+				continue;
+			}
 			c = (unsigned char)buf[i];
 			sc->state = SC_TAG;
 		}
@@ -460,7 +464,10 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 	size_t n = nl ? (size_t)(nl - msg) : strlen(msg), k = 0;
 	char shown[256];
 	bool quoted = false;
+	bool utf8 = err->domain != XML_FROM_SCHEMASV && strstr(msg, "not proper UTF-8");
 
+	if (!utf8 && err->level < XML_ERR_ERROR)
+		return; /* a warning */
 	/* the input ends early on purpose at a refused tag: ours is the message,
 	 * unless libxml2 found a problem in the bytes before that tag: where
 	 * the tag starts or later (libxml2 may have had the tag's first bytes
@@ -478,15 +485,13 @@ static void on_xml_error(void *ctx, xmlErrorPtr err)
 	 * and they may be part of a password */
 	while (n && msg[n - 1] == ' ')
 		n--;
-	if (err->domain != XML_FROM_SCHEMASV && strstr(msg, "not proper UTF-8")) {
+	if (utf8) {
 		st->fatal = true;
 		diag_add(st->diags, DIAG_BAD_UTF8, st->src->name, err->line, err->int2, 0, NULL,
 			 "not valid UTF-8 (or the document's encoding declaration is wrong)");
 		stop_parser(st, READ_BROKEN);
 		return;
 	}
-	if (err->level < XML_ERR_ERROR)
-		return;
 	/* where a password may be read, what libxml2 quotes of the input
 	 * ("Entity 'x' not defined") is left out */
 	for (size_t i = 0; i < n && k + 4 < sizeof(shown); i++) {

@@ -432,6 +432,37 @@ static void test_the_first_syntax_error_ends_the_document(void **state)
 	diag_list_release(&diags);
 }
 
+/* Found by fuzz_xml: a libxml2 warning (a PI named xml...) before a refused
+ * tag refused the file with no message at all; a syntax error before a
+ * refused tag was dropped for the refusal; "< x" is libxml2's to report. */
+static void test_a_refused_tag_never_hides_or_loses_a_message(void **state)
+{
+	struct collected c;
+	struct diag_list diags = {0};
+
+	(void)state;
+	assert_int_equal(
+		read_text("<?xmlK?>\n<accounts>\n<account a=\"1\"></account>\n</accounts>\n",
+			  entity_get(ENTITY_ACCOUNTS), &c, &diags),
+		READ_BROKEN);
+	assert_int_equal(diags.count, 1);
+	expect_diag(&diags, 0, DIAG_SCHEMA, 3, 1);
+	diag_list_release(&diags);
+	assert_int_equal(read_text("<accounts>\n<account><name>N</nme></account>\n"
+				   "<account a=\"1\"></account>\n</accounts>\n",
+				   entity_get(ENTITY_ACCOUNTS), &c, &diags),
+			 READ_BROKEN);
+	assert_true(diags.count >= 1);
+	expect_diag(&diags, 0, DIAG_XML_SYNTAX, 2, -1);
+	diag_list_release(&diags);
+	assert_int_equal(
+		read_text("<accounts>\n< x></accounts>\n", entity_get(ENTITY_ACCOUNTS), &c, &diags),
+		READ_BROKEN);
+	assert_true(diags.count >= 1);
+	expect_diag(&diags, 0, DIAG_XML_SYNTAX, 2, -1);
+	diag_list_release(&diags);
+}
+
 static void test_an_element_with_attributes_is_refused_where_it_begins(void **state)
 {
 	struct collected c;
@@ -570,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_text_between_records_is_reported_once_at_its_first_line),
 		cmocka_unit_test(test_the_first_syntax_error_ends_the_document),
 		cmocka_unit_test(test_an_element_with_attributes_is_refused_where_it_begins),
+		cmocka_unit_test(test_a_refused_tag_never_hides_or_loses_a_message),
 		cmocka_unit_test(test_text_in_many_pieces_is_one_finding),
 		cmocka_unit_test(test_a_syntax_error_in_a_logins_file_quotes_no_input),
 		cmocka_unit_test(test_the_root_element_names_the_entity),
