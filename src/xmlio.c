@@ -331,7 +331,7 @@ static size_t scan_bytes(struct tag_scan *sc, const char *buf, size_t n)
 				if (sc->run != '/')
 					sc->depth++;
 				sc->state = SC_TEXT;
-			} else if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '/') {
+			} else if (!name_end((char)c)) { /* not a blank or '/' */
 				scan_refuse(sc, "attributes");
 			}
 			sc->run = c == '/' ? '/' : 0;
