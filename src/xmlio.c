@@ -414,6 +414,8 @@ struct xml_state {
 	bool secret;		      /* wipe text buffers */
 	bool seen_root;		      /* the root element has started */
 	bool told_text;		      /* this text between records is reported */
+	long gap_line;		      /* line where the last markup between records ended */
+	long gap_breaks;	      /* line ends in the blank text since then */
 	bool skip;		      /* the validator does not see this record */
 	bool starting;		      /* an element's start is with the validator */
 	int depth;		      /* elements open */
@@ -928,6 +930,19 @@ static int buffer_text(struct xml_state *st, const xmlChar *s, int len, bool cda
 	return 0;
 }
 
+/*
+ * Markup between records (the root's start tag, a record's end, a comment)
+ * has just ended: the text that follows starts on the parser's line. The
+ * line of a mistake in that text is counted from there, over the line ends
+ * in the text as the parser hands it over (CR LF and a lone CR as LF), so
+ * that it does not depend on how the text comes in pieces.
+ */
+static void between_markup(struct xml_state *st)
+{
+	st->gap_line = st->ctxt->input->line;
+	st->gap_breaks = 0;
+}
+
 /* The root element: the entity's plural, without attributes; -1 if not. */
 static int start_root(struct xml_state *st, const xmlChar *name, bool attributes)
 {
@@ -958,6 +973,7 @@ static void on_start(void *ctx, const xmlChar *name, const xmlChar *prefix, cons
 		st->depth++;
 		if (start_root(st, name, nb_namespaces > 0 || nb_attributes > 0) != 0)
 			return;
+		between_markup(st);
 		/* the validator sees the whole document but for records of
 		 * another name; a finding always concerns one record, as the
 		 * root holds nothing but records */
@@ -1039,9 +1055,29 @@ static void on_end(void *ctx, const xmlChar *name, const xmlChar *prefix, const 
 		st->text_len = 0;
 	}
 	st->depth--;
-	if (st->depth == 1)
+	if (st->depth == 1) {
 		end_record(st);
+		between_markup(st);
+	}
 	st->told_text = false;
+}
+
+/* A comment or processing instruction: between records, where the text
+ * after it starts. */
+static void on_comment(void *ctx, const xmlChar *value)
+{
+	struct xml_state *st = ctx;
+
+	(void)value;
+	if (st->depth == 1)
+		between_markup(st);
+}
+
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+	(void)target;
+	(void)data;
+	on_comment(ctx, NULL);
 }
 
 /* Text: a field's value, or (between records) a mistake. */
@@ -1049,15 +1085,15 @@ static void on_text(struct xml_state *st, const xmlChar *s, int len, bool cdata)
 {
 	if (st->depth == 1) {
 		int i = 0;
-		long line = st->ctxt->input->line; /* where the parser is: after S */
 		while (!cdata && i < len &&
 		       (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n'))
-			i++;
+			st->gap_breaks += s[i++] == '\n';
 		if (i < len && !st->told_text) {
-			/* the line of its first character that is not blank */
-			for (int k = i; k < len; k++)
-				line -= s[k] == '\n';
-			diag_add(st->diags, DIAG_SCHEMA, st->src->name, line, 0, 0, NULL,
+			/* the line of its first character that is not blank: counted
+			 * from the markup before it, as the parser's own line after S
+			 * is not (it counts no lone CR, which reaches S as LF) */
+			diag_add(st->diags, DIAG_SCHEMA, st->src->name,
+				 st->gap_line + st->gap_breaks, 0, 0, NULL,
 				 "text between records: <%s> holds only <%s> elements",
 				 st->e->plural, st->e->singular);
 			st->file_errors++;
@@ -1165,6 +1201,8 @@ enum read_status xml_read_records(struct source *src, const struct entity *e,
 	sax.characters = on_characters;
 	sax.ignorableWhitespace = on_characters;
 	sax.cdataBlock = on_cdata;
+	sax.comment = on_comment;
+	sax.processingInstruction = on_pi;
 	sax.internalSubset = refuse_dtd;
 	sax.externalSubset = refuse_dtd;
 	sax.serror = on_xml_error;

@@ -398,6 +398,23 @@ static void test_text_between_records_is_reported_once_at_its_first_line(void **
 	assert_int_equal(diags.count, 1); /* once, though the text comes in pieces */
 	expect_diag(&diags, 0, DIAG_SCHEMA, 4, 0);
 	diag_list_release(&diags);
+
+	/* after a comment that spans lines, and with CR LF line ends */
+	snprintf(doc, sizeof(doc),
+		 "<contacts>\r\n%s\r\n<!-- a\r\nb -->\r\n  stray\r\n</contacts>\r\n", rec);
+	assert_int_equal(read_text(doc, entity_get(ENTITY_CONTACTS), &c, &diags), READ_BROKEN);
+	assert_int_equal(diags.count, 1);
+	expect_diag(&diags, 0, DIAG_SCHEMA, 5, 0);
+	diag_list_release(&diags);
+
+	/* lone CRs, which libxml2 counts as no line end but hands over as LF:
+	 * the line was once counted back from the parser's and came out -1 */
+	assert_int_equal(read_text("<logins>\rl\r\r", entity_get(ENTITY_LOGINS), &c, &diags),
+			 READ_BROKEN);
+	assert_int_equal(diags.count, 2);
+	expect_diag(&diags, 0, DIAG_SCHEMA, 2, 0);
+	expect_diag(&diags, 1, DIAG_XML_SYNTAX, 1, 13);
+	diag_list_release(&diags);
 }
 
 static void test_the_first_syntax_error_ends_the_document(void **state)

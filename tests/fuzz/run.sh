@@ -7,7 +7,9 @@
 #   run.sh check SECONDS replay, then run
 #
 # Environment: FUZZ_BUILD (build/fuzz), FUZZ_JOBS (1), FUZZ_TARGETS (all five),
-# CONFORMANCE_DIR (../shared/conformance). Everything a run writes is under
+# CONFORMANCE_DIR (../shared/conformance), FUZZ_SEED (libFuzzer's -seed: by
+# default 1 for check, so that make check tries the same inputs in the same
+# order on every run and a red CI is not luck; random for run). Everything a run writes is under
 # FUZZ_BUILD: corpus/<target> (kept between runs: libFuzzer's new inputs),
 # seeds/<target> (made afresh each run: links and generated inputs; samples/
 # and the conformance data are read in place), artifacts/<target>-*, logs/,
@@ -23,6 +25,11 @@ build=${FUZZ_BUILD:-build/fuzz}
 jobs=${FUZZ_JOBS:-1}
 targets=${FUZZ_TARGETS:-archive csv email fields xml}
 conf=${CONFORMANCE_DIR:-../shared/conformance}
+if [[ $mode == check ]]; then
+	seed=${FUZZ_SEED:-1}
+else
+	seed=${FUZZ_SEED:-0} # 0: libFuzzer picks one
+fi
 
 usage() {
 	echo "usage: tests/fuzz/run.sh run SECONDS | replay | check SECONDS" >&2
@@ -34,6 +41,7 @@ replay) ;;
 *) usage ;;
 esac
 [[ $jobs =~ ^[0-9]+$ && $jobs -gt 0 ]] || usage
+[[ $seed =~ ^[0-9]+$ ]] || usage
 
 # the largest input each target is given, in bytes
 max_len() {
@@ -85,7 +93,7 @@ run_one() {
 	fi
 	# the first directory takes the new inputs; the others are only read
 	# shellcheck disable=SC2086 # dirs: one directory a line, none with blanks
-	TMPDIR=$PWD/$build/tmp/$t "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	TMPDIR=$PWD/$build/tmp/$t "$bin" -max_total_time="$secs" -seed="$seed" -timeout=10 -rss_limit_mb=2048 \
 		-max_len="$(max_len "$t")" -print_final_stats=1 \
 		-artifact_prefix="$build/artifacts/$t-" \
 		"$corpus" "$seeds" $dirs tests/fuzz/regress/"$t" >"$log" 2>&1
