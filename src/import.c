@@ -81,18 +81,24 @@ static int input_rank(const struct input *in)
 	}
 }
 
-static bool reverse_order;
-
+/* Inputs in dependency order (accounts first), then as given. */
 static int compare_inputs(const void *a, const void *b)
 {
 	const struct input *x = a, *y = b;
 	int d = input_rank(x) - input_rank(y);
 
-	if (reverse_order)
-		d = -d;
 	if (d == 0)
 		d = x->e->id - y->e->id;
 	return d != 0 ? d : (x->order > y->order) - (x->order < y->order);
+}
+
+/* For deletes: the entities in reverse dependency order, each as given. */
+static int compare_inputs_reversed(const void *a, const void *b)
+{
+	const struct input *x = a, *y = b;
+	int d = input_rank(y) - input_rank(x);
+
+	return d != 0 ? d : compare_inputs(a, b);
 }
 
 static const struct entity *entity_from_name(const char *path)
@@ -417,11 +423,11 @@ enum resolve_status inputs_resolve(char *const *args, int nargs, const struct en
 			st = RESOLVE_UNKNOWN;
 		}
 	}
-	reverse_order = reverse;
 	for (size_t i = 0; i < list->count; i++)
 		list->items[i].order = i; /* qsort is not stable: keep the given order */
 	if (st == RESOLVE_OK)
-		qsort(list->items, list->count, sizeof(*list->items), compare_inputs);
+		qsort(list->items, list->count, sizeof(*list->items),
+		      reverse ? compare_inputs_reversed : compare_inputs);
 	return st;
 }
 
