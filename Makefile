@@ -50,6 +50,8 @@ LIB_SRCS = \
 	src/entity.c \
 	src/export.c \
 	src/import.c \
+	src/inputs.c \
+	src/login_hash.c \
 	src/isocodes.c \
 	src/journal.c \
 	src/lists.c \
@@ -59,6 +61,7 @@ LIB_SRCS = \
 	src/prefetch.c \
 	src/rejects.c \
 	src/revert.c \
+	src/rules.c \
 	src/report.c \
 	src/secret.c \
 	src/source.c \

@@ -8,6 +8,7 @@
 #include "entity.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,115 +33,190 @@ static const char *const invoice_status[] = {"open", "paid", "void", NULL};
 	 NULL,                                                                                     \
 	 NULL,                                                                                     \
 	 NULL,                                                                                     \
-	 "when the record was created (UTC); may be given on insert"},                             \
+	 "when the record was created (UTC); may be given on insert",                              \
+	 ROLE_CREATED},                                                                            \
 	{                                                                                          \
 		"updated_at", FT_TIME, F_TOOL, 0, 0, NULL, NULL, NULL, NULL,                       \
-			"when the record last changed (UTC); kept by the tool"                     \
+			"when the record last changed (UTC); kept by the tool", ROLE_UPDATED       \
 	}
 
 static const struct field account_fields[] = {
 	{"account_id", FT_CODE, F_KEY | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
-	 "the account's identifier"},
-	{"name", FT_TEXT, F_REQUIRED, 1, 200, NULL, NULL, NULL, NULL, "company or person"},
+	 "the account's identifier", ROLE_ACCOUNT},
+	{"name", FT_TEXT, F_REQUIRED, 1, 200, NULL, NULL, NULL, NULL, "company or person",
+	 ROLE_NONE},
 	{"email", FT_EMAIL, F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL,
-	 "the primary account holder's login"},
-	{"full_name", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "the account holder's name"},
-	{"phone", FT_CODE, 0, 1, 32, "+0-9", "0-9 -", NULL, NULL, "'+' and digits, spaces, '-'"},
-	{"street", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "street address"},
-	{"city", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "city"},
-	{"region", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "state, province or region"},
-	{"postal_code", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "postal code"},
-	{"country", FT_COUNTRY, F_REQUIRED, 0, 2, NULL, NULL, NULL, NULL, "ISO 3166-1 alpha-2"},
-	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, account_status, "active", "account status"},
+	 "the primary account holder's login", ROLE_EMAIL},
+	{"full_name", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "the account holder's name",
+	 ROLE_NONE},
+	{"phone", FT_CODE, 0, 1, 32, "+0-9", "0-9 -", NULL, NULL, "'+' and digits, spaces, '-'",
+	 ROLE_NONE},
+	{"street", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "street address", ROLE_NONE},
+	{"city", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "city", ROLE_NONE},
+	{"region", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "state, province or region",
+	 ROLE_NONE},
+	{"postal_code", FT_TEXT, 0, 0, 200, NULL, NULL, NULL, NULL, "postal code", ROLE_NONE},
+	{"country", FT_COUNTRY, F_REQUIRED, 0, 2, NULL, NULL, NULL, NULL, "ISO 3166-1 alpha-2",
+	 ROLE_NONE},
+	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, account_status, "active", "account status",
+	 ROLE_NONE},
 	{"subscriptions", FT_TOKENS, 0, 0, 0, NULL, NULL, NULL, NULL,
-	 "mailing lists the holder subscribed to"},
+	 "mailing lists the holder subscribed to", ROLE_NONE},
 	TOOL_TIMES,
 };
 
 static const struct field login_fields[] = {
 	{"account_id", FT_CODE, F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
-	 "the account the login belongs to"},
+	 "the account the login belongs to", ROLE_ACCOUNT},
 	{"email", FT_EMAIL, F_KEY | F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL,
-	 "the login; unique across all logins"},
-	{"full_name", FT_TEXT, F_REQUIRED, 1, 200, NULL, NULL, NULL, NULL, "the colleague's name"},
+	 "the login; unique across all logins", ROLE_EMAIL},
+	{"full_name", FT_TEXT, F_REQUIRED, 1, 200, NULL, NULL, NULL, NULL, "the colleague's name",
+	 ROLE_NONE},
 	{"password", FT_SECRET, F_SECRET | F_INPUT, 10, 128, NULL, NULL, NULL, NULL,
-	 "new password, 10-128 characters; hashed, never stored"},
+	 "new password, 10-128 characters; hashed, never stored", ROLE_PASSWORD},
 	{"password_confirm", FT_SECRET, F_SECRET | F_INPUT, 0, 128, NULL, NULL, NULL, NULL,
-	 "the same password again"},
+	 "the same password again", ROLE_CONFIRM},
 	{"password_hash", FT_HASH, F_NOEXPORT, 0, 512, NULL, NULL, NULL, NULL,
-	 "an existing Argon2id, bcrypt or yescrypt hash instead of a password"},
-	{"activate_licenses", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "access type"},
-	{"make_purchases", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "access type"},
-	{"view_pay_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "access type"},
+	 "an existing Argon2id, bcrypt or yescrypt hash instead of a password", ROLE_HASH},
+	{"activate_licenses", FT_BOOL, F_ACCESS, 0, 0, NULL, NULL, NULL, "false", "access type",
+	 ROLE_NONE},
+	{"make_purchases", FT_BOOL, F_ACCESS, 0, 0, NULL, NULL, NULL, "false", "access type",
+	 ROLE_NONE},
+	{"view_pay_invoices", FT_BOOL, F_ACCESS, 0, 0, NULL, NULL, NULL, "false", "access type",
+	 ROLE_NONE},
 	{"invoice_created_alerts", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false",
-	 "receives \"Invoice Created\" email alerts"},
+	 "receives \"Invoice Created\" email alerts", ROLE_NONE},
 	TOOL_TIMES,
 };
 
 static const struct field contact_fields[] = {
 	{"account_id", FT_CODE, F_KEY | F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL,
-	 NULL, "the account the contact belongs to"},
-	{"first_name", FT_TEXT, F_REQUIRED, 1, 100, NULL, NULL, NULL, NULL, "first name"},
-	{"last_name", FT_TEXT, F_REQUIRED, 1, 100, NULL, NULL, NULL, NULL, "last name"},
-	{"email", FT_EMAIL, F_KEY | F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL, "where mail goes"},
-	{"country", FT_COUNTRY, F_REQUIRED, 0, 2, NULL, NULL, NULL, NULL, "ISO 3166-1 alpha-2"},
-	{"standard_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type"},
-	{"summary_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type"},
-	{"important_notices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type"},
+	 NULL, "the account the contact belongs to", ROLE_ACCOUNT},
+	{"first_name", FT_TEXT, F_REQUIRED, 1, 100, NULL, NULL, NULL, NULL, "first name",
+	 ROLE_NONE},
+	{"last_name", FT_TEXT, F_REQUIRED, 1, 100, NULL, NULL, NULL, NULL, "last name", ROLE_NONE},
+	{"email", FT_EMAIL, F_KEY | F_REQUIRED, 0, 254, NULL, NULL, NULL, NULL, "where mail goes",
+	 ROLE_EMAIL},
+	{"country", FT_COUNTRY, F_REQUIRED, 0, 2, NULL, NULL, NULL, NULL, "ISO 3166-1 alpha-2",
+	 ROLE_NONE},
+	{"standard_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type",
+	 ROLE_NONE},
+	{"summary_invoices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type",
+	 ROLE_NONE},
+	{"important_notices", FT_BOOL, 0, 0, 0, NULL, NULL, NULL, "false", "notification type",
+	 ROLE_NONE},
 	TOOL_TIMES,
 };
 
 static const struct field invoice_fields[] = {
 	{"invoice_number", FT_CODE, F_KEY | F_REQUIRED, 1, 40, ID_FIRST, "A-Za-z0-9/_-", NULL, NULL,
-	 "the invoice's number"},
+	 "the invoice's number", ROLE_NONE},
 	{"account_id", FT_CODE, F_REF | F_REQUIRED, 1, 64, ID_FIRST, "A-Za-z0-9._-", NULL, NULL,
-	 "the account invoiced"},
-	{"kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, invoice_kind, NULL, "invoice kind"},
-	{"issued_on", FT_DATE, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL, "issue date"},
-	{"due_on", FT_DATE, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL, "due date, not before issue"},
-	{"currency", FT_CURRENCY, F_REQUIRED, 0, 3, NULL, NULL, NULL, NULL, "ISO 4217"},
+	 "the account invoiced", ROLE_ACCOUNT},
+	{"kind", FT_ENUM, F_REQUIRED, 0, 0, NULL, NULL, invoice_kind, NULL, "invoice kind",
+	 ROLE_NONE},
+	{"issued_on", FT_DATE, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL, "issue date", ROLE_ISSUED},
+	{"due_on", FT_DATE, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL, "due date, not before issue",
+	 ROLE_DUE},
+	{"currency", FT_CURRENCY, F_REQUIRED, 0, 3, NULL, NULL, NULL, NULL, "ISO 4217",
+	 ROLE_CURRENCY},
 	{"total", FT_AMOUNT, F_REQUIRED, 0, 0, NULL, NULL, NULL, NULL,
-	 "amount >= 0 with at most the currency's minor digits"},
-	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, invoice_status, "open", "invoice status"},
-	{"description", FT_TEXT, 0, 0, 500, NULL, NULL, NULL, NULL, "free text"},
+	 "amount >= 0 with at most the currency's minor digits", ROLE_TOTAL},
+	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, invoice_status, "open", "invoice status",
+	 ROLE_NONE},
+	{"description", FT_TEXT, 0, 0, 500, NULL, NULL, NULL, NULL, "free text", ROLE_NONE},
 	TOOL_TIMES,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const struct entity entities[ENTITY_COUNT] = {
-	{ENTITY_ACCOUNTS,
-	 "accounts",
-	 "account",
-	 account_fields,
-	 COUNT(account_fields),
-	 {0, -1},
-	 0,
-	 2},
-	{ENTITY_LOGINS, "logins", "login", login_fields, COUNT(login_fields), {1, -1}, 0, 1},
-	{ENTITY_CONTACTS,
-	 "contacts",
-	 "contact",
-	 contact_fields,
-	 COUNT(contact_fields),
-	 {0, 3},
-	 0,
-	 3},
-	{ENTITY_INVOICES,
-	 "invoices",
-	 "invoice",
-	 invoice_fields,
-	 COUNT(invoice_fields),
-	 {0, -1},
-	 1,
-	 -1},
+static struct entity entities[ENTITY_COUNT] = {
+	{.id = ENTITY_ACCOUNTS,
+	 .plural = "accounts",
+	 .singular = "account",
+	 .fields = account_fields,
+	 .nfields = COUNT(account_fields),
+	 .flags = E_REFERENCED},
+	{.id = ENTITY_LOGINS,
+	 .plural = "logins",
+	 .singular = "login",
+	 .fields = login_fields,
+	 .nfields = COUNT(login_fields)},
+	{.id = ENTITY_CONTACTS,
+	 .plural = "contacts",
+	 .singular = "contact",
+	 .fields = contact_fields,
+	 .nfields = COUNT(contact_fields)},
+	{.id = ENTITY_INVOICES,
+	 .plural = "invoices",
+	 .singular = "invoice",
+	 .fields = invoice_fields,
+	 .nfields = COUNT(invoice_fields),
+	 .flags = E_KEPT},
 };
 
 _Static_assert(COUNT(account_fields) <= FIELD_MAX, "FIELD_MAX too small");
 _Static_assert(COUNT(login_fields) <= FIELD_MAX, "FIELD_MAX too small");
+_Static_assert(COUNT(contact_fields) <= FIELD_MAX, "FIELD_MAX too small");
+_Static_assert(COUNT(invoice_fields) <= FIELD_MAX, "FIELD_MAX too small");
+
+/* A table that breaks a rule of entity.h is a programming error: say which. */
+__attribute__((noreturn)) static void table_broken(const struct entity *e, const char *why)
+{
+	fprintf(stderr, "acctbatch: internal error: entity table %s: %s\n", e->plural, why);
+	abort();
+}
+
+/* Derive E's key and role indexes from its fields and check them. */
+static void derive(struct entity *e)
+{
+	int nkeys = 0;
+
+	e->key[0] = e->key[1] = -1;
+	for (int r = 0; r < ROLE_COUNT; r++)
+		e->role[r] = -1;
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct field *f = &e->fields[i];
+		if (f->flags & F_KEY) {
+			if (nkeys == 2)
+				table_broken(e, "more than two key fields");
+			e->key[nkeys++] = (int)i;
+		}
+		if (f->role == ROLE_NONE)
+			continue;
+		if (e->role[f->role] >= 0)
+			table_broken(e, "two fields of one role");
+		e->role[f->role] = (int)i;
+	}
+	e->account_field = e->role[ROLE_ACCOUNT];
+	e->email_field = e->role[ROLE_EMAIL];
+	if (nkeys == 0 || e->account_field < 0)
+		table_broken(e, "no key or no account_id");
+	if (e->role[ROLE_CREATED] < 0 || e->role[ROLE_UPDATED] < 0)
+		table_broken(e, "no created_at or updated_at");
+	if (e->email_field >= 0 && e->fields[e->email_field].type != FT_EMAIL)
+		table_broken(e, "the email role is not an email field");
+	if ((e->role[ROLE_PASSWORD] < 0) != (e->role[ROLE_CONFIRM] < 0) ||
+	    (e->role[ROLE_PASSWORD] >= 0 && e->role[ROLE_HASH] < 0))
+		table_broken(e, "a password needs its confirmation and its hash");
+	if ((e->role[ROLE_ISSUED] < 0) != (e->role[ROLE_DUE] < 0) ||
+	    (e->role[ROLE_CURRENCY] < 0) != (e->role[ROLE_TOTAL] < 0))
+		table_broken(e, "a date or an amount without its partner");
+	if (e->role[ROLE_TOTAL] >= 0 && e->fields[e->role[ROLE_TOTAL]].type != FT_AMOUNT)
+		table_broken(e, "the total is not an amount");
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void set_up_tables(void)
+{
+	for (int i = 0; i < ENTITY_COUNT; i++)
+		derive(&entities[i]);
+}
 
 const struct entity *entity_get(enum entity_id id)
 {
+	pthread_once(&tables_once, set_up_tables);
 	return &entities[id];
 }
 
@@ -149,7 +225,7 @@ const struct entity *entity_by_name(const char *name)
 	for (int i = 0; i < ENTITY_COUNT; i++)
 		if (strcmp(entities[i].plural, name) == 0 ||
 		    strcmp(entities[i].singular, name) == 0)
-			return &entities[i];
+			return entity_get(entities[i].id);
 	return NULL;
 }
 

@@ -42,6 +42,29 @@ enum field_type {
 #define F_TOOL 0x10u	 /* kept by the tool; may be given on insert only (created_at) */
 #define F_REF 0x20u	 /* names an account: accounts.account_id must exist */
 #define F_NOEXPORT 0x40u /* exported only on request (password_hash) */
+#define F_ACCESS 0x80u	 /* an access type: a login needs at least one of them true */
+
+/*
+ * What a field means to the rules that need more than its own cell. Each
+ * role names at most one field of an entity; entity_get's tables carry the
+ * index of each (struct entity.role), computed from the fields and checked
+ * once, so that no other layer looks a field up by its name.
+ */
+enum field_role {
+	ROLE_NONE,
+	ROLE_ACCOUNT,  /* the account_id the record belongs to (a reference or the key) */
+	ROLE_EMAIL,    /* the mailbox (keys compare it ignoring case) */
+	ROLE_PASSWORD, /* a new plaintext password */
+	ROLE_CONFIRM,  /* the same password again */
+	ROLE_HASH,     /* the stored hash of the password */
+	ROLE_ISSUED,   /* the issue date (a due date may not be before it) */
+	ROLE_DUE,      /* the due date */
+	ROLE_CURRENCY, /* the currency of the amounts */
+	ROLE_TOTAL,    /* an amount in that currency */
+	ROLE_CREATED,  /* when the row was created (kept by the tool) */
+	ROLE_UPDATED,  /* when the row last changed (kept by the tool) */
+	ROLE_COUNT
+};
 
 /* One field of an entity. */
 struct field {
@@ -55,21 +78,33 @@ struct field {
 	const char *const *values; /* FT_ENUM: NULL-terminated; values[0] is the default */
 	const char *default_value; /* stored when a new record leaves the field out */
 	const char *doc;	   /* one-line description for docs and the XSD */
+	enum field_role role;	   /* what the cross-field rules use it for */
 };
 
-/* One entity: a name, its record element and its fields in schema order. */
+#define E_KEPT 0x01u	   /* rows are never deleted (invoices: finance keeps them) */
+#define E_REFERENCED 0x02u /* other entities name its rows (accounts) */
+
+/*
+ * One entity: a name, its record element and its fields in schema order.
+ * The indexes below are derived from the fields (their F_KEY flags and
+ * roles) when the tables are first used, and checked then: a table that
+ * breaks a rule (two fields of one role, no key, no tool times) stops the
+ * program with a message before anything is read.
+ */
 struct entity {
 	enum entity_id id;
 	const char *plural;	    /* root element, table and file name: "accounts" */
 	const char *singular;	    /* record element: "account" */
 	const struct field *fields; /* schema order */
 	size_t nfields;		    /* entries in fields */
+	unsigned flags;		    /* E_* bits */
 	int key[2];		    /* indexes of the key fields; key[1] == -1 if one */
-	int account_field;	    /* index of account_id (ref or key) */
-	int email_field;	    /* index of the email field */
+	int account_field;	    /* role[ROLE_ACCOUNT] */
+	int email_field;	    /* role[ROLE_EMAIL], -1 if none */
+	int role[ROLE_COUNT];	    /* index of the field of each role, -1 if none */
 };
 
-/* entity_get: the table for ID. */
+/* entity_get: the table for ID (the tables are set up on the first call). */
 const struct entity *entity_get(enum entity_id id);
 
 /* entity_by_name: the entity whose plural or singular is NAME, or NULL. */

@@ -30,423 +30,18 @@
 #include "isocodes.h"
 #include "archive_in.h"
 #include "keyset.h"
+#include "login_hash.h"
 #include "prefetch.h"
 #include "rejects.h"
+#include "rules.h"
 #include "secret.h"
 #include "source.h"
 #include "spool.h"
 #include "stop.h"
 #include "xmlio.h"
 
-/*
- * Field positions the per-record rules need, looked up by name once (the
- * tables in entity.c are the only place that knows them).
- */
-static struct {
-	int updated[ENTITY_COUNT];   /* updated_at (created_at is the one before) */
-	int password, confirm, hash; /* logins */
-	int access;		     /* logins: the first of the three access types */
-	int issued, currency;	     /* invoices: due_on and total follow each */
-} fx;
-
-static void find_fields(void)
-{
-	const struct entity *l = entity_get(ENTITY_LOGINS), *i = entity_get(ENTITY_INVOICES);
-
-	for (int e = 0; e < ENTITY_COUNT; e++)
-		fx.updated[e] = entity_field_index(entity_get(e), "updated_at", 10);
-	fx.password = entity_field_index(l, "password", 8);
-	fx.confirm = entity_field_index(l, "password_confirm", 16);
-	fx.hash = entity_field_index(l, "password_hash", 13);
-	fx.access = entity_field_index(l, "activate_licenses", 17);
-	fx.issued = entity_field_index(i, "issued_on", 9);
-	fx.currency = entity_field_index(i, "currency", 8);
-}
-
 /* A stand-in hash for passes that are rolled back: never committed. */
 static const char placeholder_hash[] = "$argon2id$v=19$m=8,t=1,p=1$cGxhY2Vob2xkZXI$cGxhY2Vob2xkZXI";
-
-/* ---------------------------------------------------------------- inputs */
-
-static int input_rank(const struct input *in)
-{
-	switch (in->e->id) {
-	case ENTITY_ACCOUNTS:
-		return 0;
-	case ENTITY_LOGINS:
-	case ENTITY_CONTACTS:
-		return 1;
-	default:
-		return 2;
-	}
-}
-
-/* Inputs in dependency order (accounts first), then as given. */
-static int compare_inputs(const void *a, const void *b)
-{
-	const struct input *x = a, *y = b;
-	int d = input_rank(x) - input_rank(y);
-
-	if (d == 0)
-		d = x->e->id - y->e->id;
-	return d != 0 ? d : (x->order > y->order) - (x->order < y->order);
-}
-
-/* For deletes: the entities in reverse dependency order, each as given. */
-static int compare_inputs_reversed(const void *a, const void *b)
-{
-	const struct input *x = a, *y = b;
-	int d = input_rank(y) - input_rank(x);
-
-	return d != 0 ? d : compare_inputs(a, b);
-}
-
-static const struct entity *entity_from_name(const char *path)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-
-	if (strrchr(base, ':')) /* ARCHIVE:MEMBER */
-		base = strrchr(base, ':') + 1;
-
-	for (int id = 0; id < ENTITY_COUNT; id++) {
-		const struct entity *e = entity_get(id);
-		size_t n = strlen(e->plural);
-		if (strncasecmp(base, e->plural, n) == 0 &&
-		    (base[n] == '.' || base[n] == '-' || base[n] == '_'))
-			return e;
-	}
-	return NULL;
-}
-
-static int add_input(struct input_list *list, const char *path, const char *name)
-{
-	struct input *n = realloc(list->items, (list->count + 1) * sizeof(*n));
-
-	if (!n)
-		return -1;
-	list->items = n;
-	memset(&n[list->count], 0, sizeof(*n));
-	n[list->count].path = strdup(path);
-	n[list->count].name = strdup(name);
-	if (!n[list->count].path || !n[list->count].name) {
-		free(n[list->count].path);
-		free(n[list->count].name);
-		return -1;
-	}
-	list->count++;
-	return 0;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Add the .csv and .xml files of directory DIR, sorted by name. */
-static enum resolve_status add_directory(struct input_list *list, const char *dir,
-					 struct diag_list *diags)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0;
-	enum resolve_status st = RESOLVE_OK;
-
-	if (!d) {
-		diag_add(diags, DIAG_SCHEMA, dir, 0, 0, 0, NULL, "cannot read directory: %s",
-			 strerror(errno));
-		return RESOLVE_IO;
-	}
-	while ((de = readdir(d)) != NULL) {
-		char **nn;
-		if (de->d_name[0] == '.' || !(source_name_ends_with(de->d_name, ".csv") ||
-					      source_name_ends_with(de->d_name, ".xml")))
-			continue;
-		nn = realloc(names, (n + 1) * sizeof(*nn));
-		if (!nn)
-			break;
-		names = nn;
-		if (asprintf(&names[n], "%s%s%s", dir, source_name_ends_with(dir, "/") ? "" : "/",
-			     de->d_name) < 0)
-			break;
-		n++;
-	}
-	closedir(d);
-	qsort(names, n, sizeof(*names), compare_names);
-	for (size_t i = 0; i < n; i++) {
-		if (st == RESOLVE_OK && add_input(list, names[i], names[i]) != 0)
-			st = RESOLVE_IO;
-		free(names[i]);
-	}
-	free(names);
-	if (n == 0) {
-		diag_add(diags, DIAG_SCHEMA, dir, 0, 0, 0, NULL,
-			 "directory holds no .csv or .xml files");
-		return RESOLVE_MISSING;
-	}
-	return st;
-}
-
-/* archive_read_members' callback: one input per member, its bytes in the archive's spool. */
-struct member_ctx {
-	struct input_list *list;
-	const char *archive;
-	struct spool *sp;
-};
-
-static int add_member(void *ctx, const char *member, uint64_t start, uint64_t len)
-{
-	struct member_ctx *mc = ctx;
-	struct input *in;
-	char *name = NULL;
-	int rc = -1;
-
-	if (asprintf(&name, "%s:%s", mc->archive, member) >= 0 &&
-	    add_input(mc->list, name, name) == 0) {
-		in = &mc->list->items[mc->list->count - 1];
-		in->bytes = calloc(1, sizeof(*in->bytes));
-		if (in->bytes) {
-			*in->bytes = (struct spooled){
-				.sp = mc->sp, .start = start, .len = len, .from = -1};
-			rc = 0;
-		}
-	}
-	free(name);
-	return rc;
-}
-
-/* Keep a spool with the list, which frees it. */
-static int keep_spool(struct input_list *list, struct spool *sp)
-{
-	struct spool **n = realloc(list->spools, (list->nspools + 1) * sizeof(*n));
-
-	if (!n) {
-		spool_free(sp);
-		return -1;
-	}
-	list->spools = n;
-	n[list->nspools++] = sp;
-	return 0;
-}
-
-/*
- * IN comes from a pipe (standard input when FD is STDIN_FILENO, else a
- * FIFO or a process substitution, open on FD, which it owns): read it
- * through a spool, as needed. Returns 0, or -1 with a diagnostic.
- */
-static int spool_pipe(struct input *in, int fd, struct diag_list *diags)
-{
-	int from = fd == STDIN_FILENO ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
-
-	in->bytes = calloc(1, sizeof(*in->bytes));
-	if (!in->bytes || from < 0 || spooled_pipe(in->bytes, from) != 0) {
-		diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "%s",
-			 in->bytes && in->bytes->why[0] ? in->bytes->why : strerror(errno));
-		if (from >= 0 && !in->bytes)
-			close(from);
-		return -1;
-	}
-	return 0;
-}
-
-/* Open a source on IN's bytes; -1 with errno set (ESTALE: the file changed). */
-static int input_open(const struct input *in, struct source *src)
-{
-	if (in->bytes)
-		return source_open_spooled(src, in->bytes, in->name);
-	if (source_open_file(src, in->path, in->name) != 0)
-		return -1;
-	if (!source_same_file(src, &in->id)) {
-		source_close(src);
-		errno = ESTALE;
-		return -1;
-	}
-	return 0;
-}
-
-/* Why IN could not be opened or read (ERR an errno value), for a message. */
-static const char *input_why(const struct input *in, int err, char *buf, size_t size)
-{
-	if (err == ESTALE)
-		snprintf(buf, size,
-			 "'%s' changed while it was read (it is not the size or age it was "
-			 "when the run began)",
-			 in->name);
-	else if (in->bytes && in->bytes->why[0])
-		snprintf(buf, size, "'%s': %s", in->name, in->bytes->why);
-	else
-		snprintf(buf, size, "cannot read '%s': %s", in->name, strerror(err));
-	return buf;
-}
-
-enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
-				   enum input_format force_format, bool reverse,
-				   uint64_t max_unpacked, struct input_list *list,
-				   struct diag_list *diags)
-{
-	enum resolve_status st = RESOLVE_OK;
-
-	memset(list, 0, sizeof(*list));
-	for (int i = 0; i < nargs; i++) {
-		struct stat sb;
-		if (strcmp(args[i], "-") == 0) {
-			if (!force_entity || force_format == FORMAT_UNKNOWN) {
-				diag_add(diags, DIAG_SCHEMA, "<stdin>", 0, 0, 0, NULL,
-					 "reading standard input needs --format and --entity");
-				return RESOLVE_USAGE;
-			}
-			if (add_input(list, "-", "<stdin>") != 0)
-				return RESOLVE_IO;
-			continue;
-		}
-		if (stat(args[i], &sb) != 0) {
-			diag_add(diags, DIAG_SCHEMA, args[i], 0, 0, 0, NULL, "cannot open: %s",
-				 strerror(errno));
-			st = RESOLVE_MISSING;
-			continue;
-		}
-		if (S_ISDIR(sb.st_mode)) {
-			enum resolve_status ds = add_directory(list, args[i], diags);
-			if (ds != RESOLVE_OK)
-				st = ds;
-		} else if (S_ISREG(sb.st_mode) && archive_is_package(args[i])) {
-			/* every member into one spool: one descriptor for any number */
-			char why[256];
-			struct member_ctx mc = {list, args[i], spool_new(why)};
-			int ar;
-			if (!mc.sp) {
-				diag_add(diags, DIAG_SCHEMA, args[i], 0, 0, 0, NULL, "%s", why);
-				return RESOLVE_IO;
-			}
-			if (keep_spool(list, mc.sp) != 0)
-				return RESOLVE_IO;
-			ar = archive_read_members(
-				args[i], max_unpacked ? max_unpacked : ARCHIVE_MAX_UNPACKED_DEFAULT,
-				mc.sp, add_member, &mc, diags);
-			if (ar == -2 || ar == -3)
-				return RESOLVE_IO;
-			if (ar != 0)
-				return RESOLVE_INVALID;
-		} else if (add_input(list, args[i], args[i]) != 0) {
-			return RESOLVE_IO;
-		}
-	}
-	if (st != RESOLVE_OK)
-		return st;
-	/* a file named twice (through a directory, a link or a hard link too) is read once */
-	for (size_t i = 0; i < list->count; i++) {
-		struct input *in = &list->items[i];
-		if (in->bytes || strcmp(in->path, "-") == 0)
-			continue;
-		if (stat(in->path, &in->id) != 0) {
-			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot open: %s",
-				 strerror(errno));
-			return errno == ENOENT ? RESOLVE_MISSING : RESOLVE_IO;
-		}
-		for (size_t k = 0; k < i; k++) {
-			const struct input *ik = &list->items[k];
-			if (ik->bytes || strcmp(ik->path, "-") == 0 ||
-			    ik->id.st_dev != in->id.st_dev || ik->id.st_ino != in->id.st_ino)
-				continue;
-			free(in->path);
-			free(in->name);
-			memmove(in, in + 1, (list->count - i - 1) * sizeof(*in));
-			list->count--;
-			i--;
-			break;
-		}
-	}
-	for (size_t i = 0; i < list->count; i++) {
-		/* a pipe (standard input, a process substitution, a FIFO) can be
-		 * read only once: it is read through a spool, so that it can be
-		 * looked at and read again */
-		struct input *in = &list->items[i];
-		int from;
-		if (in->bytes || (strcmp(in->path, "-") != 0 && S_ISREG(in->id.st_mode)))
-			continue;
-		from = strcmp(in->path, "-") == 0 ? STDIN_FILENO
-						  : open(in->path, O_RDONLY | O_CLOEXEC);
-		if (from < 0) {
-			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "cannot read: %s",
-				 strerror(errno));
-			return RESOLVE_IO;
-		}
-		if (spool_pipe(in, from, diags) != 0)
-			return RESOLVE_IO;
-	}
-	for (size_t i = 0; i < list->count; i++) {
-		struct input *in = &list->items[i];
-		struct source src;
-		const char *data;
-		char why[600];
-		size_t len = 0, k = 0;
-
-		in->format = force_format;
-		in->e = force_entity;
-		if (in->format == FORMAT_UNKNOWN)
-			in->format = source_name_ends_with(in->path, ".xml") ||
-						     source_name_ends_with(in->name, ".xml")
-					     ? FORMAT_XML
-				     : source_name_ends_with(in->path, ".csv") ||
-						     source_name_ends_with(in->name, ".csv")
-					     ? FORMAT_CSV
-					     : FORMAT_UNKNOWN;
-		if (in->e && in->format != FORMAT_UNKNOWN)
-			continue;
-		if (input_open(in, &src) != 0) {
-			int e = errno;
-			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "%s",
-				 input_why(in, e, why, sizeof(why)));
-			return e == ENOENT ? RESOLVE_MISSING : RESOLVE_IO;
-		}
-		if (source_peek(&src, 4096, &data, &len) != 0) {
-			diag_add(diags, DIAG_SCHEMA, in->name, 0, 0, 0, NULL, "%s",
-				 input_why(in, src.error, why, sizeof(why)));
-			source_close(&src);
-			return RESOLVE_IO;
-		}
-		if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-			k = 3;
-		while (k < len && strchr(" \t\r\n", data[k]))
-			k++;
-		if (in->format == FORMAT_UNKNOWN)
-			in->format = k < len && data[k] == '<' ? FORMAT_XML : FORMAT_CSV;
-		if (!in->e)
-			in->e = in->format == FORMAT_XML ? xml_detect_entity(data, len)
-							 : csv_detect_entity(data, len);
-		if (!in->e)
-			in->e = entity_from_name(in->name);
-		source_close(&src);
-		if (!in->e) {
-			diag_add(diags, DIAG_SCHEMA, in->name, 1, 0, 0, NULL,
-				 "cannot tell which entity the file holds; name it with --entity");
-			st = RESOLVE_UNKNOWN;
-		}
-	}
-	for (size_t i = 0; i < list->count; i++)
-		list->items[i].order = i; /* qsort is not stable: keep the given order */
-	if (st == RESOLVE_OK)
-		qsort(list->items, list->count, sizeof(*list->items),
-		      reverse ? compare_inputs_reversed : compare_inputs);
-	return st;
-}
-
-void input_list_release(struct input_list *list)
-{
-	for (size_t i = 0; i < list->count; i++) {
-		free(list->items[i].path);
-		free(list->items[i].name);
-		if (list->items[i].bytes) {
-			spooled_release(list->items[i].bytes);
-			free(list->items[i].bytes);
-		}
-	}
-	free(list->items);
-	for (size_t i = 0; i < list->nspools; i++)
-		spool_free(list->spools[i]);
-	free(list->spools);
-	memset(list, 0, sizeof(*list));
-}
 
 /* ------------------------------------------------------------------- run */
 
@@ -477,8 +72,7 @@ struct run {
 	uint64_t done_bytes;		  /* bytes of the inputs finished in this pass */
 	uint64_t total_bytes;		  /* bytes of all inputs, 0 if unknown */
 	struct row key, old, eff;	  /* per-record rows, buffers reused */
-	struct pending *pending;	  /* logins waiting for their hashes */
-	size_t npending;		  /* entries used in pending */
+	struct login_group logins;	  /* logins waiting for their hashes */
 	const char *precomputed;	  /* hash settled for the record being applied */
 };
 
@@ -534,14 +128,6 @@ static void first_pass_release(struct first_pass *fp)
 	memset(fp, 0, sizeof(*fp));
 }
 
-/* A login whose password is hashed on all cores before it is applied. */
-struct pending {
-	struct record rec; /* copy; values point into mem */
-	char *mem;	   /* sodium_malloc'd copies of the values (wiped on free) */
-};
-
-#define PENDING_MAX 32 /* logins hashed together */
-
 __attribute__((format(printf, 3, 4))) static void set_fatal(struct run *r, int status,
 							    const char *fmt, ...)
 {
@@ -589,7 +175,7 @@ static int reject(struct run *r, const struct record *rec)
 
 	r->res->counts[rec->entity->id].rejected++;
 	r->rejected++;
-	if (rec->entity->id == ENTITY_ACCOUNTS && acct &&
+	if ((rec->entity->flags & E_REFERENCED) && acct &&
 	    keyset_add(&r->rejected_accounts, acct, strlen(acct), 0, NULL) < 0)
 		set_fatal(r, 74, "%s", "out of memory");
 	if (!r->final_pass && r->first &&
@@ -651,210 +237,54 @@ static int account_exists(struct run *r, const char *id)
 	return found;
 }
 
-/* Canonical stored text of a non-empty cell (booleans 1/0, tokens single-spaced). */
-static int canon_cell(const struct field *f, const char *v, size_t len, struct row *row, int i)
-{
-	if (f->type == FT_BOOL)
-		return row_set(row, i, parse_bool(v, len) ? "1" : "0", 1);
-	if (f->type == FT_TOKENS) {
-		char *buf = malloc(len + 1);
-		size_t o = 0;
-		int rc;
-		if (!buf)
-			return -1;
-		for (size_t p = 0; p < len; p++) {
-			if (v[p] == ' ' && (o == 0 || buf[o - 1] == ' '))
-				continue;
-			buf[o++] = v[p];
-		}
-		while (o && buf[o - 1] == ' ')
-			o--;
-		rc = 0;
-		if (o)
-			rc = row_set(row, i, buf, o);
-		else
-			row_unset(row, i);
-		free(buf);
-		return rc;
-	}
-	return row_set(row, i, v, len);
-}
-
-/* The stored value for a field given empty: its default, or NULL. */
-static int canon_empty(const struct field *f, struct row *row, int i)
-{
-	if (f->default_value) {
-		const char *d =
-			f->type == FT_BOOL
-				? (parse_bool(f->default_value, strlen(f->default_value)) ? "1"
-											  : "0")
-				: f->default_value;
-		return row_set(row, i, d, strlen(d));
-	}
-	row_unset(row, i);
-	return 0;
-}
-
 static bool same(const char *a, const char *b)
 {
 	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* Login password rules; sets the hash in EFF. Returns problems found. */
+/*
+ * The password rules (rules.h) for REC, and the hash to store in EFF: the
+ * one settled for REC's group (login_hash.h), the stored one when the
+ * password did not change, a new one, or a stand-in in a pass that is
+ * rolled back. Returns the problems found, or -1 on a fatal error.
+ */
 static int check_password(struct run *r, const struct record *rec, bool found,
 			  const struct row *old, struct row *eff)
 {
 	const struct entity *e = rec->entity;
-	int pw = fx.password, pc = fx.confirm, ph = fx.hash;
-	bool has_pw = rec->value[pw] && rec->len[pw];
-	bool has_pc = rec->value[pc] && rec->len[pc];
-	bool has_ph = rec->value[ph] && rec->len[ph];
-	char hash[SECRET_HASH_MAX];
+	int pw = e->role[ROLE_PASSWORD], ph = e->role[ROLE_HASH];
 	long chars;
+	enum password_verdict v = rules_password(rec, &chars);
+	char hash[SECRET_HASH_MAX];
+	const char *h = NULL;
+	int rc;
 
-	if (has_pw && has_ph)
-		return entity_report(&r->res->diags, rec, ph, DIAG_BAD_FORMAT,
-				     "give either a password or a password_hash, not both");
-	if (has_pw || has_pc) {
-		if (!has_pw || !has_pc || rec->len[pw] != rec->len[pc] ||
-		    sodium_memcmp(rec->value[pw], rec->value[pc], rec->len[pw]) != 0)
-			return entity_report(&r->res->diags, rec, pc, DIAG_PASSWORD_MISMATCH,
-					     "password and password_confirm differ");
-		chars = utf8_length(rec->value[pw], rec->len[pw]);
-		if (chars < 10 || chars > 128)
-			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
-					     "password must be 10 to 128 characters, not %ld",
-					     chars);
-		if (eff->v[e->email_field] && strlen(eff->v[e->email_field]) == rec->len[pw] &&
-		    strncasecmp(eff->v[e->email_field], rec->value[pw], rec->len[pw]) == 0)
-			return entity_report(&r->res->diags, rec, pw, DIAG_PASSWORD_WEAK,
-					     "password must not be the email address");
-		if (r->precomputed)
-			return row_set(eff, ph, r->precomputed, strlen(r->precomputed)) ? -1 : 0;
-		if (r->final_pass && found && old->v[ph] &&
-		    secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
-			return row_set(eff, ph, old->v[ph], strlen(old->v[ph])) ? -1 : 0;
-		if (!r->hash)
-			return row_set(eff, ph, placeholder_hash, strlen(placeholder_hash)) ? -1
-											    : 0;
-		if (secret_hash(rec->value[pw], rec->len[pw], hash) != 0) {
-			set_fatal(r, 74, "%s", "out of memory while hashing a password");
-			return -1;
-		}
-		row_set(eff, ph, hash, strlen(hash));
-		sodium_memzero(hash, sizeof(hash));
+	if (rules_report_password(rec, v, chars, found, &r->res->diags))
+		return 1;
+	if (v == PASSWORD_HASH)
+		h = rec->value[ph];
+	else if (v != PASSWORD_NEW)
 		return 0;
+	else if (r->precomputed)
+		h = r->precomputed;
+	else if (r->final_pass && found && old->v[ph] &&
+		 secret_verify(old->v[ph], rec->value[pw], rec->len[pw]))
+		h = old->v[ph];
+	else if (!r->hash)
+		h = placeholder_hash;
+	else if (secret_hash(rec->value[pw], rec->len[pw], hash) == 0)
+		h = hash;
+	if (!h) {
+		set_fatal(r, 74, "%s", "out of memory while hashing a password");
+		return -1;
 	}
-	if (has_ph)
-		return row_set(eff, ph, rec->value[ph], rec->len[ph]) ? -1 : 0;
-	if (!found)
-		return entity_report(&r->res->diags, rec, pw, DIAG_REQUIRED,
-				     "a new login needs a password (or a password_hash)");
+	rc = row_set(eff, ph, h, v == PASSWORD_HASH ? rec->len[ph] : strlen(h));
+	sodium_memzero(hash, sizeof(hash));
+	if (rc != 0) {
+		set_fatal(r, 74, "%s", "out of memory");
+		return -1;
+	}
 	return 0;
-}
-
-/* Rules over several fields of the effective row. Returns problems found. */
-static int check_row(struct run *r, const struct record *rec, bool found, const struct row *old,
-		     struct row *eff)
-{
-	const struct entity *e = rec->entity;
-	struct diag_list *diags = &r->res->diags;
-	int problems = 0;
-
-	if (e->id == ENTITY_LOGINS) {
-		int a = fx.access;
-		bool unknown = found && !r->store; /* validating an update */
-		problems += check_password(r, rec, found, old, eff) != 0;
-		if (!unknown && !same(eff->v[a], "1") && !same(eff->v[a + 1], "1") &&
-		    !same(eff->v[a + 2], "1"))
-			problems += -entity_report(
-				diags, rec, -1, DIAG_NO_ACCESS,
-				"a login needs at least one access type "
-				"(activate_licenses, make_purchases, view_pay_invoices)");
-	}
-	if (e->id == ENTITY_INVOICES) {
-		int issued = fx.issued, due = issued + 1;
-		int cur = fx.currency, tot = cur + 1;
-		if (eff->v[issued] && eff->v[due] && strcmp(eff->v[due], eff->v[issued]) < 0)
-			problems += -entity_report(diags, rec, due, DIAG_DUE_BEFORE_ISSUE,
-						   "due date %s is before the issue date %s",
-						   eff->v[due], eff->v[issued]);
-		if (eff->v[cur] && rec->value[tot] && rec->len[tot]) {
-			int64_t minor;
-			const char *why;
-			char buf[32];
-			if (parse_amount(rec->value[tot], rec->len[tot],
-					 iso_currency_digits(eff->v[cur]), &minor, &why) != 0) {
-				problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT,
-							   "%s (%s) '%.*s'", why, eff->v[cur],
-							   (int)rec->len[tot], rec->value[tot]);
-			} else {
-				snprintf(buf, sizeof(buf), "%lld", (long long)minor);
-				row_set(eff, tot, buf, strlen(buf));
-			}
-		} else if (found && eff->v[cur] && old->v[cur] &&
-			   strcmp(eff->v[cur], old->v[cur]) != 0 &&
-			   iso_currency_digits(eff->v[cur]) != iso_currency_digits(old->v[cur])) {
-			problems += -entity_report(diags, rec, tot, DIAG_BAD_AMOUNT,
-						   "total must be given when the currency changes "
-						   "from %s to %s",
-						   old->v[cur], eff->v[cur]);
-		}
-	}
-	return problems;
-}
-
-/* Build the row to store: the old row (or defaults) overlaid with the given cells. */
-static int build_row(struct run *r, const struct record *rec, bool found, const struct row *old,
-		     struct row *eff)
-{
-	const struct entity *e = rec->entity;
-	int problems = 0;
-
-	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field *f = &e->fields[i];
-		const char *v = rec->value[i];
-
-		if (!field_stored(f) || f->type == FT_HASH)
-			continue;
-		if (found && old->v[i] && row_set(eff, (int)i, old->v[i], strlen(old->v[i])) != 0)
-			return -1;
-		if (f->flags & F_TOOL) {
-			/* created_at/updated_at may be given for a new record only */
-			if (!found && v && rec->len[i] && row_set(eff, (int)i, v, rec->len[i]) != 0)
-				return -1;
-			continue;
-		}
-		if (f->type == FT_AMOUNT)
-			continue; /* converted with the currency in check_row */
-		if (v && rec->len[i]) {
-			if (canon_cell(f, v, rec->len[i], eff, (int)i) != 0)
-				return -1;
-		} else if (found && f->type == FT_ENUM && f->default_value) {
-			/* an empty status keeps the stored one: it must never reopen
-			 * a closed account or revive a void invoice by accident */
-		} else if (v || !found) {
-			if (canon_empty(f, eff, (int)i) != 0)
-				return -1;
-		}
-		if (!found && (f->flags & F_REQUIRED) && !eff->v[i] && !(v && rec->len[i] == 0)) {
-			entity_report(&r->res->diags, rec, (int)i, DIAG_REQUIRED,
-				      "required to create %s", e->singular);
-			problems++;
-		}
-	}
-	for (size_t i = 0; i < e->nfields; i++) {
-		const struct field *f = &e->fields[i];
-		if (f->type == FT_AMOUNT && !found && !(rec->value[i] && rec->len[i]) &&
-		    !(rec->value[i] && rec->len[i] == 0)) {
-			entity_report(&r->res->diags, rec, (int)i, DIAG_REQUIRED,
-				      "required to create %s", e->singular);
-			problems++;
-		}
-		if (f->type == FT_HASH && found && old->v[i])
-			row_set(eff, (int)i, old->v[i], strlen(old->v[i]));
-	}
-	return problems;
 }
 
 /* Whether EFF differs from OLD in any stored field but the tool's times. */
@@ -865,6 +295,15 @@ static bool row_changed(const struct entity *e, const struct row *old, const str
 		    !same(old->v[i], eff->v[i]))
 			return true;
 	return false;
+}
+
+/*
+ * sync: the rows of an account the batch leaves out are deleted for the
+ * entities that belong to an account and may be deleted (logins, contacts).
+ */
+static bool synced(const struct entity *e)
+{
+	return !(e->flags & (E_KEPT | E_REFERENCED));
 }
 
 /* sync: remember that the batch names account ACCT for entity E. */
@@ -901,7 +340,7 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 	const struct entity *e = rec->entity;
 	enum store_status st;
 
-	if (e->id == ENTITY_INVOICES) {
+	if (e->flags & E_KEPT) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_INVOICE_KEPT,
 			      "invoices are never deleted (finance keeps every invoice); "
 			      "set its status to void instead");
@@ -912,7 +351,7 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 			      e->singular);
 		return reject(r, rec) == 0 ? 1 : -1;
 	}
-	if (e->id == ENTITY_ACCOUNTS && r->store) {
+	if ((e->flags & E_REFERENCED) && r->store) {
 		long logins = 0, contacts = 0, invoices = 0;
 		if ((st = store_account_usage(r->store, key->v[0], &logins, &contacts,
 					      &invoices)) != STORE_OK)
@@ -959,10 +398,12 @@ static int on_header(void *ctx, const struct record *present)
 			 key ? ", which is part of the key" : ", required when inserting");
 		missing++;
 	}
-	if (e->id == ENTITY_LOGINS && mode == MODE_INSERT && !present->value[fx.password] &&
-	    !present->value[fx.hash]) {
+	if (e->role[ROLE_PASSWORD] >= 0 && mode == MODE_INSERT &&
+	    !present->value[e->role[ROLE_PASSWORD]] && !present->value[e->role[ROLE_HASH]]) {
+		const char *pw = e->fields[e->role[ROLE_PASSWORD]].name;
 		diag_add(&r->res->diags, DIAG_MISSING_COLUMN, present->file, present->line, 0, 0,
-			 "password", "the header needs a 'password' or a 'password_hash' column");
+			 pw, "the header needs a '%s' or a '%s' column", pw,
+			 e->fields[e->role[ROLE_HASH]].name);
 		missing++;
 	}
 	r->diag_mark = r->res->diags.count;
@@ -1122,7 +563,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		found = 1; /* validating an update: the stored row is unknown, not absent */
 	}
 	if (mode == MODE_DELETE) {
-		if (r->store || e->id == ENTITY_INVOICES)
+		if (r->store || (e->flags & E_KEPT))
 			rc = delete_record(r, rec, key_row, found == 1, !again);
 		if (rc == 0 && again) {
 			entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
@@ -1145,7 +586,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		rc = reject(r, rec);
 		goto out;
 	}
-	problems = build_row(r, rec, found, old_row, eff_row);
+	problems = rules_build_row(rec, found, old_row, eff_row, &r->res->diags);
 	if (problems < 0) {
 		set_fatal(r, 74, "%s", "out of memory");
 		rc = -1;
@@ -1179,8 +620,14 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 			problems++;
 		}
 	}
-	if (problems == 0)
-		problems = check_row(r, rec, found, old_row, eff_row);
+	if (problems == 0 && (problems = check_password(r, rec, found, old_row, eff_row)) >= 0) {
+		/* validating an update without a database: the stored row is unknown */
+		int more = rules_check_row(rec, found, r->store || !found, old_row, eff_row,
+					   &r->res->diags);
+		problems = more < 0 ? -1 : problems + more;
+	}
+	if (problems < 0 && !r->fatal)
+		set_fatal(r, 74, "%s", "out of memory");
 	if (r->fatal) {
 		rc = -1;
 		goto out;
@@ -1197,7 +644,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		rc = reject(r, rec);
 		goto out;
 	}
-	if (mode == MODE_SYNC && (e->id == ENTITY_LOGINS || e->id == ENTITY_CONTACTS) &&
+	if (mode == MODE_SYNC && synced(e) &&
 	    sync_note_account(r, e, eff_row->v[e->account_field]) < 0) {
 		set_fatal(r, 74, "%s", "out of memory");
 		rc = -1;
@@ -1208,8 +655,7 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 		goto out;
 	}
 	{
-		int up = fx.updated[e->id];
-		int cr = up - 1;
+		int up = e->role[ROLE_UPDATED], cr = e->role[ROLE_CREATED];
 		if (!found && !eff_row->v[cr])
 			row_set(eff_row, cr, r->opts->now, strlen(r->opts->now));
 		if (found || !eff_row->v[up])
@@ -1228,132 +674,71 @@ out:
 	return rc;
 }
 
-/* Free the pending logins without applying them. */
-static void discard_pending(struct run *r)
+/* login_group_settle's callback: the hash stored for REC's login. */
+static int stored_hash(void *ctx, const struct record *rec, char **hash)
 {
-	for (size_t i = 0; i < r->npending; i++)
-		sodium_free(r->pending[i].mem);
-	r->npending = 0;
-}
+	struct run *r = ctx;
+	const struct entity *e = rec->entity;
+	int found;
 
-/*
- * Apply the pending logins in their order, their passwords settled first on
- * all cores: a password that matches the stored hash keeps it (unchanged),
- * any other gets a new Argon2id hash. Returns what apply_record returns.
- */
-static int flush_pending(struct run *r)
-{
-	struct secret_job jobs[PENDING_MAX];
-	char *old_hash[PENDING_MAX] = {NULL};
-	struct secret_job *work[PENDING_MAX];
-	size_t nwork = 0;
-	int rc = 0;
-
-	if (r->npending == 0)
-		return 0;
-	memset(jobs, 0, sizeof(jobs));
-	for (size_t i = 0; i < r->npending; i++) {
-		const struct record *rec = &r->pending[i].rec;
-		const struct entity *e = rec->entity;
-		int pw = fx.password, pc = fx.confirm, ph = fx.hash;
-		long chars = utf8_length(rec->value[pw], rec->len[pw]);
-		int found;
-
-		/* only passwords that will pass the rules are worth hashing */
-		if (!rec->value[pc] || rec->len[pc] != rec->len[pw] ||
-		    memcmp(rec->value[pc], rec->value[pw], rec->len[pw]) != 0 || chars < 10 ||
-		    chars > 128 || (rec->value[ph] && rec->len[ph]))
-			continue;
-		row_clear(&r->key);
-		if (row_set(&r->key, e->key[0], rec->value[e->key[0]], rec->len[e->key[0]]) != 0) {
+	*hash = NULL;
+	row_clear(&r->key);
+	row_clear(&r->old);
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+		if (row_set(&r->key, e->key[k], rec->value[e->key[k]], rec->len[e->key[k]]) != 0) {
 			set_fatal(r, 74, "%s", "out of memory");
-			rc = -1;
-			goto out;
+			return -1;
 		}
-		found = store_find(r->store, e, &r->key, &r->old);
-		if (found < 0) {
-			rc = store_fatal(r, (enum store_status)found);
-			goto out;
-		}
-		if (found && r->old.v[ph])
-			old_hash[i] = strdup(r->old.v[ph]);
-		jobs[i].pw = rec->value[pw];
-		jobs[i].len = rec->len[pw];
-		jobs[i].old_hash = old_hash[i];
-		work[nwork++] = &jobs[i];
+	found = store_find(r->store, e, &r->key, &r->old);
+	if (found < 0)
+		return store_fatal(r, (enum store_status)found);
+	if (found && r->old.v[e->role[ROLE_HASH]] &&
+	    !(*hash = strdup(r->old.v[e->role[ROLE_HASH]]))) {
+		set_fatal(r, 74, "%s", "out of memory");
+		return -1;
 	}
 	row_clear(&r->key);
 	row_clear(&r->old);
-	if (nwork) {
-		struct secret_job packed[PENDING_MAX];
-		for (size_t k = 0; k < nwork; k++)
-			packed[k] = *work[k];
-		secret_settle_all(packed, nwork);
-		for (size_t k = 0; k < nwork; k++) {
-			*work[k] = packed[k];
-			sodium_memzero(&packed[k], sizeof(packed[k]));
-		}
-	}
-	for (size_t i = 0; i < r->npending && rc == 0; i++) {
-		if (jobs[i].pw && jobs[i].rc != 0 && stop_signal()) {
+	return 0;
+}
+
+/*
+ * Apply the held logins in their order, their passwords settled first on
+ * all cores: a password that matches the stored hash keeps it (unchanged),
+ * any other gets a new Argon2id hash. Returns what apply_record returns.
+ */
+static int flush_logins(struct run *r)
+{
+	int rc = 0;
+
+	if (r->logins.count == 0)
+		return 0;
+	if (login_group_settle(&r->logins, stored_hash, r) != 0)
+		rc = -1;
+	for (size_t i = 0; i < r->logins.count && rc == 0; i++) {
+		const struct record *rec = login_group_record(&r->logins, i, &r->precomputed);
+		if (!rec && stop_signal()) {
 			set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
 				  stop_signal());
 			rc = -1;
-			break;
-		}
-		if (jobs[i].pw && jobs[i].rc != 0) {
+		} else if (!rec) {
 			set_fatal(r, 74, "%s", "out of memory while hashing a password");
 			rc = -1;
-			break;
+		} else {
+			/* apply_record reads the record, which the group keeps */
+			rc = apply_record(r, (struct record *)rec, 0);
 		}
-		r->precomputed = jobs[i].pw ? jobs[i].out : NULL;
-		rc = apply_record(r, &r->pending[i].rec, 0);
 		r->precomputed = NULL;
 	}
-out:
-	for (size_t i = 0; i < PENDING_MAX; i++)
-		free(old_hash[i]);
-	sodium_memzero(jobs, sizeof(jobs));
-	discard_pending(r);
+	login_group_clear(&r->logins);
 	return rc;
-}
-
-/* Keep a copy of REC (a login with a password) until the group is hashed. */
-static int defer_login(struct run *r, const struct record *rec)
-{
-	struct pending *p;
-	size_t total = 0, off = 0;
-
-	if (!r->pending) {
-		r->pending = calloc(PENDING_MAX, sizeof(*r->pending));
-		if (!r->pending)
-			return -1;
-	}
-	p = &r->pending[r->npending];
-	for (size_t i = 0; i < rec->entity->nfields; i++)
-		if (rec->value[i])
-			total += rec->len[i] + 1;
-	p->mem = sodium_malloc(total ? total : 1);
-	if (!p->mem)
-		return -1;
-	p->rec = *rec;
-	for (size_t i = 0; i < rec->entity->nfields; i++) {
-		if (!rec->value[i])
-			continue;
-		memcpy(p->mem + off, rec->value[i], rec->len[i]);
-		p->mem[off + rec->len[i]] = '\0';
-		p->rec.value[i] = p->mem + off;
-		off += rec->len[i] + 1;
-	}
-	r->npending++;
-	return 0;
 }
 
 static int on_record(void *ctx, struct record *rec, int bad)
 {
 	struct run *r = ctx;
 	const struct entity *e = rec->entity;
-	int pw = e->id == ENTITY_LOGINS ? fx.password : -1, rc;
+	int pw = e->role[ROLE_PASSWORD], rc;
 
 	if (stop_signal()) {
 		set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
@@ -1362,17 +747,17 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	}
 	if (r->hash && r->store && !bad && pw >= 0 && rec->value[pw] && rec->len[pw] &&
 	    r->opts->mode != MODE_DELETE) {
-		if (defer_login(r, rec) != 0) {
+		if (login_group_add(&r->logins, rec) != 0) {
 			set_fatal(r, 74, "%s", "out of memory");
 			return -1;
 		}
-		if (r->npending < PENDING_MAX)
+		if (!login_group_full(&r->logins))
 			return 0;
-		rc = flush_pending(r);
+		rc = flush_logins(r);
 		settle_diags(r);
 		return rc;
 	}
-	if (r->npending) {
+	if (r->logins.count) {
 		/* the reader already reported this record's cell problems: hold
 		 * them aside while the earlier, pending logins are applied */
 		struct diag_list held = {0}, mine = {0};
@@ -1386,7 +771,7 @@ static int on_record(void *ctx, struct record *rec, int bad)
 			return -1;
 		}
 		r->res->diags.count = r->diag_mark;
-		rc = flush_pending(r);
+		rc = flush_logins(r);
 		if (diag_list_move(&r->res->diags, &held) != 0) {
 			diag_list_release(&held);
 			set_fatal(r, 74, "%s", "out of memory");
@@ -1507,10 +892,10 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		rs = prefetch_read(&src, in->e,
 				   in->format == FORMAT_XML ? PREFETCH_XML : PREFETCH_CSV, &ops,
 				   &r->res->diags, &r->consumed);
-		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_pending(r) != 0 &&
+		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_logins(r) != 0 &&
 		    rs == READ_OK)
 			rs = READ_STOPPED;
-		discard_pending(r);
+		login_group_clear(&r->logins);
 		settle_diags(r);
 		/* the batch applies the whole input and records the SHA-256 of
 		 * exactly the bytes applied: a file that changed or shrank while
@@ -1557,9 +942,7 @@ static void run_release(struct run *r)
 	row_release(&r->key);
 	row_release(&r->old);
 	row_release(&r->eff);
-	discard_pending(r);
-	free(r->pending);
-	r->pending = NULL;
+	login_group_release(&r->logins);
 	memset(r->seen, 0, sizeof(r->seen));
 	r->sync_accounts = NULL;
 	r->nsync = 0;
@@ -1724,7 +1107,6 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	memset(res, 0, sizeof(*res));
 	memset(rf, 0, sizeof(rf));
 	memset(&first, 0, sizeof(first));
-	find_fields();
 	if (two_pass) {
 		first.ninputs = inputs->count;
 		first.rejected = calloc(inputs->count ? inputs->count : 1, sizeof(*first.rejected));

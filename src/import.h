@@ -1,11 +1,12 @@
 /*
- * import.h - the import pipeline: inputs in dependency order, records
- * checked, keyed and applied to the store in one transaction, counted, and
- * rejected records collected.
+ * import.h - the import run: the inputs (inputs.h) read in their order,
+ * each record keyed, checked and applied to the store as one batch,
+ * counted, and rejected records collected.
  *
- * Owns the rules that need more than one cell: keys, duplicates in a batch,
- * references to accounts, modes, passwords, access types, dates, amounts per
- * currency, deletion rules. Must not print (the command does) or build SQL
+ * Owns keys, duplicates in a batch, references to accounts, modes,
+ * deletion rules, sync, skip-account's two passes and the run's verdict;
+ * the rules over a record's fields are rules.h's, the hashing of
+ * passwords login_hash.h's. Must not print (the command does) or build SQL
  * (the store does).
  */
 #ifndef ACCTBATCH_IMPORT_H
@@ -18,64 +19,11 @@
 
 #include "diag.h"
 #include "entity.h"
-#include "spool.h"
+#include "inputs.h"
 #include "store.h"
 
 enum import_mode { MODE_INSERT, MODE_UPDATE, MODE_UPSERT, MODE_DELETE, MODE_SYNC };
 enum on_error { ON_ERROR_ABORT, ON_ERROR_SKIP, ON_ERROR_SKIP_ACCOUNT };
-enum input_format { FORMAT_UNKNOWN, FORMAT_CSV, FORMAT_XML };
-
-/* One input file, resolved. */
-struct input {
-	char *path;		  /* the file ("-" for stdin; an archive member's is its name) */
-	char *name;		  /* name shown in diagnostics */
-	const struct entity *e;	  /* what it holds */
-	enum input_format format; /* how to read it */
-	char sha256[65];	  /* digest of the bytes read, filled by the run */
-	long records;		  /* records read from it in the last pass */
-	struct spooled *bytes; /* a pipe's or an archive member's bytes, owned; NULL for a file */
-	struct stat id;	       /* a file: what it was when resolved (it must stay so) */
-	size_t order;	       /* position on the command line, for a stable sort */
-};
-
-/* The inputs of one batch, in dependency order after inputs_resolve. */
-struct input_list {
-	struct input *items;   /* owned */
-	size_t count;	       /* inputs held */
-	struct spool **spools; /* the archives' spools, owned */
-	size_t nspools;	       /* entries in spools */
-};
-
-/* Where a resolution failed: the exit status tells why. */
-enum resolve_status {
-	RESOLVE_OK,
-	RESOLVE_MISSING,
-	RESOLVE_UNKNOWN,
-	RESOLVE_IO,
-	RESOLVE_USAGE,
-	RESOLVE_INVALID, /* an archive was refused (bad_archive): exit 65 */
-};
-
-/*
- * inputs_resolve: expand ARGS (files, directories, "-") into LIST, detect
- * each one's format (FORCE_FORMAT, else extension, else content) and entity
- * (FORCE_ENTITY, else XML root, else CSV header, else file name), and sort
- * into dependency order (reverse for deletes). An archive (archive_in.h)
- * gives one input per CSV or XML member, named "ARCHIVE:MEMBER", its bytes
- * in one spool with at most MAX_UNPACKED bytes in all (0: the default 2
- * GiB). A pipe, standard input included, is read through a spool of its
- * own as the run needs it (spool.h). A file keeps the identity it had
- * here (device, inode, size, time): reading it later fails with ESTALE
- * when it changed. Problems go to DIAGS.
- */
-enum resolve_status inputs_resolve(char *const *args, int nargs, const struct entity *force_entity,
-				   enum input_format force_format, bool reverse,
-				   uint64_t max_unpacked, struct input_list *list,
-				   struct diag_list *diags);
-
-/* input_list_release: free the list; safe twice. */
-void input_list_release(struct input_list *list);
-
 /* What happened to one entity's records. */
 struct entity_counts {
 	long inserted, updated, unchanged, deleted, rejected;

@@ -248,6 +248,51 @@ static void test_every_entity_has_its_key_and_account_field(void **state)
 		assert_string_not_equal(diag_code_name(c), "unknown");
 }
 
+/* Each role is held by a field of the type its rules read, in the entities that need it. */
+static void test_the_roles_derived_from_the_tables_name_fields_of_their_type(void **state)
+{
+	static const enum field_type role_type[ROLE_COUNT] = {
+		[ROLE_ACCOUNT] = FT_CODE,    [ROLE_EMAIL] = FT_EMAIL,
+		[ROLE_PASSWORD] = FT_SECRET, [ROLE_CONFIRM] = FT_SECRET,
+		[ROLE_HASH] = FT_HASH,	     [ROLE_ISSUED] = FT_DATE,
+		[ROLE_DUE] = FT_DATE,	     [ROLE_CURRENCY] = FT_CURRENCY,
+		[ROLE_TOTAL] = FT_AMOUNT,    [ROLE_CREATED] = FT_TIME,
+		[ROLE_UPDATED] = FT_TIME,
+	};
+	const struct entity *l = entity_get(ENTITY_LOGINS), *i = entity_get(ENTITY_INVOICES);
+	int access = 0;
+
+	(void)state;
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		const struct entity *e = entity_get(id);
+		for (int r = ROLE_NONE + 1; r < ROLE_COUNT; r++) {
+			if (e->role[r] < 0)
+				continue;
+			assert_int_equal(e->fields[e->role[r]].role, r);
+			assert_int_equal(e->fields[e->role[r]].type, role_type[r]);
+		}
+		assert_true(e->role[ROLE_CREATED] >= 0 && e->role[ROLE_UPDATED] >= 0);
+		for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+			assert_true(e->fields[e->key[k]].flags & F_KEY);
+		assert_int_equal(e->email_field, e->role[ROLE_EMAIL]);
+	}
+	assert_string_equal(l->fields[l->role[ROLE_PASSWORD]].name, "password");
+	assert_string_equal(l->fields[l->role[ROLE_CONFIRM]].name, "password_confirm");
+	assert_string_equal(l->fields[l->role[ROLE_HASH]].name, "password_hash");
+	assert_string_equal(i->fields[i->role[ROLE_ISSUED]].name, "issued_on");
+	assert_string_equal(i->fields[i->role[ROLE_DUE]].name, "due_on");
+	assert_string_equal(i->fields[i->role[ROLE_CURRENCY]].name, "currency");
+	assert_string_equal(i->fields[i->role[ROLE_TOTAL]].name, "total");
+	assert_int_equal(entity_get(ENTITY_INVOICES)->email_field, -1);
+	for (size_t f = 0; f < l->nfields; f++)
+		access += (l->fields[f].flags & F_ACCESS) != 0;
+	assert_int_equal(access, 3);
+	assert_true(entity_get(ENTITY_ACCOUNTS)->flags & E_REFERENCED);
+	assert_true(i->flags & E_KEPT);
+	assert_int_equal(entity_get(ENTITY_CONTACTS)->key[0], 0);
+	assert_int_equal(entity_get(ENTITY_CONTACTS)->key[1], 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_a_secret_value_is_never_quoted_in_a_message),
 		cmocka_unit_test(test_an_empty_required_cell_is_reported_as_required),
 		cmocka_unit_test(test_every_entity_has_its_key_and_account_field),
+		cmocka_unit_test(test_the_roles_derived_from_the_tables_name_fields_of_their_type),
 	};
 	return cmocka_run_group_tests_name("entity", tests, NULL, NULL);
 }
