@@ -65,11 +65,16 @@ static const struct entity *entity_from_name(const char *path)
 
 static int add_input(struct input_list *list, const char *path, const char *name)
 {
-	struct input *n = realloc(list->items, (list->count + 1) * sizeof(*n));
+	struct input *n = list->items;
 
-	if (!n)
-		return -1;
-	list->items = n;
+	if (list->count == list->cap) {
+		/* doubling: an archive of 20,000 members must not copy the list 20,000 times */
+		size_t ncap = list->cap ? list->cap * 2 : 16;
+		if (!(n = realloc(list->items, ncap * sizeof(*n))))
+			return -1;
+		list->items = n;
+		list->cap = ncap;
+	}
 	memset(&n[list->count], 0, sizeof(*n));
 	n[list->count].path = strdup(path);
 	n[list->count].name = strdup(name);

@@ -39,6 +39,7 @@ struct input {
 struct input_list {
 	struct input *items;   /* owned */
 	size_t count;	       /* inputs held */
+	size_t cap;	       /* inputs allocated */
 	struct spool **spools; /* the archives' spools, owned */
 	size_t nspools;	       /* entries in spools */
 };
