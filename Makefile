@@ -48,6 +48,7 @@ LIB_SRCS = \
 	src/diag.c \
 	src/email.c \
 	src/entity.c \
+	src/error.c \
 	src/export.c \
 	src/import.c \
 	src/inputs.c \

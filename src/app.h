@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 
+#include "error.h"
+
 /* The version acctbatch reports (--version, manifests). */
 #define ACCTBATCH_VERSION_TEXT "0.1.0"
 
@@ -23,6 +25,13 @@ enum {
 	EXIT_IOERR = 74,
 	EXIT_TEMPFAIL = 75,
 };
+
+/*
+ * app_exit_status: the exit status of ERR, from its kind: the one table
+ * of DESIGN section 4 (0 when ERR holds no error; 128 + the signal for a
+ * stop). Only the command layer chooses exit statuses, here.
+ */
+int app_exit_status(const struct error *err);
 
 /* Global options and run-wide state. */
 struct app {
@@ -42,6 +51,18 @@ int app_error(const struct app *app, const char *fmt, ...) __attribute__((format
 void app_note(const struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 struct store;
+
+/*
+ * app_fail: print ERR's message (when it has one) and return its exit
+ * status: "return app_fail(app, &err);".
+ */
+int app_fail(const struct app *app, const struct error *err);
+
+/*
+ * app_store_failed: print why store S failed with ST (SUFFIX after the
+ * message, or NULL) and return its exit status (75 busy, else 74).
+ */
+int app_store_failed(const struct app *app, const struct store *s, int st, const char *suffix);
 
 /*
  * app_open_existing: open the database at app->db_path, which must exist
@@ -83,8 +104,15 @@ void app_options_begin(const struct app *app, char **argv, char prog[64]);
  */
 int app_stopped(const struct app *app, const char *output);
 
-/* app_now: the current UTC time as ISO 8601 (ACCTBATCH_NOW overrides, for tests). */
-const char *app_now(void);
+/* Bytes of a time as app_now writes it, with its NUL. */
+#define APP_TIME_SIZE 32
+
+/*
+ * app_now: the current UTC time as ISO 8601 ("2026-12-03T18:30:00Z") in
+ * BUF, which it returns: the one place the program reads the clock (in a
+ * test build ACCTBATCH_NOW fixes it, for reproducible outputs).
+ */
+const char *app_now(char buf[APP_TIME_SIZE]);
 
 /*
  * The commands. Each takes its own ARGC/ARGV (argv[0] is the command's

@@ -87,10 +87,10 @@ static int export_all(struct app *app, const struct export_opts *opts, const cha
 	}
 	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
 		return rc;
-	if (store_read_begin(store) != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
+	if ((rc = store_read_begin(store)) != STORE_OK) {
+		rc = app_store_failed(app, store, rc, NULL);
 		store_close(store);
-		return EXIT_IOERR;
+		return rc;
 	}
 	if (outfile_open(&out, output) != 0) {
 		app_error(app, "cannot create '%s': %s", output, strerror(errno));
@@ -241,9 +241,9 @@ int cmd_export(int argc, char **argv, struct app *app)
 		opts.filter.after_batch = job_from;
 	}
 	if (st != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
+		status = app_store_failed(app, store, st, NULL);
 		store_close(store);
-		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+		return status;
 	}
 	if (outfile_open(&out, output) != 0) {
 		app_error(app, "cannot create '%s': %s", output, strerror(errno));
@@ -268,8 +268,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 				  strerror(errno));
 		status = EXIT_IOERR;
 	} else if (xs == EXPORT_STORE_ERROR) {
-		app_error(app, "%s; nothing written", store_errmsg(store));
-		status = EXIT_IOERR;
+		status = app_store_failed(app, store, STORE_ERROR, "; nothing written");
 	} else {
 		app_note(app, "%ld %s%s written to %s", rows,
 			 opts.changes ? "change"
@@ -282,16 +281,17 @@ int cmd_export(int argc, char **argv, struct app *app)
 	stop_hold(false);
 	store_read_end(store);
 	if (status == EXIT_DONE && job) {
+		char now[APP_TIME_SIZE];
 		/* only a complete output moves the job on */
 		st = store_set_job_watermark(store, job, e->plural, opts.changes, job_to,
-					     app_now());
+					     app_now(now));
 		if (st != STORE_OK) {
-			app_error(app,
-				  "%s; the output is complete, but job '%s' did not move on: its "
-				  "next "
-				  "run writes these rows again",
-				  store_errmsg(store), job);
-			status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+			char why[600];
+			snprintf(why, sizeof(why),
+				 "; the output is complete, but job '%s' did not move on: its next "
+				 "run writes these rows again",
+				 job);
+			status = app_store_failed(app, store, st, why);
 		} else if (job_to == job_from) {
 			app_note(app, "job '%s' stays at batch %lld (no batch since its last run)",
 				 job, (long long)job_to);

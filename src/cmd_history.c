@@ -15,6 +15,8 @@
 #include "app.h"
 #include "entity.h"
 #include "store.h"
+#include "store_history.h"
+#include "store_lists.h"
 
 static const char usage_text[] =
 	"usage: acctbatch [--db PATH] history [--limit N] [--format table|json] [BATCH]\n"
@@ -317,9 +319,9 @@ int cmd_history(int argc, char **argv, struct app *app)
 		return c;
 	st = store_read_begin(store);
 	if (st != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
+		status = app_store_failed(app, store, st, NULL);
 		store_close(store);
-		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+		return status;
 	}
 	h.store = store;
 	st = store_each_batch(store, only, limit, show_batch, &h);
@@ -329,8 +331,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 		app_error(app, "cannot write to standard output: %s", strerror(errno));
 		status = EXIT_IOERR;
 	} else if (st != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
-		status = EXIT_IOERR;
+		status = app_store_failed(app, store, st, NULL);
 	} else if (h.one && !h.shown) {
 		app_error(app, "there is no batch %" PRId64, only);
 		status = EXIT_DATAERR;

@@ -159,57 +159,23 @@ static bool output_is_input(const struct input_list *inputs, const char *db, con
 	return false;
 }
 
-/*
- * A new, empty, mode 0600 file beside PATH to build a database in: its
- * name (malloc'd) in *NAME, and the descriptor that keeps it locked as
- * ours (close it only after the database is closed: closing any
- * descriptor of a file drops the process's SQLite locks on it). -1 if not.
- */
-static int temp_database_beside(const char *path, char **name)
+/* The kind of error a failed resolution of the inputs is. */
+static enum error_kind resolve_error_kind(enum resolve_status rs)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup("");
-	int fd = dir ? outfile_temp_create(dir, slash ? slash + 1 : path, "new-", name) : -1;
-	int e = errno;
-
-	free(dir);
-	errno = e;
-	return fd;
-}
-
-/* Remove a database file and its WAL companions. */
-static void remove_database(const char *path)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char name[4096];
-
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
-		unlink(name);
+	switch (rs) {
+	case RESOLVE_MISSING:
+		return ERROR_NO_INPUT;
+	case RESOLVE_USAGE:
+		return ERROR_USAGE;
+	case RESOLVE_UNKNOWN:
+	case RESOLVE_INVALID:
+		return ERROR_DATA;
+	case RESOLVE_OK:
+		return ERROR_NONE;
+	case RESOLVE_IO:
+		break;
 	}
-}
-
-/*
- * Give the closed database built at TMP its real name PATH; link() fails
- * when PATH appeared meanwhile (another run created it), and then nothing
- * is replaced. Returns 0, or -1 with errno set and MSG filled.
- */
-static int publish_database(const char *tmp, const char *path, char *msg, size_t size)
-{
-	int e;
-
-	if (link(tmp, path) == 0)
-		return 0;
-	e = errno;
-	if (e == EEXIST)
-		snprintf(msg, size,
-			 "database '%s' was created by another run meanwhile; nothing written, "
-			 "try again",
-			 path);
-	else
-		snprintf(msg, size, "cannot create database '%s': %s", path, strerror(e));
-	errno = e;
-	return -1;
+	return ERROR_IO;
 }
 
 /* A byte count for people: KiB below 1 MiB, MiB from there on. */
@@ -223,7 +189,22 @@ static const char *size_unit(size_t bytes)
 	return bytes >= 1048576 ? "MiB" : "KiB";
 }
 
-int import_command(int argc, char **argv, struct app *app, bool validate)
+/* What import's command line asks for, besides the run's options. */
+struct import_args {
+	struct import_opts opts;     /* the run's options */
+	const struct entity *entity; /* --entity, or NULL */
+	enum input_format format;    /* --format */
+	const char *report_path;     /* --report, or NULL */
+	uint64_t max_unpacked;	     /* --max-unpacked, 0 for the default */
+	char **files;		     /* the operands */
+	int nfiles;		     /* how many */
+};
+
+/*
+ * Parse import's (or, VALIDATE, validate's) command line into A. Returns -1
+ * to go on, else the exit status to end with (a usage error, or --help).
+ */
+static int parse_args(int argc, char **argv, struct app *app, bool validate, struct import_args *a)
 {
 	static const struct option longopts[] = {
 		{"mode", required_argument, NULL, 'm'},
@@ -239,54 +220,36 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct import_opts opts;
-	struct import_result res;
-	struct input_list inputs = {0};
-	struct diag_list rdiags = {0};
-	struct store *store = NULL;
-	struct progress prog;
-	const struct entity *entity = NULL;
-	enum input_format format = FORMAT_UNKNOWN;
-	const char *report_path = NULL;
-	bool mode_given = false, report_open = false, discard_report = false;
-	char *fresh_db = NULL;
-	int fresh_fd = -1;
-	struct outfile report_out;
-	char started[32], prog_name[64];
-	struct timespec t0, t1;
-	int c, status = EXIT_DONE;
-	uint64_t max_unpacked = 0;
-	enum resolve_status rs;
-	enum store_status st;
+	struct import_opts *o = &a->opts;
+	char prog_name[64];
+	int c;
 
-	memset(&opts, 0, sizeof(opts));
-	memset(&res, 0, sizeof(res));
-	opts.mode = MODE_UPSERT;
-	opts.on_error = ON_ERROR_ABORT;
-	opts.validate_only = validate;
+	memset(a, 0, sizeof(*a));
+	o->mode = MODE_UPSERT;
+	o->on_error = ON_ERROR_ABORT;
+	o->validate_only = validate;
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
-			if (parse_mode(optarg, &opts.mode) != 0) {
+			if (parse_mode(optarg, &o->mode) != 0) {
 				app_error(
 					app,
 					"unknown mode '%s' (insert, update, upsert, delete, sync)",
 					optarg);
 				return EXIT_USAGE;
 			}
-			mode_given = true;
 			break;
 		case 'n':
-			opts.dry_run = true;
+			o->dry_run = true;
 			break;
 		case 'e':
 			if (strcmp(optarg, "abort") == 0)
-				opts.on_error = ON_ERROR_ABORT;
+				o->on_error = ON_ERROR_ABORT;
 			else if (strcmp(optarg, "skip") == 0)
-				opts.on_error = ON_ERROR_SKIP;
+				o->on_error = ON_ERROR_SKIP;
 			else if (strcmp(optarg, "skip-account") == 0)
-				opts.on_error = ON_ERROR_SKIP_ACCOUNT;
+				o->on_error = ON_ERROR_SKIP_ACCOUNT;
 			else {
 				app_error(app,
 					  "unknown --on-error '%s' (abort, skip, skip-account)",
@@ -297,8 +260,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		case 'x': {
 			char *end;
 			errno = 0;
-			opts.max_errors = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || opts.max_errors < 1) {
+			o->max_errors = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || o->max_errors < 1) {
 				app_error(app, "--max-errors needs a positive number, not '%s'",
 					  optarg);
 				return EXIT_USAGE;
@@ -306,10 +269,10 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			break;
 		}
 		case 'r':
-			opts.rejects_path = optarg;
+			o->rejects_path = optarg;
 			break;
 		case 'U':
-			if (parse_size(optarg, &max_unpacked) != 0) {
+			if (parse_size(optarg, &a->max_unpacked) != 0) {
 				app_error(app,
 					  "--max-unpacked needs a size such as 500M or 2G (bytes, "
 					  "K, M or G), not '%s'",
@@ -318,14 +281,14 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			}
 			break;
 		case 'R':
-			report_path = optarg;
+			a->report_path = optarg;
 			break;
 		case 'c':
-			opts.cascade = true;
+			o->cascade = true;
 			break;
 		case 'E':
-			entity = entity_by_name(optarg);
-			if (!entity) {
+			a->entity = entity_by_name(optarg);
+			if (!a->entity) {
 				app_error(app,
 					  "unknown entity '%s' (accounts, logins, contacts, "
 					  "invoices)",
@@ -335,9 +298,9 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			break;
 		case 'f':
 			if (strcmp(optarg, "csv") == 0)
-				format = FORMAT_CSV;
+				a->format = FORMAT_CSV;
 			else if (strcmp(optarg, "xml") == 0)
-				format = FORMAT_XML;
+				a->format = FORMAT_XML;
 			else {
 				app_error(app, "unknown format '%s' (csv, xml)", optarg);
 				return EXIT_USAGE;
@@ -356,21 +319,55 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		app_error(app, "no input files given");
 		return usage(stderr, validate);
 	}
-	if (validate && (opts.dry_run || opts.rejects_path || opts.cascade ||
-			 opts.on_error != ON_ERROR_ABORT || opts.max_errors)) {
+	if (validate && (o->dry_run || o->rejects_path || o->cascade ||
+			 o->on_error != ON_ERROR_ABORT || o->max_errors)) {
 		app_error(app, "validate takes only --entity, --format, --mode and --report");
 		return EXIT_USAGE;
 	}
-	if (opts.rejects_path && strcmp(opts.rejects_path, "-") == 0) {
+	if (o->rejects_path && strcmp(o->rejects_path, "-") == 0) {
 		app_error(app, "--rejects needs a file name, not standard output");
 		return EXIT_USAGE;
 	}
-	if (opts.cascade && opts.mode != MODE_DELETE) {
+	if (o->cascade && o->mode != MODE_DELETE) {
 		app_error(app, "--cascade goes with --mode delete");
 		return EXIT_USAGE;
 	}
-	(void)mode_given;
+	a->files = argv;
+	a->nfiles = argc;
+	return -1;
+}
 
+int import_command(int argc, char **argv, struct app *app, bool validate)
+{
+	struct import_args args;
+	struct import_opts opts;
+	struct import_result res;
+	struct input_list inputs = {0};
+	struct diag_list rdiags = {0};
+	struct store *store = NULL;
+	struct progress prog;
+	const struct entity *entity;
+	enum input_format format;
+	const char *report_path;
+	bool report_open = false, discard_report = false;
+	struct outfile report_out;
+	char started[32];
+	struct timespec t0, t1;
+	int status;
+	uint64_t max_unpacked;
+	enum resolve_status rs;
+	enum store_status st;
+
+	if ((status = parse_args(argc, argv, app, validate, &args)) >= 0)
+		return status;
+	opts = args.opts;
+	entity = args.entity;
+	format = args.format;
+	report_path = args.report_path;
+	max_unpacked = args.max_unpacked;
+	argc = args.nfiles;
+	argv = args.files;
+	memset(&res, 0, sizeof(res));
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
 	/* the inputs may hold plaintext passwords: no core dump from here on */
 	if (secret_guard_process() != 0) {
@@ -398,51 +395,39 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			else
 				app_error(app, "%s: %s", d->file ? d->file : "", d->message);
 			if (i == 0)
-				snprintf(res.message, sizeof(res.message), "%s: %s",
-					 d->file ? d->file : "", d->message);
+				error_set(&res.error, resolve_error_kind(rs), "%s: %s",
+					  d->file ? d->file : "", d->message);
 		}
-		status = rs == RESOLVE_MISSING				  ? EXIT_NOINPUT
-			 : rs == RESOLVE_USAGE				  ? EXIT_USAGE
-			 : rs == RESOLVE_UNKNOWN || rs == RESOLVE_INVALID ? EXIT_DATAERR
-									  : EXIT_IOERR;
+		error_set(&res.error, resolve_error_kind(rs), "%s", "");
 		goto report;
 	}
 	if (stop_signal())
 		goto report;
 	if (output_is_input(&inputs, validate ? NULL : app->db_path, report_path, opts.rejects_path,
-			    res.message, sizeof(res.message))) {
-		app_error(app, "%s", res.message);
-		status = EXIT_USAGE;
+			    res.error.message, sizeof(res.error.message))) {
+		res.error.kind = ERROR_USAGE;
+		app_error(app, "%s", res.error.message);
 		discard_report = true; /* the report's name is an input: never write it */
 		goto report;
 	}
 	if (!validate) {
 		struct stat lsb;
+		/* a new database is built under a temporary name and published
+		 * only when the batch commits: a failed run leaves nothing, and
+		 * never removes a database another run created meanwhile */
 		if (access(app->db_path, F_OK) != 0 && errno == ENOENT &&
-		    lstat(app->db_path, &lsb) != 0) { /* not even a (dangling) link */
-			/* a new database is built under a temporary name and published
-			 * only when the batch commits: a failed run leaves nothing, and
-			 * never removes a database another run created meanwhile */
-			fresh_fd = temp_database_beside(app->db_path, &fresh_db);
-			if (fresh_fd < 0) {
-				snprintf(res.message, sizeof(res.message),
-					 "cannot create database '%s': %s", app->db_path,
-					 strerror(errno));
-				app_error(app, "%s", res.message);
-				status = EXIT_IOERR;
-				goto report;
-			}
-		}
-		st = store_open(fresh_db ? fresh_db : app->db_path, app->busy_ms, &store);
+		    lstat(app->db_path, &lsb) != 0) /* not even a (dangling) link */
+			st = store_create(app->db_path, app->busy_ms, &store);
+		else
+			st = store_open(app->db_path, app->busy_ms, &store);
 		if (st != STORE_OK) {
-			app_error(app, "%s", store_errmsg(store));
-			snprintf(res.message, sizeof(res.message), "%s", store_errmsg(store));
-			status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+			store_error(store, st, NULL, &res.error);
+			app_error(app, "%s", res.error.message);
 			goto report;
 		}
 	}
 	opts.command = app->command_line;
-	snprintf(started, sizeof(started), "%s", app_now());
+	app_now(started);
 	opts.now = started;
 	opts.clock = app_now;
 	memset(&prog, 0, sizeof(prog));
@@ -455,23 +440,22 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	opts.on_diag = print_diag;
 	opts.diag_ctx = &prog;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	status = import_run(store, &inputs, &opts, &res);
+	import_run(store, &inputs, &opts, &res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (store && res.outcome == OUTCOME_COMMITTED && (st = store_publish(store)) != STORE_OK) {
+		store_error(store, st, NULL, &res.error);
+		res.outcome = OUTCOME_ROLLED_BACK;
+	}
 	store_close(store);
 	store = NULL;
-	if (fresh_db && res.outcome == OUTCOME_COMMITTED &&
-	    publish_database(fresh_db, app->db_path, res.message, sizeof(res.message)) != 0) {
-		res.outcome = OUTCOME_ROLLED_BACK;
-		status = res.exit_status = errno == EEXIST ? EXIT_TEMPFAIL : EXIT_IOERR;
-	}
 	if (app->progress && prog.shown)
 		fputs("\r\033[K", stderr);
 	if (res.stopped_max_errors)
 		app_error(app,
 			  "stopped after %ld rejected record%s (--max-errors); nothing written",
 			  opts.max_errors, opts.max_errors == 1 ? "" : "s");
-	if (res.message[0])
-		app_error(app, "%s", res.message);
+	if (res.error.message[0])
+		app_error(app, "%s", res.error.message);
 	if (app->verbose) {
 		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 		for (size_t i = 0; i < inputs.count; i++) {
@@ -488,16 +472,19 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 			 size_unit(res.key_bytes), size_value(res.key_peak),
 			 size_unit(res.key_peak));
 	}
-	if (!app->quiet && (status < 64 || status == EXIT_DATAERR))
+	if (!app->quiet && (!error_is_set(&res.error) || res.error.kind == ERROR_DATA))
 		report_summary(stdout, &res, validate);
 report:
-	if (stop_signal() && status < 128 && res.outcome != OUTCOME_COMMITTED) {
-		status = res.exit_status = 128 + stop_signal();
-		snprintf(res.message, sizeof(res.message), "stopped by signal %d; nothing written",
-			 stop_signal());
+	if (stop_signal() && res.error.kind != ERROR_STOPPED && res.outcome != OUTCOME_COMMITTED) {
+		/* the signal is why nothing was written, whatever failed after it */
+		error_clear(&res.error);
+		error_stopped(&res.error, stop_signal());
 	}
+	status = error_is_set(&res.error) ? app_exit_status(&res.error)
+		 : res.some_rejected	  ? EXIT_REJECTED
+					  : EXIT_DONE;
 	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
-		status = res.exit_status = EXIT_REJECTED;
+		status = EXIT_REJECTED;
 	if (report_open && discard_report) {
 		outfile_abort(&report_out);
 		report_open = false;
@@ -516,12 +503,6 @@ report:
 	input_list_release(&inputs);
 	diag_list_release(&rdiags);
 	store_close(store);
-	if (fresh_db) {
-		remove_database(fresh_db);
-		free(fresh_db);
-	}
-	if (fresh_fd >= 0)
-		close(fresh_fd); /* after store_close: see temp_database_beside */
 	stop_hold(false);
 	return status;
 }

@@ -24,8 +24,7 @@ int cmd_init(int argc, char **argv, struct app *app)
 	}
 	st = store_open(app->db_path, app->busy_ms, &store);
 	if (st != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
-		status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+		status = app_store_failed(app, store, st, NULL);
 	} else {
 		app_note(app, "database '%s' is at schema version %d", app->db_path,
 			 store_schema_version(store));

@@ -21,6 +21,8 @@
 #include "lists.h"
 #include "outfile.h"
 #include "store.h"
+#include "store_lists.h"
+
 #include "stop.h"
 
 static const char usage_text[] =
@@ -85,7 +87,7 @@ static int record_and_commit(struct app *app, struct store *store, const struct 
 			     const struct lists_result *res, const char *output,
 			     struct outfile *out, int64_t *batch)
 {
-	char *kinds = NULL, *params = NULL, *counts = NULL;
+	char *kinds = NULL, *params = NULL, *counts = NULL, now[APP_TIME_SIZE];
 	struct list_build b;
 	enum store_status st;
 	int status = EXIT_DONE;
@@ -95,7 +97,7 @@ static int record_and_commit(struct app *app, struct store *store, const struct 
 		status = EXIT_IOERR;
 		goto out;
 	}
-	st = store_begin_batch(store, "lists", app->command_line, app_now(), batch);
+	st = store_begin_batch(store, "lists", app->command_line, app_now(now), batch);
 	if (st == STORE_OK) {
 		memset(&b, 0, sizeof(b));
 		b.batch = *batch;
@@ -109,11 +111,10 @@ static int record_and_commit(struct app *app, struct store *store, const struct 
 		st = store_record_list_build(store, &b);
 	}
 	if (st == STORE_OK)
-		st = store_end_batch(store, *batch, "[]", "{}", app_now(), true);
+		st = store_end_batch(store, *batch, "[]", "{}", app_now(now), true);
 	if (st != STORE_OK) {
 		store_rollback(store);
-		app_error(app, "%s; nothing written", store_errmsg(store));
-		status = st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+		status = app_store_failed(app, store, st, "; nothing written");
 		goto out;
 	}
 	if (outfile_commit(out) != 0) {
@@ -141,20 +142,19 @@ static int build(struct app *app, struct lists_opts *o, const char *output)
 	memset(&out, 0, sizeof(out));
 	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
 		return rc;
-	if (store_read_begin(store) != STORE_OK) {
-		app_error(app, "%s", store_errmsg(store));
+	if ((rc = store_read_begin(store)) != STORE_OK) {
+		rc = app_store_failed(app, store, rc, NULL);
 		store_close(store);
-		return EXIT_IOERR;
+		return rc;
 	}
 	if (o->account) {
 		int found = store_account_exists(store, o->account);
 		if (found <= 0) {
 			if (found == 0)
 				app_error(app, "there is no account '%s'", o->account);
-			else
-				app_error(app, "%s", store_errmsg(store));
+			rc = found == 0 ? EXIT_DATAERR : app_store_failed(app, store, found, NULL);
 			store_close(store);
-			return found == 0 ? EXIT_DATAERR : EXIT_IOERR;
+			return rc;
 		}
 	}
 	if (outfile_open(&out, output) != 0) {
@@ -266,11 +266,10 @@ static int verify(struct app *app, const char *path)
 	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
 		return rc;
 	st = store_find_list_build(store, hex, print_build, &f);
-	if (st != STORE_OK)
-		app_error(app, "%s", store_errmsg(store));
+	rc = st != STORE_OK ? app_store_failed(app, store, st, NULL) : EXIT_DONE;
 	store_close(store);
-	if (st != STORE_OK)
-		return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	if (rc != EXIT_DONE)
+		return rc;
 	if (f.n == 0) {
 		app_error(app,
 			  "%s: no list build recorded in '%s' has this archive's SHA-256 (%s): it "
@@ -298,7 +297,7 @@ int cmd_lists(int argc, char **argv, struct app *app)
 	static struct lists_opts o; /* large: kept off the stack */
 	const char *output = NULL, *as_of = NULL;
 	bool status_given = false, invoice_kind = false;
-	char prog_name[64], sde_time[32];
+	char prog_name[64], sde_time[APP_TIME_SIZE];
 	int c;
 
 	memset(&o, 0, sizeof(o));
@@ -404,8 +403,8 @@ int cmd_lists(int argc, char **argv, struct app *app)
 			app_error(app, "SOURCE_DATE_EPOCH is not a number of seconds");
 			return EXIT_USAGE;
 		}
-		if (!sde) /* app_now's text is overwritten by its next call */
-			snprintf(sde_time, sizeof(sde_time), "%s", app_now());
+		if (!sde)
+			app_now(sde_time);
 		as_of = sde_time;
 	}
 	o.as_of = as_of;

@@ -86,7 +86,7 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	struct revert_result res;
 	struct conflicts conf = {app, 0, 0};
 	struct store *store = NULL;
-	char prog_name[64];
+	char prog_name[64], now[APP_TIME_SIZE];
 	long long batch;
 	int c;
 
@@ -118,7 +118,7 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
 		return c;
 	opts.command = app->command_line;
-	opts.now = app_now();
+	opts.now = app_now(now);
 	opts.on_conflict = show_conflict;
 	opts.on_dependent = show_dependent;
 	if (opts.dry_run && !app->quiet)

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 #include "entity.h"
-#include "store.h"
+#include "store_history.h"
 
 enum export_format { EXPORT_CSV, EXPORT_XML };
 

@@ -66,7 +66,7 @@ struct run {
 	long rejected;			  /* records rejected in this pass */
 	char *last_account;		  /* last account found to exist */
 	struct rejects_file *rejects;	  /* per entity, or NULL */
-	int fatal;			  /* exit status of a fatal error, 0 if none */
+	bool broken;			  /* a file of this pass could not be read to its end */
 	long records;			  /* records read in this pass */
 	uint64_t consumed;		  /* bytes of the current input read so far */
 	uint64_t done_bytes;		  /* bytes of the inputs finished in this pass */
@@ -128,23 +128,25 @@ static void first_pass_release(struct first_pass *fp)
 	memset(fp, 0, sizeof(*fp));
 }
 
-__attribute__((format(printf, 3, 4))) static void set_fatal(struct run *r, int status,
-							    const char *fmt, ...)
+/* The run's error (the first one is kept); every setter returns -1. */
+static int no_memory(struct run *r)
 {
-	va_list ap;
+	return error_set(&r->res->error, ERROR_NO_MEMORY, "%s", "out of memory");
+}
 
-	if (r->fatal)
-		return;
-	r->fatal = status;
-	va_start(ap, fmt);
-	vsnprintf(r->res->message, sizeof(r->res->message), fmt, ap);
-	va_end(ap);
+static bool failed(const struct run *r)
+{
+	return error_is_set(&r->res->error);
 }
 
 static int store_fatal(struct run *r, enum store_status st)
 {
-	set_fatal(r, st == STORE_BUSY ? 75 : 74, "%s", store_errmsg(r->store));
-	return -1;
+	return store_error(r->store, st, NULL, &r->res->error);
+}
+
+static int stopped(struct run *r)
+{
+	return error_stopped(&r->res->error, stop_signal());
 }
 
 static const char *account_of(const struct record *rec)
@@ -177,19 +179,20 @@ static int reject(struct run *r, const struct record *rec)
 	r->rejected++;
 	if ((rec->entity->flags & E_REFERENCED) && acct &&
 	    keyset_add(&r->rejected_accounts, acct, strlen(acct), 0, NULL) < 0)
-		set_fatal(r, 74, "%s", "out of memory");
+		no_memory(r);
 	if (!r->final_pass && r->first &&
 	    first_pass_mark(r->first, r->input_index, rec->number) != 0) {
-		set_fatal(r, 74, "%s", "out of memory");
+		no_memory(r);
 		return -1;
 	}
 	if (acct && r->bad_accounts && keyset_add(r->bad_accounts, acct, strlen(acct), 0, NULL) < 0)
-		set_fatal(r, 74, "%s", "out of memory");
+		no_memory(r);
 	if (r->final_pass && r->rejects) {
 		struct rejects_file *rf = &r->rejects[rec->entity->id];
 		if (rf->e && rejects_add(rf, rec, &r->res->diags.items[first],
 					 r->res->diags.count - first) != 0)
-			set_fatal(r, 74, "cannot write the rejects file: %s", strerror(errno));
+			error_set(&r->res->error, ERROR_IO, "cannot write the rejects file: %s",
+				  strerror(errno));
 	}
 	if (r->opts->max_errors > 0 && r->rejected >= r->opts->max_errors) {
 		r->res->stopped_max_errors = true;
@@ -275,13 +278,14 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 	else if (secret_hash(rec->value[pw], rec->len[pw], hash) == 0)
 		h = hash;
 	if (!h) {
-		set_fatal(r, 74, "%s", "out of memory while hashing a password");
+		error_set(&r->res->error, ERROR_NO_MEMORY, "%s",
+			  "out of memory while hashing a password");
 		return -1;
 	}
 	rc = row_set(eff, ph, h, v == PASSWORD_HASH ? rec->len[ph] : strlen(h));
 	sodium_memzero(hash, sizeof(hash));
 	if (rc != 0) {
-		set_fatal(r, 74, "%s", "out of memory");
+		no_memory(r);
 		return -1;
 	}
 	return 0;
@@ -408,7 +412,7 @@ static int on_header(void *ctx, const struct record *present)
 	}
 	r->diag_mark = r->res->diags.count;
 	if (missing) {
-		r->fatal = r->fatal ? r->fatal : 65;
+		error_set(&r->res->error, ERROR_DATA, "%s", ""); /* the diagnostics say it */
 		return -1;
 	}
 	return 0;
@@ -472,27 +476,22 @@ static void prepare_record(void *ctx, struct record *rec, int bad)
 	}
 }
 
-static int apply_record(struct run *r, struct record *rec, int bad)
+/*
+ * The steps of apply_record. Each returns 0 to go on, 1 when REC is
+ * decided (rejected, or unchanged) and -1 on a fatal error; a rejection
+ * goes through reject(), whose -1 (--max-errors reached) ends the pass.
+ */
+static int rejected(struct run *r, const struct record *rec)
+{
+	return reject(r, rec) == 0 ? 1 : -1;
+}
+
+/* The key parts of REC into KEY: every record needs them. */
+static int take_key(struct run *r, const struct record *rec, struct row *key)
 {
 	const struct entity *e = rec->entity;
-	enum import_mode mode = r->opts->mode;
-	struct row *key_row = &r->key, *old_row = &r->old, *eff_row = &r->eff;
-	char keybuf[2048];
-	long keylen = 0;
-	const char *acct;
-	int found = 0, rc = 0, problems = 0, added;
-	bool again;
-	long prev;
-	enum store_status st;
+	int problems = 0;
 
-	r->records++;
-	if (r->opts->progress && r->records % 1000 == 0)
-		r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes + r->consumed,
-				  r->total_bytes);
-	if (bad) {
-		rc = reject(r, rec);
-		goto out;
-	}
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
 		int fi = e->key[k];
 		if (!rec->value[fi] || !rec->len[fi]) {
@@ -500,30 +499,36 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 				entity_report(&r->res->diags, rec, fi, DIAG_REQUIRED,
 					      "part of the key; every record needs it");
 			problems++;
-		} else if (row_set(key_row, fi, rec->value[fi], rec->len[fi]) != 0) {
-			set_fatal(r, 74, "%s", "out of memory");
-			rc = -1;
-			goto out;
+		} else if (row_set(key, fi, rec->value[fi], rec->len[fi]) != 0) {
+			return no_memory(r);
 		}
 	}
-	if (problems) {
-		rc = reject(r, rec);
-		goto out;
-	}
-	prev = rec->key_prev;
+	return problems ? rejected(r, rec) : 0;
+}
+
+/*
+ * REC's key in the batch's key index: *ADDED 1 when it is new to the batch.
+ * A duplicate in the batch is rejected, naming the first record.
+ */
+static int index_record(struct run *r, const struct record *rec, int *added)
+{
+	const struct entity *e = rec->entity;
+	char keybuf[2048];
+	long keylen, prev = rec->key_prev;
+
 	if (rec->key_state != KEY_UNCHECKED) {
 		/* prepare_record indexed the key on the reader's thread */
-		added = rec->key_state == KEY_NEW ? 1 : rec->key_state == KEY_DUPLICATE ? 0 : -1;
+		*added = rec->key_state == KEY_NEW ? 1 : rec->key_state == KEY_DUPLICATE ? 0 : -1;
 	} else if ((keylen = record_key(rec, keybuf, sizeof(keybuf))) < 0) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_TOO_LONG, "key too long");
-		rc = reject(r, rec);
-		goto out;
+		return rejected(r, rec);
 	} else {
-		added = keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
-				   ((long)r->input_index << 40) | rec->line, &prev);
+		*added = keyset_add(&r->seen[e->id], keybuf, (size_t)keylen,
+				    ((long)r->input_index << 40) | rec->line, &prev);
 	}
-	switch (added) {
-	case 0: {
+	if (*added < 0)
+		return no_memory(r);
+	if (*added == 0) {
 		struct input *first = r->input - r->input_index + (prev >> 40);
 		int kf = e->key[1] >= 0 ? e->key[1] : e->key[0];
 		entity_report(&r->res->diags, rec, kf, DIAG_DUPLICATE_IN_FILE,
@@ -531,23 +536,132 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 			      e->key[1] >= 0 ? "account_id and " : "", e->fields[kf].name,
 			      first->name, prev & ((1L << 40) - 1),
 			      kf == e->email_field ? " (emails are compared ignoring case)" : "");
-		rc = reject(r, rec);
+		return rejected(r, rec);
+	}
+	return 0;
+}
+
+/*
+ * The accounts the cells of EFF name exist (in the database or earlier in
+ * the batch). AGAIN: REC is checked again after skip-account's first pass,
+ * for its own problems only.
+ */
+static int check_references(struct run *r, const struct record *rec, const struct row *eff,
+			    bool again)
+{
+	const struct entity *e = rec->entity;
+	int problems = 0;
+
+	for (size_t i = 0; i < e->nfields && problems == 0; i++) {
+		const char *acct = eff->v[i];
+		bool was_rejected;
+		int ex;
+		if (!(e->fields[i].flags & F_REF) || !acct)
+			continue;
+		ex = account_exists(r, acct);
+		if (ex < 0)
+			return store_fatal(r, (enum store_status)ex);
+		if (ex != 0)
+			continue;
+		was_rejected = keyset_has(&r->rejected_accounts, acct, strlen(acct));
+		if (was_rejected && again) {
+			/* checked again: its account is in the batch but left
+			 * out; what else is wrong with the record itself? */
+		} else if (was_rejected) {
+			/* the account is in the batch, but its own record was rejected */
+			entity_report(&r->res->diags, rec, (int)i, DIAG_ACCOUNT_REJECTED,
+				      "account '%s' was rejected earlier in this batch", acct);
+			problems++;
+		} else {
+			entity_report(&r->res->diags, rec, (int)i, DIAG_NO_ACCOUNT,
+				      "account '%s' exists neither in the database nor earlier in "
+				      "this batch",
+				      acct);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+/* The row REC makes, and every rule it must keep; rejected when it breaks one. */
+static int check_record(struct run *r, const struct record *rec, bool found, bool again,
+			const struct row *old, struct row *eff)
+{
+	int problems = rules_build_row(rec, found, old, eff, &r->res->diags);
+
+	if (problems == 0)
+		problems = check_references(r, rec, eff, again);
+	if (problems == 0 && (problems = check_password(r, rec, found, old, eff)) >= 0) {
+		/* validating an update without a database: the stored row is unknown */
+		int more =
+			rules_check_row(rec, found, r->store || !found, old, eff, &r->res->diags);
+		problems = more < 0 ? -1 : problems + more;
+	}
+	if (problems < 0 || failed(r)) /* a fatal error, here or in an earlier record */
+		return failed(r) ? -1 : no_memory(r);
+	return problems ? rejected(r, rec) : 0;
+}
+
+/* Write EFF (FOUND: over OLD), unless nothing but the tool's times would change. */
+static int write_row(struct run *r, const struct record *rec, bool found, const struct row *old,
+		     struct row *eff)
+{
+	const struct entity *e = rec->entity;
+	int up = e->role[ROLE_UPDATED], cr = e->role[ROLE_CREATED];
+	enum store_status st;
+
+	if (found && !row_changed(e, old, eff)) {
+		r->res->counts[e->id].unchanged++;
+		return 1;
+	}
+	if ((!found && !eff->v[cr] && row_set(eff, cr, r->opts->now, strlen(r->opts->now))) ||
+	    ((found || !eff->v[up]) && row_set(eff, up, r->opts->now, strlen(r->opts->now))))
+		return no_memory(r);
+	if (!r->store)
+		return 0; /* validating: nothing to write */
+	st = found ? store_update(r->store, e, eff) : store_insert(r->store, e, eff);
+	return st == STORE_OK ? 0 : store_fatal(r, st);
+}
+
+/* "left out": a record of REC's account was rejected (skip-account). */
+static int left_out(struct run *r, const struct record *rec, const char *acct)
+{
+	entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
+		      "left out: a record of account '%s' was rejected", acct ? acct : "");
+	return rejected(r, rec);
+}
+
+/*
+ * Decide REC (BAD: the reader found problems in its cells) and apply it:
+ * its key, the batch's key index, skip-account, the stored row, the mode,
+ * the rules, and the write. Returns 0, or -1 when the pass must stop.
+ */
+static int apply_record(struct run *r, struct record *rec, int bad)
+{
+	const struct entity *e = rec->entity;
+	enum import_mode mode = r->opts->mode;
+	struct row *key_row = &r->key, *old_row = &r->old, *eff_row = &r->eff;
+	const char *acct = account_of(rec);
+	int found = 0, rc, added = 0;
+	bool again = rejected_in_first_pass(r, rec);
+
+	r->records++;
+	if (r->opts->progress && r->records % 1000 == 0)
+		r->opts->progress(r->opts->progress_ctx, r->records, r->done_bytes + r->consumed,
+				  r->total_bytes);
+	if (bad) {
+		rc = rejected(r, rec);
 		goto out;
 	}
-	case -1:
-		set_fatal(r, 74, "%s", "out of memory");
-		rc = -1;
+	if ((rc = take_key(r, rec, key_row)) != 0 || (rc = index_record(r, rec, &added)) != 0)
 		goto out;
-	}
-	acct = account_of(rec);
 	/* skip-account drops the records of a bad account; the ones the first
 	 * pass rejected are checked again, for their own cause */
-	again = rejected_in_first_pass(r, rec);
 	if (r->final_pass && r->opts->on_error == ON_ERROR_SKIP_ACCOUNT && acct && !again &&
 	    keyset_has(r->bad_accounts, acct, strlen(acct))) {
 		entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
 			      "left out: another record of account '%s' was rejected", acct);
-		rc = reject(r, rec);
+		rc = rejected(r, rec);
 		goto out;
 	}
 	if (r->store) {
@@ -565,113 +679,34 @@ static int apply_record(struct run *r, struct record *rec, int bad)
 	if (mode == MODE_DELETE) {
 		if (r->store || (e->flags & E_KEPT))
 			rc = delete_record(r, rec, key_row, found == 1, !again);
-		if (rc == 0 && again) {
-			entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
-				      "left out: a record of account '%s' was rejected",
-				      acct ? acct : "");
-			rc = reject(r, rec);
-		}
-		rc = rc < 0 ? -1 : rc > 0 ? 0 : rc;
-		goto out;
-	}
-	if (mode == MODE_INSERT && found) {
+		if (rc == 0 && again)
+			rc = left_out(r, rec, acct);
+	} else if (mode == MODE_INSERT && found) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_EXISTS, "%s already exists",
 			      e->singular);
-		rc = reject(r, rec);
-		goto out;
-	}
-	if (mode == MODE_UPDATE && !found && r->store) {
+		rc = rejected(r, rec);
+	} else if (mode == MODE_UPDATE && !found && r->store) {
 		entity_report(&r->res->diags, rec, e->key[0], DIAG_NOT_FOUND, "no %s with this key",
 			      e->singular);
-		rc = reject(r, rec);
-		goto out;
-	}
-	problems = rules_build_row(rec, found, old_row, eff_row, &r->res->diags);
-	if (problems < 0) {
-		set_fatal(r, 74, "%s", "out of memory");
-		rc = -1;
-		goto out;
-	}
-	for (size_t i = 0; i < e->nfields && problems == 0; i++) {
-		int ex;
-		if (!(e->fields[i].flags & F_REF) || !eff_row->v[i])
-			continue;
-		ex = account_exists(r, eff_row->v[i]);
-		if (ex < 0) {
-			rc = store_fatal(r, (enum store_status)ex);
-			goto out;
-		}
-		if (ex == 0 && again &&
-		    keyset_has(&r->rejected_accounts, eff_row->v[i], strlen(eff_row->v[i]))) {
-			/* checked again: its account is in the batch but left
-			 * out; what else is wrong with the record itself? */
-		} else if (ex == 0 && keyset_has(&r->rejected_accounts, eff_row->v[i],
-						 strlen(eff_row->v[i]))) {
-			/* the account is in the batch, but its own record was rejected */
-			entity_report(&r->res->diags, rec, (int)i, DIAG_ACCOUNT_REJECTED,
-				      "account '%s' was rejected earlier in this batch",
-				      eff_row->v[i]);
-			problems++;
-		} else if (ex == 0) {
-			entity_report(&r->res->diags, rec, (int)i, DIAG_NO_ACCOUNT,
-				      "account '%s' exists neither in the database nor earlier in "
-				      "this batch",
-				      eff_row->v[i]);
-			problems++;
-		}
-	}
-	if (problems == 0 && (problems = check_password(r, rec, found, old_row, eff_row)) >= 0) {
-		/* validating an update without a database: the stored row is unknown */
-		int more = rules_check_row(rec, found, r->store || !found, old_row, eff_row,
-					   &r->res->diags);
-		problems = more < 0 ? -1 : problems + more;
-	}
-	if (problems < 0 && !r->fatal)
-		set_fatal(r, 74, "%s", "out of memory");
-	if (r->fatal) {
-		rc = -1;
-		goto out;
-	}
-	if (problems) {
-		rc = reject(r, rec);
-		goto out;
-	}
-	if (again) {
+		rc = rejected(r, rec);
+	} else if ((rc = check_record(r, rec, found, again, old_row, eff_row)) != 0) {
+		/* rejected, or fatal */
+	} else if (again) {
 		/* the first pass found a problem the second does not (the batch
 		 * around it changed): never applied, its account is left out */
-		entity_report(&r->res->diags, rec, -1, DIAG_ACCOUNT_REJECTED,
-			      "left out: a record of account '%s' was rejected", acct ? acct : "");
-		rc = reject(r, rec);
-		goto out;
+		rc = left_out(r, rec, acct);
+	} else if (mode == MODE_SYNC && synced(e) &&
+		   sync_note_account(r, e, eff_row->v[e->account_field]) < 0) {
+		rc = no_memory(r);
+	} else {
+		rc = write_row(r, rec, found, old_row, eff_row);
 	}
-	if (mode == MODE_SYNC && synced(e) &&
-	    sync_note_account(r, e, eff_row->v[e->account_field]) < 0) {
-		set_fatal(r, 74, "%s", "out of memory");
-		rc = -1;
-		goto out;
-	}
-	if (found && !row_changed(e, old_row, eff_row)) {
-		r->res->counts[e->id].unchanged++;
-		goto out;
-	}
-	{
-		int up = e->role[ROLE_UPDATED], cr = e->role[ROLE_CREATED];
-		if (!found && !eff_row->v[cr])
-			row_set(eff_row, cr, r->opts->now, strlen(r->opts->now));
-		if (found || !eff_row->v[up])
-			row_set(eff_row, up, r->opts->now, strlen(r->opts->now));
-	}
-	if (!r->store)
-		goto out; /* validating: nothing to write */
-	st = found ? store_update(r->store, e, eff_row) : store_insert(r->store, e, eff_row);
-	if (st != STORE_OK)
-		rc = store_fatal(r, st);
 out:
 	r->diag_mark = r->res->diags.count;
 	row_clear(key_row);
 	row_clear(old_row);
 	row_clear(eff_row);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /* login_group_settle's callback: the hash stored for REC's login. */
@@ -686,7 +721,7 @@ static int stored_hash(void *ctx, const struct record *rec, char **hash)
 	row_clear(&r->old);
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
 		if (row_set(&r->key, e->key[k], rec->value[e->key[k]], rec->len[e->key[k]]) != 0) {
-			set_fatal(r, 74, "%s", "out of memory");
+			no_memory(r);
 			return -1;
 		}
 	found = store_find(r->store, e, &r->key, &r->old);
@@ -694,7 +729,7 @@ static int stored_hash(void *ctx, const struct record *rec, char **hash)
 		return store_fatal(r, (enum store_status)found);
 	if (found && r->old.v[e->role[ROLE_HASH]] &&
 	    !(*hash = strdup(r->old.v[e->role[ROLE_HASH]]))) {
-		set_fatal(r, 74, "%s", "out of memory");
+		no_memory(r);
 		return -1;
 	}
 	row_clear(&r->key);
@@ -718,11 +753,11 @@ static int flush_logins(struct run *r)
 	for (size_t i = 0; i < r->logins.count && rc == 0; i++) {
 		const struct record *rec = login_group_record(&r->logins, i, &r->precomputed);
 		if (!rec && stop_signal()) {
-			set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
-				  stop_signal());
+			stopped(r);
 			rc = -1;
 		} else if (!rec) {
-			set_fatal(r, 74, "%s", "out of memory while hashing a password");
+			error_set(&r->res->error, ERROR_NO_MEMORY, "%s",
+				  "out of memory while hashing a password");
 			rc = -1;
 		} else {
 			/* apply_record reads the record, which the group keeps */
@@ -741,14 +776,13 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	int pw = e->role[ROLE_PASSWORD], rc;
 
 	if (stop_signal()) {
-		set_fatal(r, 128 + stop_signal(), "stopped by signal %d; nothing written",
-			  stop_signal());
+		stopped(r);
 		return -1;
 	}
 	if (r->hash && r->store && !bad && pw >= 0 && rec->value[pw] && rec->len[pw] &&
 	    r->opts->mode != MODE_DELETE) {
 		if (login_group_add(&r->logins, rec) != 0) {
-			set_fatal(r, 74, "%s", "out of memory");
+			no_memory(r);
 			return -1;
 		}
 		if (!login_group_full(&r->logins))
@@ -767,14 +801,14 @@ static int on_record(void *ctx, struct record *rec, int bad)
 			mine.count = mine.cap = r->res->diags.count - r->diag_mark;
 		}
 		if (diag_list_move(&held, &mine) != 0) {
-			set_fatal(r, 74, "%s", "out of memory");
+			no_memory(r);
 			return -1;
 		}
 		r->res->diags.count = r->diag_mark;
 		rc = flush_logins(r);
 		if (diag_list_move(&r->res->diags, &held) != 0) {
 			diag_list_release(&held);
-			set_fatal(r, 74, "%s", "out of memory");
+			no_memory(r);
 			return -1;
 		}
 		free(held.items);
@@ -882,8 +916,8 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		r->res->present[in->e->id] = true;
 		if (input_open(in, &src) != 0) {
 			int e = errno;
-			set_fatal(r, e == ENOENT ? 66 : 74, "%s; nothing written",
-				  input_why(in, e, why, sizeof(why)));
+			error_set(&r->res->error, e == ENOENT ? ERROR_NO_INPUT : ERROR_IO,
+				  "%s; nothing written", input_why(in, e, why, sizeof(why)));
 			return -1;
 		}
 		r->diag_mark = r->res->diags.count;
@@ -892,7 +926,7 @@ static int run_pass(struct run *r, struct input_list *inputs)
 		rs = prefetch_read(&src, in->e,
 				   in->format == FORMAT_XML ? PREFETCH_XML : PREFETCH_CSV, &ops,
 				   &r->res->diags, &r->consumed);
-		if ((rs == READ_OK || rs == READ_BROKEN) && !r->fatal && flush_logins(r) != 0 &&
+		if ((rs == READ_OK || rs == READ_BROKEN) && !failed(r) && flush_logins(r) != 0 &&
 		    rs == READ_OK)
 			rs = READ_STOPPED;
 		login_group_clear(&r->logins);
@@ -907,11 +941,10 @@ static int run_pass(struct run *r, struct input_list *inputs)
 			rs = READ_IO_ERROR;
 		}
 		if (rs == READ_IO_ERROR) {
-			snprintf(r->res->message, sizeof(r->res->message), "%s; nothing written",
-				 input_why(in, src.error, why, sizeof(why)));
-			r->fatal = 74;
+			error_set(&r->res->error, ERROR_IO, "%s; nothing written",
+				  input_why(in, src.error, why, sizeof(why)));
 		} else if (rs == READ_NO_MEMORY) {
-			set_fatal(r, 74, "%s", "out of memory");
+			no_memory(r);
 		}
 		in->records += r->records;
 		r->done_bytes += src.consumed;
@@ -920,8 +953,8 @@ static int run_pass(struct run *r, struct input_list *inputs)
 					  r->total_bytes);
 		source_close(&src);
 		if (rs == READ_BROKEN) /* the file's own problems are in the diagnostics */
-			r->res->exit_status = 65;
-		if (r->fatal || rs == READ_STOPPED)
+			r->broken = true;
+		if (failed(r) || rs == READ_STOPPED)
 			return -1;
 	}
 	if (r->opts->mode == MODE_SYNC && r->store && sync_batch(r) != 0)
@@ -1080,15 +1113,162 @@ static int open_rejects(struct run *r, struct input_list *inputs, struct rejects
 				name = NULL;
 		}
 		if (!name || rejects_open(&rf[id], name, entity_get(id), columns[id]) != 0) {
-			snprintf(r->res->message, sizeof(r->res->message),
-				 "cannot create the rejects file '%s': %s", name ? name : path,
-				 strerror(errno));
+			error_set(&r->res->error, ERROR_CANT_CREATE,
+				  "cannot create the rejects file '%s': %s", name ? name : path,
+				  strerror(errno));
 			free(name);
 			return -1;
 		}
 		free(name);
 	}
 	return 0;
+}
+
+/* Get R ready for pass PASS (1: the final one) over INPUTS. */
+static void begin_pass(struct run *r, struct input_list *inputs, int pass, bool two_pass)
+{
+	const struct import_opts *opts = r->opts;
+	struct import_result *res = r->res;
+
+	r->final_pass = pass == 1;
+	r->hash = r->final_pass && !opts->dry_run && r->store != NULL;
+	r->rejected = 0;
+	r->broken = false;
+	r->records = 0;
+	r->done_bytes = 0;
+	r->total_bytes = 0;
+	for (size_t i = 0; i < inputs->count; i++) {
+		const struct input *in = &inputs->items[i];
+		if (in->bytes)
+			r->total_bytes += in->bytes->from < 0 ? in->bytes->len : 0;
+		else
+			r->total_bytes += (uint64_t)in->id.st_size;
+	}
+	if (pass == 1 && two_pass) {
+		/* second pass of skip-account: afresh, with the bad accounts known */
+		diag_list_release(&res->diags);
+		memset(res->counts, 0, sizeof(res->counts));
+		res->stopped_max_errors = false;
+		run_release(r);
+	}
+	/* the final pass streams its diagnostics as each record is decided */
+	res->diags.sink = r->final_pass ? opts->on_diag : NULL;
+	res->diags.sink_ctx = opts->diag_ctx;
+	res->diags.keep = IMPORT_REPORT_ERRORS;
+}
+
+/* Begin the pass's batch; note which tables it found empty. */
+static int begin_batch(struct run *r)
+{
+	enum store_status st;
+
+	st = store_begin_batch(r->store, "import", r->opts->command, r->opts->now, &r->res->batch);
+	if (st != STORE_OK)
+		return store_fatal(r, st);
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		int empty = store_is_empty(r->store, entity_get(e));
+		if (empty < 0)
+			return store_fatal(r, (enum store_status)empty);
+		r->was_empty[e] = empty == 1;
+	}
+	return 0;
+}
+
+/* The size of the batch's key index, for --verbose. */
+static void note_key_index(const struct run *r)
+{
+	struct import_result *res = r->res;
+
+	res->records = r->records;
+	res->keys = 0;
+	res->key_bytes = 0;
+	res->key_peak = 0;
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		res->keys += r->seen[e].count;
+		res->key_bytes += keyset_bytes(&r->seen[e]);
+		res->key_peak += keyset_peak_bytes(&r->seen[e]);
+	}
+}
+
+/*
+ * The run's verdict: whether the batch may commit (COMMIT, never in a dry
+ * run), else the data error that refuses it. The inserted, updated and
+ * deleted counts are the journal's.
+ */
+static int settle_verdict(struct run *r, bool *commit)
+{
+	struct import_result *res = r->res;
+	const struct import_opts *opts = r->opts;
+	long journal[ENTITY_COUNT][3];
+	enum store_status st;
+	bool acceptable;
+
+	if (r->store) {
+		if ((st = store_batch_counts(r->store, res->batch, journal)) != STORE_OK)
+			return store_fatal(r, st);
+		for (int e = 0; e < ENTITY_COUNT; e++) {
+			res->counts[e].inserted = journal[e][0];
+			res->counts[e].updated = journal[e][1];
+			res->counts[e].deleted = journal[e][2];
+		}
+	}
+	/* what a real run would do; a dry run reports the same status */
+	acceptable = !res->stopped_max_errors && !r->broken &&
+		     !(r->rejected > 0 && opts->on_error == ON_ERROR_ABORT);
+	*commit = acceptable && !opts->dry_run && r->store != NULL;
+	if (!acceptable)
+		error_set(&res->error, ERROR_DATA, "%s", ""); /* the diagnostics say why */
+	else
+		res->some_rejected = r->rejected > 0;
+	res->outcome = !r->store       ? OUTCOME_VALIDATED
+		       : opts->dry_run ? OUTCOME_DRY_RUN
+		       : *commit       ? OUTCOME_COMMITTED
+				       : OUTCOME_ROLLED_BACK;
+	return 0;
+}
+
+/*
+ * A failure after the verdict (a rejects file lost, a batch that could not
+ * be ended) outranks the verdict on the input: it is the run's error.
+ */
+static void fail_after_verdict(struct run *r)
+{
+	if (r->res->error.kind == ERROR_DATA)
+		error_clear(&r->res->error);
+}
+
+/* Write the rejects files; any that cannot be written fails the run. */
+static void commit_rejects(struct run *r, struct rejects_file *rf, bool *commit)
+{
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		if (!rf[e].e || rejects_commit(&rf[e]) == 0)
+			continue;
+		fail_after_verdict(r);
+		error_set(&r->res->error, ERROR_IO, "cannot write the rejects file: %s",
+			  strerror(errno));
+		*commit = false;
+		if (r->store)
+			r->res->outcome = OUTCOME_ROLLED_BACK;
+	}
+}
+
+/* End the batch: record its inputs and counts, and commit when COMMIT. */
+static void end_batch(struct run *r, struct input_list *inputs, bool commit)
+{
+	char *inputs_text = inputs_json(inputs), *counts_text = counts_json(r->res), ended[32];
+	const struct import_opts *opts = r->opts;
+	enum store_status st;
+
+	st = store_end_batch(r->store, r->res->batch, inputs_text ? inputs_text : "[]",
+			     counts_text ? counts_text : "{}",
+			     opts->clock ? opts->clock(ended) : opts->now, commit);
+	if (st != STORE_OK) {
+		fail_after_verdict(r);
+		store_fatal(r, st);
+		r->res->outcome = OUTCOME_ROLLED_BACK;
+	}
+	free(inputs_text);
+	free(counts_text);
 }
 
 int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
@@ -1100,9 +1280,6 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	struct rejects_file rf[ENTITY_COUNT];
 	bool two_pass = opts->on_error == ON_ERROR_SKIP_ACCOUNT;
 	bool commit = false, in_batch = false;
-	char *inputs_text = NULL, *counts_text = NULL;
-	long journal[ENTITY_COUNT][3];
-	enum store_status st;
 
 	memset(res, 0, sizeof(*res));
 	memset(rf, 0, sizeof(rf));
@@ -1112,10 +1289,8 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 		first.rejected = calloc(inputs->count ? inputs->count : 1, sizeof(*first.rejected));
 		first.bytes = calloc(inputs->count ? inputs->count : 1, sizeof(*first.bytes));
 		if (!first.rejected || !first.bytes) {
-			res->exit_status = 74;
-			snprintf(res->message, sizeof(res->message), "out of memory");
 			first_pass_release(&first);
-			return res->exit_status;
+			return error_set(&res->error, ERROR_NO_MEMORY, "%s", "out of memory");
 		}
 	}
 	res->outcome = store ? OUTCOME_ROLLED_BACK : OUTCOME_VALIDATED;
@@ -1128,154 +1303,50 @@ int import_run(struct store *store, struct input_list *inputs, const struct impo
 	r.bad_accounts = two_pass || opts->mode == MODE_SYNC ? &bad : NULL;
 	r.first = two_pass ? &first : NULL;
 
-	if (opts->rejects_path && open_rejects(&r, inputs, rf) != 0) {
-		res->exit_status = 73;
+	if (opts->rejects_path && open_rejects(&r, inputs, rf) != 0)
 		goto out;
-	}
 	for (int pass = two_pass ? 0 : 1; pass <= 1; pass++) {
-		r.final_pass = pass == 1;
-		r.hash = r.final_pass && !opts->dry_run && store != NULL;
+		begin_pass(&r, inputs, pass, two_pass);
 		r.rejects = r.final_pass && opts->rejects_path ? rf : NULL;
-		r.rejected = 0;
-		r.records = 0;
-		r.done_bytes = 0;
-		r.total_bytes = 0;
-		for (size_t i = 0; i < inputs->count; i++) {
-			const struct input *in = &inputs->items[i];
-			if (in->bytes)
-				r.total_bytes += in->bytes->from < 0 ? in->bytes->len : 0;
-			else
-				r.total_bytes += (uint64_t)in->id.st_size;
-		}
-		if (pass == 1 && two_pass) {
-			/* second pass of skip-account: afresh, with the bad accounts known */
-			diag_list_release(&res->diags);
-			memset(res->counts, 0, sizeof(res->counts));
-			res->exit_status = 0;
-			res->stopped_max_errors = false;
-			run_release(&r);
-		}
-		/* the final pass streams its diagnostics as each record is decided */
-		res->diags.sink = r.final_pass ? opts->on_diag : NULL;
-		res->diags.sink_ctx = opts->diag_ctx;
-		res->diags.keep = IMPORT_REPORT_ERRORS;
 		if (store) {
-			st = store_begin_batch(store, "import", opts->command, opts->now,
-					       &res->batch);
-			if (st != STORE_OK) {
-				res->exit_status = st == STORE_BUSY ? 75 : 74;
-				snprintf(res->message, sizeof(res->message), "%s",
-					 store_errmsg(store));
-				goto out;
-			}
 			in_batch = true;
-			for (int e = 0; e < ENTITY_COUNT; e++) {
-				int empty = store_is_empty(store, entity_get(e));
-				if (empty < 0) {
-					res->exit_status = empty == STORE_BUSY ? 75 : 74;
-					snprintf(res->message, sizeof(res->message), "%s",
-						 store_errmsg(store));
-					goto out;
-				}
-				r.was_empty[e] = empty == 1;
-			}
+			if (begin_batch(&r) != 0)
+				goto out;
 		}
 		run_pass(&r, inputs);
-		res->records = r.records;
-		res->keys = 0;
-		res->key_bytes = 0;
-		res->key_peak = 0;
-		for (int e = 0; e < ENTITY_COUNT; e++) {
-			res->keys += r.seen[e].count;
-			res->key_bytes += keyset_bytes(&r.seen[e]);
-			res->key_peak += keyset_peak_bytes(&r.seen[e]);
-		}
+		note_key_index(&r);
 		/* skip-account's first pass only finds the bad accounts: a broken
 		 * file or --max-errors ends the second one the same way, with
 		 * every message */
-		if (r.fatal ||
-		    (r.final_pass && (res->stopped_max_errors || res->exit_status == 65)))
+		if (failed(&r) || (r.final_pass && (res->stopped_max_errors || r.broken)))
 			break;
 		if (!r.final_pass && store) {
 			store_rollback(store);
 			in_batch = false;
 		}
 	}
-	if (r.fatal) {
-		res->exit_status = r.fatal;
+	if (failed(&r) || settle_verdict(&r, &commit) != 0)
 		goto out;
-	}
+	if (opts->rejects_path)
+		commit_rejects(&r, rf, &commit);
 	if (store && in_batch) {
-		if ((st = store_batch_counts(store, res->batch, journal)) != STORE_OK) {
-			res->exit_status = st == STORE_BUSY ? 75 : 74;
-			snprintf(res->message, sizeof(res->message), "%s", store_errmsg(store));
-			goto out;
-		}
-		for (int e = 0; e < ENTITY_COUNT; e++) {
-			res->counts[e].inserted = journal[e][0];
-			res->counts[e].updated = journal[e][1];
-			res->counts[e].deleted = journal[e][2];
-		}
-	}
-	{
-		/* what a real run would do; a dry run reports the same status */
-		bool acceptable = !res->stopped_max_errors && res->exit_status != 65 &&
-				  !(r.rejected > 0 && opts->on_error == ON_ERROR_ABORT);
-		commit = acceptable && !opts->dry_run && store != NULL;
-		if (!acceptable)
-			res->exit_status = 65;
-		else if (r.rejected > 0)
-			res->exit_status = 1;
-	}
-	res->outcome = !store	       ? OUTCOME_VALIDATED
-		       : opts->dry_run ? OUTCOME_DRY_RUN
-		       : commit	       ? OUTCOME_COMMITTED
-				       : OUTCOME_ROLLED_BACK;
-
-	if (opts->rejects_path) {
-		for (int e = 0; e < ENTITY_COUNT; e++) {
-			if (!rf[e].e)
-				continue;
-			if (rejects_commit(&rf[e]) != 0) {
-				res->exit_status = 74;
-				snprintf(res->message, sizeof(res->message),
-					 "cannot write the rejects file: %s", strerror(errno));
-				commit = false;
-				res->outcome = store ? OUTCOME_ROLLED_BACK : res->outcome;
-			}
-		}
-	}
-	if (store && in_batch) {
-		inputs_text = inputs_json(inputs);
-		counts_text = counts_json(res);
-		st = store_end_batch(store, res->batch, inputs_text ? inputs_text : "[]",
-				     counts_text ? counts_text : "{}",
-				     opts->clock ? opts->clock() : opts->now, commit);
+		end_batch(&r, inputs, commit);
 		in_batch = false;
-		if (st != STORE_OK) {
-			res->exit_status = st == STORE_BUSY ? 75 : 74;
-			res->outcome = OUTCOME_ROLLED_BACK;
-			snprintf(res->message, sizeof(res->message), "%s", store_errmsg(store));
-		}
 	}
 out:
-	if (r.fatal && !res->exit_status)
-		res->exit_status = r.fatal;
-	if (res->exit_status >= 64 && store)
-		res->outcome = opts->dry_run && res->exit_status == 65 ? OUTCOME_DRY_RUN
-								       : OUTCOME_ROLLED_BACK;
+	if (failed(&r) && store)
+		res->outcome = opts->dry_run && res->error.kind == ERROR_DATA ? OUTCOME_DRY_RUN
+									      : OUTCOME_ROLLED_BACK;
 	if (in_batch && store)
 		store_rollback(store);
 	for (int e = 0; e < ENTITY_COUNT; e++)
 		if (rf[e].e)
 			rejects_abort(&rf[e]);
-	free(inputs_text);
-	free(counts_text);
 	run_release(&r);
 	keyset_release(&bad);
 	first_pass_release(&first);
 	diag_list_flush(&res->diags); /* what came after the last record */
-	return res->exit_status;
+	return failed(&r) ? -1 : 0;
 }
 
 void import_result_release(struct import_result *res)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "diag.h"
+#include "error.h"
 #include "entity.h"
 #include "inputs.h"
 #include "store.h"
@@ -31,16 +32,17 @@ struct entity_counts {
 
 /* Options of one import run (command line). */
 struct import_opts {
-	enum import_mode mode;	    /* --mode */
-	enum on_error on_error;	    /* --on-error */
-	long max_errors;	    /* --max-errors, 0 = no limit */
-	bool dry_run;		    /* --dry-run */
-	bool cascade;		    /* --cascade */
-	bool validate_only;	    /* the validate command: no store at all */
-	const char *rejects_path;   /* --rejects FILE or NULL */
-	const char *command;	    /* command line, for the batches table */
-	const char *now;	    /* the batch time, ISO 8601 UTC */
-	const char *(*clock)(void); /* the time now, for the batch's end; NULL: now */
+	enum import_mode mode;	  /* --mode */
+	enum on_error on_error;	  /* --on-error */
+	long max_errors;	  /* --max-errors, 0 = no limit */
+	bool dry_run;		  /* --dry-run */
+	bool cascade;		  /* --cascade */
+	bool validate_only;	  /* the validate command: no store at all */
+	const char *rejects_path; /* --rejects FILE or NULL */
+	const char *command;	  /* command line, for the batches table */
+	const char *now;	  /* the batch time, ISO 8601 UTC */
+	/* the time now into a buffer of 32 bytes, for the batch's end; NULL: now */
+	const char *(*clock)(char buf[32]);
 	/* progress callback: records so far, bytes read, bytes in total (0 unknown) */
 	void (*progress)(void *ctx, long records, uint64_t done, uint64_t total);
 	void *progress_ctx; /* for progress */
@@ -67,13 +69,18 @@ struct import_result {
 	size_t key_bytes;			   /* memory of the key index */
 	size_t key_peak;			   /* its most at once (sum over entities) */
 	bool stopped_max_errors;		   /* --max-errors was reached */
-	int exit_status;			   /* sysexits status for the run */
-	char message[512];			   /* fatal message (store, I/O), or "" */
+	bool some_rejected;			   /* records were rejected, the rest kept */
+	/* why the run failed: ERROR_DATA when the input was refused as a whole
+	 * (its diagnostics say why, the message is ""), else what failed */
+	struct error error;
+	int exit_status; /* the command's exit status, for the report */
 };
 
 /*
  * import_run: apply INPUTS to STORE (NULL with opts->validate_only) as one
- * batch. Fills RESULT; returns its exit status (0, 1, 65, 73, 74, 75).
+ * batch. Fills RESULT; returns 0, or -1 when RESULT->error holds why the
+ * run failed (nothing was written). Some records rejected and the rest
+ * applied is no failure: RESULT->some_rejected.
  */
 int import_run(struct store *store, struct input_list *inputs, const struct import_opts *opts,
 	       struct import_result *result);

@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "bundle.h"
-#include "store.h"
+#include "store_lists.h"
 
 #define LISTS_MAX 32 /* kinds in one build */
 

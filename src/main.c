@@ -79,9 +79,43 @@ void app_note(const struct app *app, const char *fmt, ...)
 	va_end(ap);
 }
 
+int app_exit_status(const struct error *err)
+{
+	static const int status[ERROR_KIND_COUNT] = {
+		[ERROR_NONE] = EXIT_DONE,
+		[ERROR_USAGE] = EXIT_USAGE,
+		[ERROR_DATA] = EXIT_DATAERR,
+		[ERROR_NO_INPUT] = EXIT_NOINPUT,
+		[ERROR_CANT_CREATE] = EXIT_CANTCREAT,
+		[ERROR_IO] = EXIT_IOERR,
+		[ERROR_NO_MEMORY] = EXIT_IOERR,
+		[ERROR_BUSY] = EXIT_TEMPFAIL,
+	};
+
+	if (err->kind == ERROR_STOPPED)
+		return 128 + err->signal;
+	return status[err->kind];
+}
+
+int app_fail(const struct app *app, const struct error *err)
+{
+	if (err->message[0])
+		app_error(app, "%s", err->message);
+	return app_exit_status(err);
+}
+
+int app_store_failed(const struct app *app, const struct store *s, int st, const char *suffix)
+{
+	struct error err = {0};
+
+	store_error(s, (enum store_status)st, suffix, &err);
+	return app_fail(app, &err);
+}
+
 int app_open_existing(const struct app *app, struct store **store)
 {
 	enum store_status st;
+	int rc;
 
 	*store = NULL;
 	if (access(app->db_path, F_OK) != 0) {
@@ -91,10 +125,10 @@ int app_open_existing(const struct app *app, struct store **store)
 	st = store_open(app->db_path, app->busy_ms, store);
 	if (st == STORE_OK)
 		return EXIT_DONE;
-	app_error(app, "%s", store_errmsg(*store));
+	rc = app_store_failed(app, *store, st, NULL);
 	store_close(*store);
 	*store = NULL;
-	return st == STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	return rc;
 }
 
 bool app_is_database_file(const char *db, const char *path)
@@ -151,20 +185,21 @@ const char *app_db_name(const struct app *app)
 	return slash && slash[1] ? slash + 1 : app->db_path;
 }
 
-const char *app_now(void)
+const char *app_now(char buf[APP_TIME_SIZE])
 {
-	static char buf[32];
 	time_t t = time(NULL);
 	struct tm tm;
 
 #ifdef ACCTBATCH_TEST_HOOKS
 	/* test builds only: a fixed clock, for reproducible outputs */
 	const char *fixed = getenv("ACCTBATCH_NOW");
-	if (fixed && strlen(fixed) == 20 && fixed[10] == 'T' && fixed[19] == 'Z')
-		return fixed;
+	if (fixed && strlen(fixed) == 20 && fixed[10] == 'T' && fixed[19] == 'Z') {
+		memcpy(buf, fixed, 21);
+		return buf;
+	}
 #endif
 	gmtime_r(&t, &tm);
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(buf, APP_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }
 

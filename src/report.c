@@ -104,9 +104,9 @@ int report_json_write(struct outfile *of, const struct import_result *res)
 	/* the first IMPORT_REPORT_ERRORS are listed; stderr had every one */
 	json_object_set_new(root, "errors_omitted", json_integer(res->diags.omitted));
 	json_object_set_new(root, "exit_status", json_integer(res->exit_status));
-	if (res->message[0]) {
-		char *safe = diag_escaped(res->message);
-		json_object_set_new(root, "message", json_text(safe ? safe : res->message));
+	if (res->error.message[0]) {
+		char *safe = diag_escaped(res->error.message);
+		json_object_set_new(root, "message", json_text(safe ? safe : res->error.message));
 		free(safe);
 	}
 	if (json_dumpf(root, of->fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||

@@ -14,7 +14,7 @@
 
 #include "entity.h"
 #include "import.h"
-#include "store.h"
+#include "store_history.h"
 
 struct revert_opts {
 	int64_t batch;	     /* the batch to revert */

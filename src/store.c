@@ -9,8 +9,11 @@
  * hook (journal.c), so no store call can change a row unjournaled.
  */
 #include "store.h"
+#include "store_history.h"
+#include "store_lists.h"
 
 #include "journal.h"
+#include "outfile.h"
 #include "stop.h"
 
 #include <errno.h>
@@ -42,6 +45,9 @@ struct store {
 	int busy_ms;					 /* how long to wait for a lock */
 	int64_t plan_batch;				 /* the batch store_revert_plan planned */
 	struct timespec busy_since;			 /* when the current wait began */
+	char *fresh;   /* store_create: the temporary name the new database is built under */
+	char *publish; /* store_create: the name it gets on store_publish */
+	int fresh_fd;  /* store_create: keeps the temporary file ours; -1 if none */
 };
 
 /* Migration 1: the four entities, batches and the journal (chunks and view). */
@@ -519,10 +525,55 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 	return STORE_OK;
 }
 
-void store_close(struct store *s)
+/* Remove a database file and its companions. */
+static void remove_database(const char *path)
 {
-	if (!s)
-		return;
+	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+	char name[4096];
+
+	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		unlink(name);
+	}
+}
+
+enum store_status store_create(const char *path, int busy_ms, struct store **out)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup("");
+	char *fresh = NULL, *publish = strdup(path);
+	int fd = dir && publish ? outfile_temp_create(dir, slash ? slash + 1 : path, "new-", &fresh)
+				: -1;
+	int e = errno;
+	enum store_status st;
+
+	free(dir);
+	if (fd < 0) {
+		struct store *s = calloc(1, sizeof(*s));
+		free(publish);
+		*out = s;
+		if (s)
+			snprintf(s->errmsg, sizeof(s->errmsg), "cannot create database '%s': %s",
+				 path, strerror(e));
+		return STORE_CANTOPEN;
+	}
+	st = store_open(fresh, busy_ms, out);
+	if (*out) {
+		(*out)->fresh = fresh;
+		(*out)->publish = publish;
+		(*out)->fresh_fd = fd;
+	} else {
+		remove_database(fresh);
+		free(fresh);
+		free(publish);
+		close(fd);
+	}
+	return st;
+}
+
+/* Close the connection and free S; a database not published is removed. */
+static void close_store(struct store *s)
+{
 	for (int e = 0; e < ENTITY_COUNT; e++)
 		for (int k = 0; k < ST_KIND_COUNT; k++)
 			sqlite3_finalize(s->stmt[e][k]);
@@ -532,12 +583,71 @@ void store_close(struct store *s)
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(s->db);
+	if (s->fresh) {
+		/* only now: closing any descriptor of the file drops the
+		 * process's SQLite locks on it */
+		remove_database(s->fresh);
+		close(s->fresh_fd);
+	}
+	free(s->fresh);
+	free(s->publish);
 	free(s);
+}
+
+void store_close(struct store *s)
+{
+	if (s)
+		close_store(s);
+}
+
+enum store_status store_publish(struct store *s)
+{
+	enum store_status st = STORE_OK;
+
+	if (!s->fresh || !s->db)
+		return STORE_OK; /* an existing database, or published already */
+	/* closed first: the WAL is folded in, so the file alone is the database */
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		for (int k = 0; k < ST_KIND_COUNT; k++) {
+			sqlite3_finalize(s->stmt[e][k]);
+			s->stmt[e][k] = NULL;
+		}
+	sqlite3_finalize(s->account_exists);
+	sqlite3_finalize(s->usage);
+	s->account_exists = s->usage = NULL;
+	journal_free(s->journal);
+	s->journal = NULL;
+	if (sqlite3_close(s->db) != SQLITE_OK) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "cannot close database '%s': %s", s->publish,
+			 sqlite3_errmsg(s->db));
+		st = STORE_ERROR;
+	} else if (link(s->fresh, s->publish) != 0) {
+		/* link() never replaces: PATH appeared meanwhile (another run created it) */
+		int e = errno;
+		if (e == EEXIST)
+			snprintf(s->errmsg, sizeof(s->errmsg),
+				 "database '%s' was created by another run meanwhile; nothing "
+				 "written, try again",
+				 s->publish);
+		else
+			snprintf(s->errmsg, sizeof(s->errmsg), "cannot create database '%s': %s",
+				 s->publish, strerror(e));
+		st = e == EEXIST ? STORE_BUSY : STORE_ERROR;
+	}
+	s->db = NULL;
+	s->in_tx = false;
+	return st;
 }
 
 const char *store_errmsg(const struct store *s)
 {
 	return s ? s->errmsg : "out of memory";
+}
+
+int store_error(const struct store *s, enum store_status st, const char *suffix, struct error *err)
+{
+	return error_set(err, st == STORE_BUSY ? ERROR_BUSY : ERROR_IO, "%s%s", store_errmsg(s),
+			 suffix ? suffix : "");
 }
 
 bool field_stored(const struct field *f)

@@ -18,7 +18,15 @@
 
 #include "reader.h"
 
-/* xml_init: process-wide libxml2 set-up (refuse every external entity). Call once. */
+/*
+ * xml_init: libxml2's set-up, for the whole process and every later user of
+ * libxml2 in it, not only this file: libxml2's allocator becomes
+ * secret.h's, which can wipe a block when it is freed (a document's text
+ * may hold passwords: while a logins file is read, what libxml2 frees is
+ * wiped), every external entity is refused,
+ * and libxml2's generic error output is silenced (findings come back as
+ * diagnostics). Call once, before any other libxml2 call (main does).
+ */
 void xml_init(void);
 
 /* xml_cleanup: release libxml2's global state at exit. */

@@ -19,6 +19,8 @@
 #include "lists.h"
 #include "relay.h"
 #include "store.h"
+#include "store_lists.h"
+
 #include "testlib.h"
 
 static void test_kind_names(void **state)

@@ -18,6 +18,9 @@
 
 #include "revert.h"
 #include "store.h"
+#include "store_history.h"
+#include "store_lists.h"
+
 #include "testlib.h"
 
 /*
@@ -572,6 +575,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_a_new_database_is_at_the_current_schema_version_in_wal_mode, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_the_column_rules_follow_the_entity_tables,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_columns_match_the_entity_tables, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
