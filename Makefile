@@ -86,6 +86,7 @@ TESTS = \
 	test_csvio \
 	test_email \
 	test_import \
+	test_import_store \
 	test_lists \
 	test_entity \
 	test_export \

@@ -187,6 +187,60 @@ static void test_table_columns_match_the_entity_tables(void **state)
 	}
 }
 
+/*
+ * The rules the tables enforce follow the entity tables: a boolean column
+ * holds 0 or 1, an enumeration one of its values, a required field is NOT
+ * NULL. A field added to entity.c without its column rule fails here.
+ */
+static void test_the_column_rules_follow_the_entity_tables(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		const struct entity *e = entity_get(id);
+		char sql[256], want[512];
+		char *ddl;
+		snprintf(sql, sizeof(sql),
+			 "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = '%s'",
+			 e->plural);
+		ddl = scalar(f, sql);
+		for (size_t i = 0; i < e->nfields; i++) {
+			const struct field *fd = &e->fields[i];
+			size_t n = 0;
+			char *notnull;
+			if (!field_stored(fd))
+				continue;
+			if (fd->type == FT_BOOL) {
+				snprintf(want, sizeof(want), "CHECK (%s IN (0,1))", fd->name);
+				assert_non_null(strstr(ddl, want));
+			}
+			if (fd->type == FT_ENUM) {
+				n = (size_t)snprintf(want, sizeof(want), "CHECK (%s IN (",
+						     fd->name);
+				for (int v = 0; fd->values[v]; v++)
+					n += (size_t)snprintf(want + n, sizeof(want) - n, "%s'%s'",
+							      v ? "," : "", fd->values[v]);
+				snprintf(want + n, sizeof(want) - n, "))");
+				assert_non_null(strstr(ddl, want));
+			}
+			snprintf(
+				sql, sizeof(sql),
+				"SELECT \"notnull\" FROM pragma_table_info('%s') WHERE name = '%s'",
+				e->plural, fd->name);
+			notnull = scalar(f, sql);
+			/* required, defaulted and tool-kept fields always have a value,
+			 * and so does a password's hash (the password rules) */
+			assert_string_equal(notnull, (fd->flags & (F_REQUIRED | F_TOOL)) ||
+								     fd->default_value ||
+								     fd->role == ROLE_HASH
+							     ? "1"
+							     : "0");
+			free(notnull);
+		}
+		free(ddl);
+	}
+}
+
 static void test_every_change_is_journaled_with_before_and_after_images(void **state)
 {
 	struct fixture *f = *state;
