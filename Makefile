@@ -32,14 +32,17 @@ endif
 ifdef WERROR
 WARN += -Werror
 endif
-# Test builds (make check) honour ACCTBATCH_TEST_WEAK_HASH, ACCTBATCH_NOW and
-# ACCTBATCH_TEST_FAIL_READ_AT; a release build ignores them.
+# Test builds (make check, TEST_HOOKS=1) link the same objects as a release
+# build, plus tests/hooks.c, which wraps the seams of src/seams.h at link
+# time: ACCTBATCH_NOW, ACCTBATCH_TEST_WEAK_HASH, ACCTBATCH_TEST_FAIL_READ_AT and
+# ACCTBATCH_TEST_PAUSE_AT. A release build cannot honour them.
 ifdef TEST_HOOKS
-HOOKS = -DACCTBATCH_TEST_HOOKS
+HOOK_OBJS = $(BUILD)/tests/hooks.o
+HOOK_LDFLAGS = -Wl,--wrap=seam_now,--wrap=seam_hash_limits,--wrap=seam_read_faults
 endif
 
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(HOOKS) $(WARN) $(SAN) -Isrc -I$(BUILD) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
-ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(SAN) -Isrc -I$(BUILD) $(PKG_CFLAGS) -MMD -MP $(CFLAGS)
+ALL_LDFLAGS = $(SAN) $(HOOK_LDFLAGS) $(LDFLAGS)
 
 LIB_SRCS = \
 	src/archive_in.c \
@@ -64,6 +67,7 @@ LIB_SRCS = \
 	src/revert.c \
 	src/rules.c \
 	src/report.c \
+	src/seams.c \
 	src/secret.c \
 	src/source.c \
 	src/spool.c \
@@ -120,7 +124,7 @@ $(BUILD)/%.o: src/%.c $(BUILD)/.deps-ok
 	@echo "  CC      $@"
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/acctbatch: $(LIB_OBJS) $(CMD_OBJS)
+$(BUILD)/acctbatch: $(LIB_OBJS) $(CMD_OBJS) $(HOOK_OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
@@ -131,7 +135,7 @@ $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
 # test_store counts the store's SQLite work through the progress handler's calls
 $(BUILD)/tests/test_store: LDFLAGS += -Wl,--wrap=stop_signal
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testlib.o $(LIB_OBJS)
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/testlib.o $(LIB_OBJS) $(HOOK_OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 # The checked-in schemas are generated from src/entity.c; test_xsd keeps them current.
@@ -162,7 +166,9 @@ check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
 	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check unit e2e
 	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
-	@echo "make check: all tests passed (gcc build, and clang ASan+UBSan build)"
+	$(MAKE) WERROR=1 BUILD=build all
+	@ACCTBATCH=$(abspath build/acctbatch) bash tests/release.sh
+	@echo "make check: all tests passed (gcc build, clang ASan+UBSan build, and the release build)"
 
 $(BUILD)/gen_bench: tools/gen_bench.c $(BUILD)/.deps-ok
 	$(CC) -std=c11 $(WARN) -O2 $< -o $@

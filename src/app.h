@@ -109,8 +109,8 @@ int app_stopped(const struct app *app, const char *output);
 
 /*
  * app_now: the current UTC time as ISO 8601 ("2026-12-03T18:30:00Z") in
- * BUF, which it returns: the one place the program reads the clock (in a
- * test build ACCTBATCH_NOW fixes it, for reproducible outputs).
+ * BUF, which it returns: the one place the program reads the clock
+ * (seam_now; a test build can fix it, seams.h).
  */
 const char *app_now(char buf[APP_TIME_SIZE]);
 

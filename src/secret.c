@@ -2,6 +2,7 @@
  * secret.c - Argon2id hashing and verification with libsodium.
  */
 #include "secret.h"
+#include "seams.h"
 #include "stop.h"
 
 #include <pthread.h>
@@ -90,24 +91,12 @@ int secret_init(void)
 	return sodium_init() < 0 ? -1 : 0;
 }
 
-/* Test builds only (make check): ACCTBATCH_TEST_WEAK_HASH=1 uses the
- * minimum limits so that the suite runs fast; a release build ignores it. */
-static bool weak(void)
-{
-#ifdef ACCTBATCH_TEST_HOOKS
-	const char *w = getenv("ACCTBATCH_TEST_WEAK_HASH");
-	return w && strcmp(w, "1") == 0;
-#else
-	return false;
-#endif
-}
-
 int secret_hash(const char *pw, size_t len, char out[SECRET_HASH_MAX])
 {
-	unsigned long long ops =
-		weak() ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
-	size_t mem = weak() ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+	unsigned long long ops;
+	size_t mem;
 
+	seam_hash_limits(&ops, &mem); /* a test build lowers them (seams.h) */
 	return crypto_pwhash_str_alg(out, pw, len, ops, mem, crypto_pwhash_ALG_ARGON2ID13);
 }
 

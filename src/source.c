@@ -2,6 +2,7 @@
  * source.c - byte sources with look-ahead and a running SHA-256.
  */
 #include "source.h"
+#include "seams.h"
 #include "stop.h"
 
 #include <errno.h>
@@ -117,19 +118,12 @@ int source_open_file(struct source *src, const char *path, const char *name)
 	}
 	fh->fd = fd;
 	fh->done = 0;
-	fh->fail_at = -1;
-	fh->pause_at = -1;
-#ifdef ACCTBATCH_TEST_HOOKS
-	/* test builds only: ACCTBATCH_TEST_PAUSE_AT=N stops the process once
-	 * the first file read passes N bytes, so that a test can change the file in
-	 * the middle of a run, deterministically */
-	if (getenv("ACCTBATCH_TEST_PAUSE_AT") && !paused_once)
-		fh->pause_at = atoll(getenv("ACCTBATCH_TEST_PAUSE_AT"));
-	/* test builds only: ACCTBATCH_TEST_FAIL_READ_AT=N makes every file read
-	 * fail after N bytes, an I/O error in the middle of an input */
-	if (getenv("ACCTBATCH_TEST_FAIL_READ_AT"))
-		fh->fail_at = atoll(getenv("ACCTBATCH_TEST_FAIL_READ_AT"));
-#endif
+	/* none in a release build; a test build injects a read failure, or a
+	 * pause so that a test can change the file in the middle of a run
+	 * (seams.h) */
+	seam_read_faults(&fh->fail_at, &fh->pause_at);
+	if (paused_once)
+		fh->pause_at = -1;
 	return source_open_custom(src, name ? name : (strcmp(path, "-") == 0 ? "<stdin>" : path),
 				  fd_read, fh, fd_close, size);
 }
