@@ -105,6 +105,30 @@ else
 	fail "upgrade: $(cat "$WORK/err")"
 fi
 
+begin "a schema version 5 database with history is upgraded: history prints what version 5 printed"
+fresh v5
+sqlite3 "$DB" <"$ROOT/tests/data/schema-v5.sql"
+{
+	ab --db "$DB" history
+	ab --db "$DB" history --format json
+	for b in $(seq 1 "$(q 'select max(id) from batches')"); do
+		ab --db "$DB" history "$b"
+		ab --db "$DB" history --format json "$b"
+	done
+} >"$WORK/v5.history" 2>"$WORK/err"
+if [ "$(q 'pragma user_version')" != 5 ] &&
+	cmp -s "$WORK/v5.history" "$ROOT/tests/data/schema-v5.history"; then ok; else
+	fail "$(diff "$ROOT/tests/data/schema-v5.history" "$WORK/v5.history" | head -20) $(head -c 300 "$WORK/err")"
+fi
+
+begin "the journal of an upgraded version 5 database reverts: a revert, an update, a cascade delete"
+# batch 6 reverted batch 2's renames; batch 3 renamed a contact; batch 5 deleted NL-0028
+c3=$(q "select first_name from contacts where first_name = 'Changed'")
+if run 0 ab --db "$DB" revert 6 && [ "$(q "select name from accounts where account_id = 'NL-0001'")" = "Renamed One" ] &&
+	run 0 ab --db "$DB" revert 3 && [ "$c3" = Changed ] && [ "$(q "select count(*) from contacts where first_name = 'Changed'")" = 0 ] &&
+	run 0 ab --db "$DB" revert 5 && [ "$(q "select count(*) from contacts where account_id = 'NL-0028'")" = 2 ] &&
+	[ "$(q "select count(*) from logins where account_id = 'NL-0028'")" = 1 ]; then ok; else fail "$(cat "$WORK/err")"; fi
+
 # ---------------------------------------------------------------- passwords
 begin "plaintext passwords appear nowhere: database, WAL, journal, stderr, report, rejects"
 fresh pw
