@@ -40,6 +40,13 @@ struct journal {
 	size_t keys_cap;		   /* entries allocated in keys */
 	char *keytext;			   /* the changes' key texts, one after another */
 	size_t keytext_len, keytext_cap;   /* bytes used / allocated */
+	/* the keys of the rows inserted while the hook was paused, written
+	 * 256 at a time to journal_inserts as one JSON array per entity */
+	char *ins;		   /* "[key,key" being built */
+	size_t ins_len, ins_cap;   /* bytes used / allocated */
+	int ins_n;		   /* keys in ins */
+	int ins_entity;		   /* their entity */
+	sqlite3_stmt *insert_keys; /* INSERT INTO journal_inserts */
 };
 
 /* What journal_keys records of one change: its key, so that the changes
@@ -49,7 +56,6 @@ struct change_key {
 	int op;		     /* 0 insert, 1 update, 2 delete */
 	size_t off, len;     /* its key text in keytext */
 	int64_t inserted_by; /* the row's inserted_by before the change, 0 if none */
-	bool indexed;	     /* written to journal_keys (every change but a compact insert) */
 };
 
 /* Make *BUF (of *CAP bytes) hold at least NEED bytes, doubling from 64 KiB; -1 when out of memory. */
@@ -228,7 +234,6 @@ static int note_key(struct journal *j, const struct table_info *t, int op, const
 	k->off = j->keytext_len;
 	k->len = n;
 	k->inserted_by = 0;
-	k->indexed = true;
 	if (op != 0 && t->inserted_by >= 0 &&
 	    sqlite3_preupdate_old(j->db, t->inserted_by, &v) == SQLITE_OK && v &&
 	    sqlite3_value_type(v) == SQLITE_INTEGER)
@@ -269,83 +274,14 @@ static const unsigned char *value_text(struct journal *j, value_fn get, int cid,
 	return s;
 }
 
-/*
- * Append one change of T's table to the batch's buffer: the one place a
- * journal entry is made, for a change the hook saw and for an insert the
- * store reports (journal_record_insert). The entry is [entity, key,
- * account, op, before, after]; BEFORE and AFTER read the row's old and
- * new values (NULL: that image is null, as in a compact insert). PART and
- * PLEN are the key's parts (the second unused for a one-part key).
- */
-static void record(struct journal *j, const struct table_info *t, int opi,
-		   const unsigned char *const part[2], const size_t plen[2],
-		   const unsigned char *acct, size_t alen, value_fn before, value_fn after)
+/* Whether the row being inserted into T carries the batch that inserts it. */
+static bool inserted_by_batch(struct journal *j, const struct table_info *t)
 {
-	/* the key compares emails ignoring ASCII case, so the journal writes
-	 * them in lower case; a two-part key is the text of a JSON array
-	 * ["account","email"] */
-	char text[2100];
-	size_t n = 0;
-	int parts = t->key[1] >= 0 ? 2 : 1;
+	sqlite3_value *v = NULL;
 
-	if (!part[0] || (parts == 2 && !part[1]) || plen[0] + (parts == 2 ? plen[1] : 0) > 1000) {
-		j->oom = true;
-		return;
-	}
-	j->counts[t->e->id][opi]++;
-	put(j, ",[", 2); /* every change starts with a comma; a chunk turns the first into '[' */
-	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
-	put(j, ",", 1);
-	if (parts == 2)
-		text[n++] = '[';
-	for (int p = 0; p < parts; p++) {
-		if (p)
-			text[n++] = ',';
-		if (parts == 2)
-			text[n++] = '"';
-		for (size_t i = 0; i < plen[p]; i++) {
-			unsigned char c = part[p][i];
-			if (parts == 2 && (c == '"' || c == '\\'))
-				text[n++] = '\\';
-			if (p == t->email_part && c >= 'A' && c <= 'Z')
-				c = (unsigned char)(c - 'A' + 'a');
-			text[n++] = (char)c;
-		}
-		if (parts == 2)
-			text[n++] = '"';
-	}
-	if (parts == 2)
-		text[n++] = ']';
-	put_string(j, (const unsigned char *)text, n);
-	if (note_key(j, t, opi, text, n) != 0)
-		return;
-	/* a compact insert (no images) is found through its batch's chunks,
-	 * not through journal_keys: the invariant of journal.h */
-	j->keys[j->pending].indexed = before || after;
-	put(j, ",", 1);
-	put_string(j, acct ? acct : (const unsigned char *)"", acct ? alen : 0);
-	puts_raw(j, opi == 0 ? ",\"insert\"," : opi == 1 ? ",\"update\"," : ",\"delete\",");
-	if (before)
-		put_image(j, t, before);
-	else
-		puts_raw(j, "null");
-	put(j, ",", 1);
-	if (after)
-		put_image(j, t, after);
-	else
-		puts_raw(j, "null");
-	put(j, "]", 1);
-	if ((size_t)j->pending == j->ends_cap) {
-		size_t ncap = j->ends_cap ? j->ends_cap * 2 : 512;
-		size_t *ne = realloc(j->ends, ncap * sizeof(*ne));
-		if (!ne) {
-			j->oom = true;
-			return;
-		}
-		j->ends = ne;
-		j->ends_cap = ncap;
-	}
-	j->ends[j->pending++] = j->len;
+	return t->inserted_by >= 0 &&
+	       sqlite3_preupdate_new(j->db, t->inserted_by, &v) == SQLITE_OK && v &&
+	       sqlite3_value_type(v) != SQLITE_NULL;
 }
 
 static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const char *table,
@@ -354,8 +290,8 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 	struct journal *j = ctx;
 	const struct table_info *t = NULL;
 	value_fn key_from = op == SQLITE_DELETE ? sqlite3_preupdate_old : sqlite3_preupdate_new;
-	const unsigned char *part[2] = {NULL, NULL}, *acct;
-	size_t plen[2] = {0, 0}, alen = 0;
+	const unsigned char *k, *acct;
+	size_t klen = 0, alen = 0;
 	int opi;
 
 	(void)db;
@@ -369,12 +305,77 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 	if (!t)
 		return;
 	opi = op == SQLITE_INSERT ? 0 : op == SQLITE_UPDATE ? 1 : 2;
-	part[0] = value_text(j, key_from, t->key[0], &plen[0]);
-	if (t->key[1] >= 0)
-		part[1] = value_text(j, key_from, t->key[1], &plen[1]);
+	j->counts[t->e->id][opi]++;
+	if (opi == 0 && inserted_by_batch(j, t))
+		return;	 /* the row names its batch; the journal view derives the insert */
+	put(j, ",[", 2); /* every change starts with a comma; a chunk turns the first into '[' */
+	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
+	put(j, ",", 1);
+	k = value_text(j, key_from, t->key[0], &klen);
+	{
+		/* the key compares emails ignoring ASCII case, so the journal
+		 * writes them in lower case; a two-part key is the text of a
+		 * JSON array ["account","email"] */
+		char text[2100];
+		size_t n = 0, k2len = 0;
+		const unsigned char *k2s =
+			t->key[1] >= 0 ? value_text(j, key_from, t->key[1], &k2len) : NULL;
+		const unsigned char *part[2] = {k, k2s};
+		size_t plen[2] = {klen, k2len};
+		int parts = t->key[1] >= 0 ? 2 : 1;
+		if (!k || (parts == 2 && !k2s) || klen + k2len > 1000) {
+			j->oom = true;
+			return;
+		}
+		if (parts == 2)
+			text[n++] = '[';
+		for (int p = 0; p < parts; p++) {
+			if (p)
+				text[n++] = ',';
+			if (parts == 2)
+				text[n++] = '"';
+			for (size_t i = 0; i < plen[p]; i++) {
+				unsigned char c = part[p][i];
+				if (parts == 2 && (c == '"' || c == '\\'))
+					text[n++] = '\\';
+				if (p == t->email_part && c >= 'A' && c <= 'Z')
+					c = (unsigned char)(c - 'A' + 'a');
+				text[n++] = (char)c;
+			}
+			if (parts == 2)
+				text[n++] = '"';
+		}
+		if (parts == 2)
+			text[n++] = ']';
+		put_string(j, (const unsigned char *)text, n);
+		if (note_key(j, t, opi, text, n) != 0)
+			return;
+	}
+	put(j, ",", 1);
 	acct = value_text(j, key_from, t->account, &alen);
-	record(j, t, opi, part, plen, acct, alen, opi == 0 ? NULL : sqlite3_preupdate_old,
-	       opi == 2 ? NULL : sqlite3_preupdate_new);
+	put_string(j, acct ? acct : (const unsigned char *)"", alen);
+	puts_raw(j, opi == 0 ? ",\"insert\"," : opi == 1 ? ",\"update\"," : ",\"delete\",");
+	if (opi == 0)
+		puts_raw(j, "null");
+	else
+		put_image(j, t, sqlite3_preupdate_old);
+	put(j, ",", 1);
+	if (opi == 2)
+		puts_raw(j, "null");
+	else
+		put_image(j, t, sqlite3_preupdate_new);
+	put(j, "]", 1);
+	if ((size_t)j->pending == j->ends_cap) {
+		size_t ncap = j->ends_cap ? j->ends_cap * 2 : 512;
+		size_t *ne = realloc(j->ends, ncap * sizeof(*ne));
+		if (!ne) {
+			j->oom = true;
+			return;
+		}
+		j->ends = ne;
+		j->ends_cap = ncap;
+	}
+	j->ends[j->pending++] = j->len;
 }
 
 static int load_table(struct journal *j, struct table_info *t, const struct entity *e)
@@ -446,6 +447,20 @@ struct journal *journal_new(sqlite3 *db)
 	return j;
 }
 
+int journal_image_sql(const struct journal *j, const struct entity *e, const char *alias, char *buf,
+		      size_t size)
+{
+	const struct table_info *t = &j->t[e->id];
+	size_t n = 0;
+
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "json_object(");
+	for (int c = 0; c < t->ncols; c++)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s'%s', %s.%s",
+				      c ? ", " : "", t->names[c], alias, t->names[c]);
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, ")");
+	return n < size ? 0 : -1;
+}
+
 void journal_begin(struct journal *j, int64_t batch)
 {
 	journal_discard(j);
@@ -463,15 +478,10 @@ static int write_keys(struct journal *j, int from, int n)
 {
 	static const char *const ops[] = {"insert", "update", "delete"};
 	sqlite3_stmt *st;
-	int rc = SQLITE_OK, rows, indexed = 0;
+	int rc = SQLITE_OK, rows;
 
-	for (int i = 0; i < n; i++)
-		indexed += j->keys[from + i].indexed;
-	if (indexed == 0)
-		return SQLITE_OK; /* a chunk of compact inserts only */
-	/* a whole chunk of indexed changes in one statement of CHUNK_CHANGES
-	 * rows, else row by row */
-	rows = indexed == CHUNK_CHANGES ? CHUNK_CHANGES : 1;
+	/* a whole chunk in one statement of CHUNK_CHANGES rows, else row by row */
+	rows = n == CHUNK_CHANGES ? CHUNK_CHANGES : 1;
 	st = rows > 1 ? j->insert_keys_chunk : j->insert_key;
 	if (!st) {
 		char *sql = NULL;
@@ -492,18 +502,15 @@ static int write_keys(struct journal *j, int from, int n)
 			return rc;
 		*(rows > 1 ? &j->insert_keys_chunk : &j->insert_key) = st;
 	}
-	for (int pos = 0; pos < n && rc == SQLITE_OK;) {
-		int r = 0;
-		for (; r < rows && pos < n; pos++) {
-			const struct change_key *k = &j->keys[from + pos];
+	for (int done = 0; done < n && rc == SQLITE_OK; done += rows) {
+		for (int r = 0; r < rows; r++) {
+			const struct change_key *k = &j->keys[from + done + r];
 			int p = r * 6;
-			if (!k->indexed)
-				continue;
 			sqlite3_bind_text(st, p + 1, entity_get(k->entity)->plural, -1,
 					  SQLITE_STATIC);
 			sqlite3_bind_text(st, p + 2, j->keytext + k->off, (int)k->len,
 					  SQLITE_STATIC);
-			sqlite3_bind_int64(st, p + 3, j->last_chunk * 1000 + pos);
+			sqlite3_bind_int64(st, p + 3, j->last_chunk * 1000 + done + r);
 			if (j->batch)
 				sqlite3_bind_int64(st, p + 4, j->batch);
 			else
@@ -513,10 +520,7 @@ static int write_keys(struct journal *j, int from, int n)
 				sqlite3_bind_int64(st, p + 6, k->inserted_by);
 			else
 				sqlite3_bind_null(st, p + 6);
-			r++;
 		}
-		if (r < rows)
-			break; /* the unindexed entries at the end of the chunk */
 		rc = sqlite3_step(st);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		sqlite3_reset(st);
@@ -551,12 +555,64 @@ static int write_chunk(struct journal *j, int from, int n)
 	return write_keys(j, from, n);
 }
 
+/* Append N bytes at S to the insert list, or only make room for them when S
+ * is NULL; -1 when out of memory. */
+static int ins_put(struct journal *j, const char *s, size_t n)
+{
+	if (grow_text(&j->ins, &j->ins_cap, j->ins_len + n + 2) != 0)
+		return -1;
+	if (s) {
+		memcpy(j->ins + j->ins_len, s, n);
+		j->ins_len += n;
+	}
+	return 0;
+}
+
+/* Append a JSON string of the N bytes at S, lower-cased when LOWER. */
+static int ins_string(struct journal *j, const char *s, size_t n, bool lower)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (ins_put(j, NULL, json_string_room(u, n)) != 0)
+		return -1;
+	j->ins_len += json_string(j->ins + j->ins_len, u, n, lower);
+	return 0;
+}
+
+/* Write the insert list as one journal_inserts row. */
+static int flush_inserts(struct journal *j)
+{
+	int rc;
+
+	if (j->ins_n == 0)
+		return SQLITE_OK;
+	if (!j->insert_keys &&
+	    (rc = sqlite3_prepare_v3(j->db,
+				     "INSERT INTO journal_inserts(batch_id, entity, keys) "
+				     "VALUES (?1, ?2, ?3)",
+				     -1, SQLITE_PREPARE_PERSISTENT, &j->insert_keys, NULL)) !=
+		    SQLITE_OK)
+		return rc;
+	j->ins[j->ins_len++] = ']';
+	sqlite3_bind_int64(j->insert_keys, 1, j->batch);
+	sqlite3_bind_text(j->insert_keys, 2, entity_get(j->ins_entity)->plural, -1, SQLITE_STATIC);
+	sqlite3_bind_text(j->insert_keys, 3, j->ins, (int)j->ins_len, SQLITE_STATIC);
+	rc = sqlite3_step(j->insert_keys);
+	sqlite3_reset(j->insert_keys);
+	sqlite3_clear_bindings(j->insert_keys);
+	j->ins_len = 0;
+	j->ins_n = 0;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 int journal_flush(struct journal *j, bool all)
 {
 	int rc, done = 0;
 
 	if (j->oom)
 		return SQLITE_NOMEM;
+	if (all && (rc = flush_inserts(j)) != SQLITE_OK)
+		return rc;
 	if (j->pending == 0 || (!all && j->pending < CHUNK_CHANGES))
 		return SQLITE_OK;
 	if (!j->insert &&
@@ -607,21 +663,38 @@ void journal_pause(struct journal *j, bool paused)
 	sqlite3_preupdate_hook(j->db, paused ? NULL : on_change, paused ? NULL : j);
 }
 
-int journal_record_insert(struct journal *j, const struct entity *e, const char *const part[2],
-			  const size_t len[2], const char *account)
+int journal_note_insert(struct journal *j, const struct entity *e, const char *const part[2],
+			const size_t len[2])
 {
-	const unsigned char *p[2] = {(const unsigned char *)part[0],
-				     (const unsigned char *)part[1]};
+	int rc = SQLITE_OK;
+	bool two = e->key[1] >= 0;
 
-	record(j, &j->t[e->id], 0, p, len, (const unsigned char *)account, strlen(account), NULL,
-	       NULL);
-	return j->oom ? SQLITE_NOMEM : SQLITE_OK;
+	j->counts[e->id][0]++;
+	if (j->ins_n && (j->ins_entity != (int)e->id || j->ins_n == CHUNK_CHANGES))
+		rc = flush_inserts(j);
+	if (rc != SQLITE_OK)
+		return rc;
+	j->ins_entity = (int)e->id;
+	/* the key as the journal writes it: a two-part key is the JSON array
+	 * ["account","email"], an email in lower case */
+	if (ins_put(j, j->ins_n ? "," : "[", 1) != 0 || (two && ins_put(j, "[", 1) != 0))
+		return SQLITE_NOMEM;
+	for (int k = 0; k < (two ? 2 : 1); k++)
+		if ((k && ins_put(j, ",", 1) != 0) ||
+		    ins_string(j, part[k], len[k], e->key[k] == e->email_field) != 0)
+			return SQLITE_NOMEM;
+	if (two && ins_put(j, "]", 1) != 0)
+		return SQLITE_NOMEM;
+	j->ins_n++;
+	return SQLITE_OK;
 }
 
 void journal_discard(struct journal *j)
 {
 	j->len = 0;
 	j->keytext_len = 0;
+	j->ins_len = 0;
+	j->ins_n = 0;
 	j->pending = 0;
 	j->oom = false;
 }
@@ -639,6 +712,8 @@ void journal_free(struct journal *j)
 	sqlite3_finalize(j->insert);
 	sqlite3_finalize(j->insert_key);
 	sqlite3_finalize(j->insert_keys_chunk);
+	sqlite3_finalize(j->insert_keys);
+	free(j->ins);
 	free(j->keys);
 	free(j->keytext);
 	for (int e = 0; e < ENTITY_COUNT; e++) {

@@ -1,22 +1,16 @@
 /*
  * journal.h - the change journal, part of the store (used by store.c only).
  *
- * Invariant: every change to a row of the four entity tables made through
- * this connection inside a batch is one entry of the batch's journal, in
- * the order made, written by one function (record, journal.c) into chunks
- * of up to 256 entries (journal_chunks: a JSON array of [entity, key,
- * account, op, before, after]); an entry's id, chunk id x 1000 +
- * position, gives that order. Updates and deletes reach it through
- * SQLite's pre-update hook, with both images. An insert inside a batch is
- * reported by the store itself (journal_record_insert, the hook paused for
- * that one statement: SQLite then need not unpack the new row) as a
- * compact entry, with no images: the row as inserted is the before image
- * of the row's first later change, else the row as it is now, which names
- * its batch in inserted_by. Every entry but a compact insert is also
- * indexed in journal_keys (entity, key, change id, batch, operation, the
- * row's inserted_by before the change), so that the changes of one row are
- * found without reading the chunks; a batch's entries, compact inserts
- * included, are found through its chunks (journal_chunks.batch_id).
+ * SQLite's pre-update hook hands every change to the four entity tables,
+ * made through this connection, to the journal with the row before and
+ * after. Changes are kept as JSON and written in chunks of up to 256 to
+ * the journal_chunks table, inside the batch's transaction; the journal
+ * view shows one row per change (batch id, entity, key, account, operation,
+ * before, after). Writing one row per chunk instead of one per change keeps
+ * the journal's cost small next to the change itself. Each logged change
+ * is also indexed in journal_keys (entity, key, change id, batch,
+ * operation, the row's inserted_by before it), so that the changes of one
+ * row, or of one batch's rows, are found without reading every chunk.
  */
 #ifndef ACCTBATCH_JOURNAL_H
 #define ACCTBATCH_JOURNAL_H
@@ -37,6 +31,15 @@ struct journal;
 /* journal_new: watch the entity tables of DB (after migration). NULL when out of memory. */
 struct journal *journal_new(sqlite3 *db);
 
+/*
+ * journal_image_sql: the SQL expression of a row image of E's table under
+ * alias ALIAS, as the hook writes images: json_object('col', ALIAS.col,
+ * ...) over every column in table order. Into BUF (SIZE bytes); -1 when it
+ * does not fit.
+ */
+int journal_image_sql(const struct journal *j, const struct entity *e, const char *alias, char *buf,
+		      size_t size);
+
 /* journal_begin: from now on, changes belong to BATCH; counts start at zero. */
 void journal_begin(struct journal *j, int64_t batch);
 
@@ -55,19 +58,21 @@ int64_t journal_first_chunk(const struct journal *j);
 
 /*
  * journal_pause: while PAUSED, the hook is off. Only for a statement that
- * inserts one row carrying its batch (inserted_by), which the caller then
- * reports with journal_record_insert.
+ * inserts one row carrying its batch (inserted_by), which the journal view
+ * derives from the row; the caller then notes it with journal_note_insert.
  */
 void journal_pause(struct journal *j, bool paused);
 
 /*
- * journal_record_insert: one row of entity E was inserted while paused: its
- * compact entry (key parts PART, LEN bytes each, the second unused for a
- * one-part key; ACCOUNT its account_id) joins the batch's journal in
- * order. Returns an SQLite result code.
+ * journal_note_insert: one row of entity E was inserted while paused; its
+ * key parts PART (LEN bytes each; the second unused for a one-part key)
+ * join the batch's insert list, written to journal_inserts (one JSON
+ * array of journal keys per entity and up to 256 rows, in insertion
+ * order), so that a batch's inserts are found without reading a table.
+ * Returns an SQLite result code.
  */
-int journal_record_insert(struct journal *j, const struct entity *e, const char *const part[2],
-			  const size_t len[2], const char *account);
+int journal_note_insert(struct journal *j, const struct entity *e, const char *const part[2],
+			const size_t len[2]);
 
 /* journal_discard: forget buffered changes (the batch rolls back). */
 void journal_discard(struct journal *j);

@@ -330,25 +330,6 @@ static const char migration_6[] =
 	"  GROUP BY batch_id, entity ORDER BY batch_id, " ENTITY_ORDER ";\n";
 
 /*
- * Migration 7: one journal. A batch's inserts become compact entries of its
- * chunks (journal.h) instead of key lists in journal_inserts: each list is
- * written as one chunk of the same batch, in the order of the lists, its
- * entries [entity, key, NULL, 'insert', NULL, NULL] in the order inserted
- * (the account, NULL here, is taken from the row image by the view). These
- * chunks come after the batch's other chunks; readers list a batch's
- * inserts first in any case. The journal view is made again afterwards
- * (journal_view_sql), from the tables.
- */
-static const char migration_7[] =
-	"INSERT INTO journal_chunks(batch_id, changes)\n"
-	"  SELECT i.batch_id, (SELECT json_group_array(json_array(i.entity,\n"
-	"    CASE WHEN k.type = 'array' THEN k.value || '' ELSE k.value END,\n"
-	"    NULL, 'insert', NULL, NULL)) FROM json_each(i.keys) AS k)\n"
-	"  FROM journal_inserts AS i ORDER BY i.id;\n"
-	"DROP TABLE journal_inserts;\n"
-	"DROP VIEW journal;\n";
-
-/*
  * The journal is written in chunks of up to 256 changes (journal.c) and read
  * through the journal view, one row per change in order. A batch's chunks
  * are one id range (batches are serialised): batches.journal_from/_to.
@@ -419,109 +400,6 @@ static enum store_status end_rows(struct store *s, sqlite3_stmt *st, int rc, int
 	return rc == SQLITE_DONE ? STORE_OK : status_of(s, rc, what);
 }
 
-/*
- * "T.a = P.key" or "T.a = P.key ->> 0 AND T.b = P.key ->> 1": the row of
- * E's table under alias T whose journal key is the column P.key (an email
- * compares ignoring case through its column's collation).
- */
-static void key_match(const struct entity *e, const char *t, const char *p, char *buf, size_t size)
-{
-	size_t n = 0;
-	bool two = e->key[1] >= 0;
-
-	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
-		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
-				      two ? "%s%s.%s = %s.key ->> %d" : "%s%s.%s = %s.key",
-				      k ? " AND " : "", t, e->fields[e->key[k]].name, p, k);
-}
-
-/*
- * The SQL expression of a row image of E's table under alias ALIAS, as the
- * journal writes images: json_object('col', ALIAS.col, ...) over every
- * column in table order. Into BUF (SIZE bytes); -1 when it does not fit or
- * the table cannot be read.
- */
-static int image_sql(struct store *s, const struct entity *e, const char *alias, char *buf,
-		     size_t size)
-{
-	sqlite3_stmt *st = NULL;
-	size_t n = 0;
-	int rc, cols = 0;
-
-	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "json_object(");
-	rc = sqlite3_prepare_v2(s->db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid", -1,
-				&st, NULL);
-	if (rc == SQLITE_OK)
-		sqlite3_bind_text(st, 1, e->plural, -1, SQLITE_STATIC);
-	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(st, 0);
-		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s'%s', %s.%s",
-				      cols++ ? ", " : "", c, alias, c);
-	}
-	sqlite3_finalize(st);
-	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, ")");
-	return rc == SQLITE_OK && cols > 0 && n < size ? 0 : -1;
-}
-
-/*
- * The journal view (schema 7), made from the entity tables: every entry of
- * journal_logged, a compact insert with its image derived as journal.h
- * says (the before image of the row's first later change that names the
- * batch as the row's inserter, else the row now, if the batch inserted
- * it) and id NULL (readers list a batch's inserts first, by key or in the
- * order made); a derived account from the image where the entry has none.
- */
-static char *journal_view_sql(struct store *s)
-{
-	char *sql = NULL, image[1600], match[200];
-	size_t len = 0;
-	FILE *f = open_memstream(&sql, &len);
-	int bad = !f;
-
-	if (!f)
-		return NULL;
-	fputs("CREATE VIEW journal(id, batch_id, entity, key, account_id, op, before, after) AS\n"
-	      "  SELECT CASE WHEN derived THEN NULL ELSE id END, batch_id, entity, key,\n"
-	      "         coalesce(nullif(account_id, ''), after ->> 'account_id'), op, before, "
-	      "after\n"
-	      "  FROM (SELECT l.id, l.batch_id, l.entity, l.key, l.account_id, l.op, l.before,\n"
-	      "    l.op = 'insert' AND l.after IS NULL AS derived,\n"
-	      "    CASE WHEN l.op <> 'insert' OR l.after IS NOT NULL THEN l.after ELSE coalesce(\n"
-	      "      (SELECT json_extract(c.changes, '$[' || (k.change_id % 1000) || '][4]')\n"
-	      "         FROM journal_keys AS k, journal_chunks AS c\n"
-	      "         WHERE k.entity = l.entity AND k.key = l.key AND k.inserted_by = "
-	      "l.batch_id\n"
-	      "           AND c.id = k.change_id / 1000 ORDER BY k.change_id LIMIT 1),\n"
-	      "      CASE l.entity",
-	      f);
-	for (int id = 0; id < ENTITY_COUNT && !bad; id++) {
-		const struct entity *e = entity_get(id);
-		bad = image_sql(s, e, "t", image, sizeof(image)) != 0;
-		key_match(e, "t", "l", match, sizeof(match));
-		fprintf(f,
-			"\n        WHEN '%s' THEN (SELECT %s FROM %s AS t WHERE %s AND "
-			"t.inserted_by = l.batch_id)",
-			e->plural, image, e->plural, match);
-	}
-	fputs(" END) END AS after\n  FROM journal_logged AS l)", f);
-	fclose(f);
-	if (bad) {
-		free(sql);
-		return NULL;
-	}
-	return sql;
-}
-
-/* Make the journal view (journal_view_sql). */
-static int exec_view(struct store *s)
-{
-	char *sql = journal_view_sql(s);
-	int rc = sql ? sqlite3_exec(s->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-
-	free(sql);
-	return rc;
-}
-
 static enum store_status migrate(struct store *s)
 {
 	int version = store_schema_version(s);
@@ -546,9 +424,7 @@ static enum store_status migrate(struct store *s)
 	    (version < 4 && sqlite3_exec(s->db, migration_4, NULL, NULL, NULL) != SQLITE_OK) ||
 	    (version < 5 && (sqlite3_exec(s->db, migration_5, NULL, NULL, NULL) != SQLITE_OK ||
 			     sqlite3_exec(s->db, journal_view, NULL, NULL, NULL) != SQLITE_OK)) ||
-	    (version < 6 && sqlite3_exec(s->db, migration_6, NULL, NULL, NULL) != SQLITE_OK) ||
-	    (version < 7 && (sqlite3_exec(s->db, migration_7, NULL, NULL, NULL) != SQLITE_OK ||
-			     exec_view(s) != SQLITE_OK))) {
+	    (version < 6 && sqlite3_exec(s->db, migration_6, NULL, NULL, NULL) != SQLITE_OK)) {
 		set_error(s, version < 1 ? "cannot create the database schema"
 					 : "cannot upgrade the database schema");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -827,6 +703,22 @@ static void journal_key_expr(const struct entity *e, const char *alias, char *bu
 	snprintf(buf + n, n < size ? size - n : 0, "%s", two ? ")" : "");
 }
 
+/*
+ * "T.a = P.key" or "T.a = P.key ->> 0 AND T.b = P.key ->> 1": the row of
+ * E's table under alias T whose journal key is the column P.key (an email
+ * compares ignoring case through its column's collation).
+ */
+static void key_match(const struct entity *e, const char *t, const char *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool two = e->key[1] >= 0;
+
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+				      two ? "%s%s.%s = %s.key ->> %d" : "%s%s.%s = %s.key",
+				      k ? " AND " : "", t, e->fields[e->key[k]].name, p, k);
+}
+
 /* "SELECT col, ... FROM table" for the stored fields of E, in field order (read_row's order). */
 static void select_from(const struct entity *e, char *buf, size_t size, size_t *len)
 {
@@ -1025,10 +917,9 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 	}
 	if (!s->batch)
 		return run(s, st, "cannot insert row");
-	/* This INSERT changes this one row only (no OR REPLACE, no triggers):
-	 * the hook is off for the statement, which saves SQLite unpacking every
-	 * new row for it, and the insert's compact entry is recorded here
-	 * (journal.h) */
+	/* This INSERT changes this one row only (no OR REPLACE, no triggers) and
+	 * the row names its batch, so the hook would log nothing: it is off for
+	 * the statement, which saves SQLite unpacking every new row for it. */
 	journal_pause(s->journal, true);
 	rc = sqlite3_step(st);
 	journal_pause(s->journal, false);
@@ -1038,12 +929,11 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 		return status_of(s, rc, "cannot insert row");
 	{
 		const char *part[2] = {r->v[e->key[0]], e->key[1] >= 0 ? r->v[e->key[1]] : ""};
-		const char *acct = r->v[e->account_field] ? r->v[e->account_field] : "";
 		size_t len[2] = {strlen(part[0]), strlen(part[1])};
-		if ((rc = journal_record_insert(s->journal, e, part, len, acct)) != SQLITE_OK)
+		if ((rc = journal_note_insert(s->journal, e, part, len)) != SQLITE_OK)
 			return status_of(s, rc, "cannot write the journal");
 	}
-	return flush_journal(s, false);
+	return STORE_OK;
 }
 
 enum store_status store_update(struct store *s, const struct entity *e, const struct row *r)
@@ -1305,29 +1195,22 @@ static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
 	return end_rows(s, st, rc, stopped, what);
 }
 
-/* The condition on an entry K of journal_chunks that it is a compact insert (journal.h). */
-#define COMPACT_INSERT "k.value ->> 3 = 'insert' AND json_type(k.value, '$[5]') = 'null'"
-
 /*
- * The keys of the rows batch ?1 inserted into E, in the order it inserted
- * them: "SELECT seq, key[, k0, k1] FROM ..." over the compact inserts in
- * its chunks (seq is the entry's id). K0 and K1 are the key's parts (K1
- * NULL for a one-part key), to look the row up by its primary key.
+ * The keys of the rows batch ?1 inserted into E, in
+ * the order it inserted them: "SELECT seq, key[, k0, k1] FROM ..." over
+ * its insert lists. K0 and K1 are the key's parts (K1 NULL for a one-part
+ * key), to look the row up by its primary key.
  */
 static void inserted_keys(const struct entity *e, bool parts, char *buf, size_t size)
 {
 	snprintf(buf, size,
-		 "SELECT c.id * 1000 + k.key AS seq, k.value ->> 1 AS key%s FROM journal_chunks "
-		 "AS c, json_each(c.changes) AS k WHERE c.batch_id = ?1 AND k.value ->> 0 = '%s' "
-		 "AND " COMPACT_INSERT,
+		 "SELECT i.id * 1000 + k.key AS seq, k.value AS key%s FROM journal_inserts AS i, "
+		 "json_each(i.keys) AS k WHERE i.batch_id = ?1 AND i.entity = '%s'",
 		 !parts		  ? ""
-		 : e->key[1] >= 0 ? ", (k.value ->> 1) ->> 0 AS k0, (k.value ->> 1) ->> 1 AS k1"
-				  : ", k.value ->> 1 AS k0, NULL AS k1",
+		 : e->key[1] >= 0 ? ", k.value ->> 0 AS k0, k.value ->> 1 AS k1"
+				  : ", k.value AS k0, NULL AS k1",
 		 e->plural);
 }
-
-/* What journal_logged holds besides the compact inserts. */
-#define LOGGED_IMAGES "NOT (op = 'insert' AND after IS NULL)"
 
 /* "t.a = p.k0 [AND t.b = p.k1]": the row of E under alias T that the key parts of P name. */
 static void parts_match(const struct entity *e, char *buf, size_t size)
@@ -1354,7 +1237,7 @@ static int batch_inserts_sql(struct store *s, char *buf, size_t size)
 		char keys[400], match[200], image[1200];
 		inserted_keys(e, true, keys, sizeof(keys));
 		parts_match(e, match, sizeof(match));
-		if (image_sql(s, e, "t", image, sizeof(image)) != 0)
+		if (journal_image_sql(s->journal, e, "t", image, sizeof(image)) != 0)
 			return -1;
 		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
 				      "%sSELECT p.seq, '%s' AS entity, p.key, CASE WHEN "
@@ -1391,7 +1274,7 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 		    "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
 		    "WHERE c.id = cid / 1000) END AS after FROM firsts "
 		    "UNION ALL SELECT NULL, id, entity, key, op, before, after FROM journal_logged "
-		    "WHERE batch_id = ?1 AND " LOGGED_IMAGES ") "
+		    "WHERE batch_id = ?1) "
 		    "ORDER BY id IS NOT NULL, id, seq",
 		    ins) < 0)
 		return set_error(s, "cannot read the journal");
@@ -1441,14 +1324,13 @@ enum store_status store_revert_plan(struct store *s, int64_t batch, long *change
 		rc = plan_step(s,
 			       "INSERT INTO revert_plan(id, entity, key, op, before, after) "
 			       "SELECT id, entity, key, op, before, after FROM journal_logged "
-			       "WHERE batch_id = ?1 AND " LOGGED_IMAGES " ORDER BY id DESC",
+			       "WHERE batch_id = ?1 ORDER BY id DESC",
 			       batch, changes);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(
-			s->db,
-			"SELECT count(*) FROM journal_chunks AS c, json_each(c.changes) "
-			"AS k WHERE c.batch_id = ?1 AND " COMPACT_INSERT,
-			-1, &st, NULL);
+		rc = sqlite3_prepare_v2(s->db,
+					"SELECT coalesce(sum(json_array_length(keys)), 0) FROM "
+					"journal_inserts WHERE batch_id = ?1",
+					-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, batch);
 		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
