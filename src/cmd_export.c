@@ -214,7 +214,7 @@ int cmd_export(int argc, char **argv, struct app *app)
 			  argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (opts.password_hashes && e->id != ENTITY_LOGINS) {
+	if (opts.password_hashes && e->role[ROLE_HASH] < 0) { /* only logins hold hashes */
 		app_error(app, "--include-password-hashes is for logins only");
 		return EXIT_USAGE;
 	}

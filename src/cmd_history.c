@@ -61,13 +61,31 @@ static json_t *parse(const char *text)
 	return v ? v : json_null();
 }
 
-/* A row image as history shows it: a password hash is never shown. */
-static json_t *parse_image(const char *text)
+/* Whether column COL of entity E's images is a hash, which history never shows. */
+static bool hidden(const struct entity *e, const char *col)
+{
+	int fi = e ? entity_field_index(e, col, strlen(col)) : -1;
+
+	return fi >= 0 && e->fields[fi].type == FT_HASH;
+}
+
+/* Whether column COL is the tool's time of the last change, which every update changes. */
+static bool change_time(const struct entity *e, const char *col)
+{
+	return e && e->role[ROLE_UPDATED] >= 0 &&
+	       strcmp(col, e->fields[e->role[ROLE_UPDATED]].name) == 0;
+}
+
+/* A row image of E as history shows it: a hash is never shown. */
+static json_t *parse_image(const struct entity *e, const char *text)
 {
 	json_t *v = parse(text);
 
-	if (json_is_string(json_object_get(v, "password_hash")))
-		json_object_set_new(v, "password_hash", json_string("[redacted]"));
+	for (size_t i = 0; e && i < e->nfields; i++) {
+		const char *col = e->fields[i].name;
+		if (hidden(e, col) && json_is_string(json_object_get(v, col)))
+			json_object_set_new(v, col, json_string("[redacted]"));
+	}
 	return v;
 }
 
@@ -168,8 +186,8 @@ static json_t *batch_json(const struct batch_info *b)
 	return o;
 }
 
-/* For an update: "name: 'A' -> 'B'" for each column that changed. */
-static void print_update(json_t *before, json_t *after)
+/* For an update of E: "name: 'A' -> 'B'" for each column that changed. */
+static void print_update(const struct entity *e, json_t *before, json_t *after)
 {
 	const char *col;
 	json_t *a;
@@ -178,10 +196,10 @@ static void print_update(json_t *before, json_t *after)
 	{
 		json_t *b = json_object_get(before, col);
 		char *bs, *as;
-		if (json_equal(a, b) || strcmp(col, "updated_at") == 0)
+		if (json_equal(a, b) || change_time(e, col))
 			continue;
-		if (strcmp(col, "password_hash") == 0) {
-			printf("         password_hash: changed ([redacted])\n");
+		if (hidden(e, col)) {
+			printf("         %s: changed ([redacted])\n", col);
 			continue;
 		}
 		bs = json_dumps(b ? b : json_null(), JSON_ENCODE_ANY);
@@ -202,8 +220,8 @@ static int print_change(void *ctx, const struct change_info *c)
 		json_object_set_new(o, "op", json_string(c->op));
 		json_object_set_new(o, "entity", json_string(c->entity));
 		json_object_set_new(o, "key", json_string(c->key ? c->key : ""));
-		json_object_set_new(o, "before", parse_image(c->before));
-		json_object_set_new(o, "after", parse_image(c->after));
+		json_object_set_new(o, "before", parse_image(entity_by_name(c->entity), c->before));
+		json_object_set_new(o, "after", parse_image(entity_by_name(c->entity), c->after));
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		if (!text || printf("%s\n    %s", h->shown++ ? "," : "", text) < 0)
@@ -214,7 +232,7 @@ static int print_change(void *ctx, const struct change_info *c)
 	out_line("       %-6s %-9s %s", c->op, c->entity, c->key ? c->key : "");
 	if (strcmp(c->op, "update") == 0) {
 		json_t *before = parse(c->before), *after = parse(c->after);
-		print_update(before, after);
+		print_update(entity_by_name(c->entity), before, after);
 		json_decref(before);
 		json_decref(after);
 	}

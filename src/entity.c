@@ -22,6 +22,7 @@
 static const char *const account_status[] = {"active", "suspended", "closed", NULL};
 static const char *const invoice_kind[] = {"standard", "summary", NULL};
 static const char *const invoice_status[] = {"open", "paid", "void", NULL};
+static const char *const subscription_item[] = {"subscription", NULL};
 
 #define TOOL_TIMES                                                                                 \
 	{"created_at",                                                                             \
@@ -60,7 +61,7 @@ static const struct field account_fields[] = {
 	 ROLE_NONE},
 	{"status", FT_ENUM, 0, 0, 0, NULL, NULL, account_status, "active", "account status",
 	 ROLE_NONE},
-	{"subscriptions", FT_TOKENS, 0, 0, 0, NULL, NULL, NULL, NULL,
+	{"subscriptions", FT_TOKENS, 0, 0, 0, NULL, NULL, subscription_item, NULL,
 	 "mailing lists the holder subscribed to", ROLE_NONE},
 	TOOL_TIMES,
 };
@@ -177,6 +178,8 @@ static void derive(struct entity *e)
 		e->role[r] = -1;
 	for (size_t i = 0; i < e->nfields; i++) {
 		const struct field *f = &e->fields[i];
+		if (f->type == FT_TOKENS && !(f->values && f->values[0]))
+			table_broken(e, "a token list without its element name");
 		if (f->flags & F_KEY) {
 			if (nkeys == 2)
 				table_broken(e, "more than two key fields");
@@ -227,6 +230,14 @@ const struct entity *entity_by_name(const char *name)
 		    strcmp(entities[i].singular, name) == 0)
 			return entity_get(entities[i].id);
 	return NULL;
+}
+
+int entity_item_field(const struct entity *e, const char *name)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (e->fields[i].type == FT_TOKENS && strcmp(e->fields[i].values[0], name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int entity_field_index(const struct entity *e, const char *name, size_t len)

@@ -68,14 +68,16 @@ enum field_role {
 
 /* One field of an entity. */
 struct field {
-	const char *name;	   /* CSV header, XML element and SQL column */
-	enum field_type type;	   /* how a value is checked and stored */
-	unsigned flags;		   /* F_* bits */
-	unsigned min_len;	   /* minimum characters when given, 0 = none */
-	unsigned max_len;	   /* maximum characters, 0 = no limit */
-	const char *first_chars;   /* FT_CODE: class of the first character, e.g. "A-Za-z0-9" */
-	const char *rest_chars;	   /* FT_CODE: class of the other characters */
-	const char *const *values; /* FT_ENUM: NULL-terminated; values[0] is the default */
+	const char *name;	 /* CSV header, XML element and SQL column */
+	enum field_type type;	 /* how a value is checked and stored */
+	unsigned flags;		 /* F_* bits */
+	unsigned min_len;	 /* minimum characters when given, 0 = none */
+	unsigned max_len;	 /* maximum characters, 0 = no limit */
+	const char *first_chars; /* FT_CODE: class of the first character, e.g. "A-Za-z0-9" */
+	const char *rest_chars;	 /* FT_CODE: class of the other characters */
+	/* FT_ENUM: the values, NULL-terminated (values[0] is the default);
+	 * FT_TOKENS: values[0] is the XML element of one token */
+	const char *const *values;
 	const char *default_value; /* stored when a new record leaves the field out */
 	const char *doc;	   /* one-line description for docs and the XSD */
 	enum field_role role;	   /* what the cross-field rules use it for */
@@ -109,6 +111,12 @@ const struct entity *entity_get(enum entity_id id);
 
 /* entity_by_name: the entity whose plural or singular is NAME, or NULL. */
 const struct entity *entity_by_name(const char *name);
+
+/*
+ * entity_item_field: the index of E's FT_TOKENS field whose XML element of
+ * one token (field.values[0]) is NAME, or -1.
+ */
+int entity_item_field(const struct entity *e, const char *name);
 
 /* entity_field_index: index of the field called NAME (LEN bytes), or -1. */
 int entity_field_index(const struct entity *e, const char *name, size_t len);

@@ -148,7 +148,7 @@ enum export_status export_entity(struct store *s, const struct entity *e,
 	x.e = e;
 	x.opts = opts;
 	x.out = out;
-	x.currency = entity_field_index(e, "currency", 8);
+	x.currency = e->role[ROLE_CURRENCY];
 	for (size_t i = 0; i < e->nfields; i++)
 		x.col[i] = export_has_column(&e->fields[i], opts);
 	*rows = 0;

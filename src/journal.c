@@ -408,7 +408,7 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 			break;
 		}
 		t->ncols = cid + 1;
-		if (strcmp(name, "account_id") == 0)
+		if (strcmp(name, e->fields[e->account_field].name) == 0)
 			t->account = cid;
 		if (strcmp(name, "inserted_by") == 0)
 			t->inserted_by = cid;

@@ -26,10 +26,25 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The entities in dependency order, as SQL: accounts before what needs them. */
+/*
+ * The entities in dependency order, as SQL, frozen in migration 6 (a
+ * migration is history: it must not follow later tables); the readers use
+ * entity_order_sql, made from the entity enumeration.
+ */
 #define ENTITY_ORDER                                                                               \
 	"CASE entity WHEN 'accounts' THEN 0 WHEN 'logins' THEN 1 WHEN 'contacts' THEN 2 ELSE 3 "   \
 	"END"
+
+/* "CASE entity WHEN 'accounts' THEN 0 ... END": the entities in dependency order, into BUF. */
+static void entity_order_sql(char *buf, size_t size)
+{
+	size_t n = (size_t)snprintf(buf, size, "CASE entity");
+
+	for (int id = 0; id < ENTITY_COUNT; id++)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, " WHEN '%s' THEN %d",
+				      entity_get(id)->plural, id);
+	snprintf(buf + n, n < size ? size - n : 0, " END");
+}
 
 enum stmt_kind { ST_FIND, ST_INSERT, ST_UPDATE, ST_DELETE, ST_EACH_KEY, ST_KIND_COUNT };
 
@@ -1367,7 +1382,7 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 						int64_t later),
 				      void *ctx)
 {
-	char sql[8192], keys[400];
+	char sql[8192], keys[400], order[160];
 	size_t n = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -1395,8 +1410,9 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 			"WHERE p.entity = '%s' AND p.op = 'delete' AND t.inserted_by > ?1",
 			e->plural, keys, e->plural, e->plural, match, e->plural);
 	}
+	entity_order_sql(order, sizeof(order));
 	n += (size_t)snprintf(sql + n, n < sizeof(sql) ? sizeof(sql) - n : 0,
-			      ") ORDER BY batch, " ENTITY_ORDER ", key");
+			      ") ORDER BY batch, %s, key", order);
 	if (n >= sizeof(sql))
 		return set_error(s, "cannot look for later changes");
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
@@ -1490,18 +1506,21 @@ enum store_status store_each_dependent(struct store *s,
 						 int64_t batch),
 				       void *ctx)
 {
-	char sql[3072], acct[400];
+	char sql[3072], acct[400] = "";
 	size_t n = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	/* the accounts the revert removed are the ones the batch inserted */
-	inserted_keys(entity_get(ENTITY_ACCOUNTS), false, acct, sizeof(acct));
+	/* the accounts the revert removed are the ones the batch inserted (the
+	 * entity the others name: E_REFERENCED) */
+	for (int id = 0; id < ENTITY_COUNT; id++)
+		if (entity_get(id)->flags & E_REFERENCED)
+			inserted_keys(entity_get(id), false, acct, sizeof(acct));
 	n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT entity, key, batch FROM (");
 	for (int id = 0, m = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
 		const struct entity *e = entity_get(id);
 		char key[160];
-		if (id == ENTITY_ACCOUNTS || e->account_field < 0)
+		if (e->flags & E_REFERENCED)
 			continue;
 		journal_key_expr(e, "t", key, sizeof(key));
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n,

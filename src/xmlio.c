@@ -696,8 +696,6 @@ static int deliver(struct xml_state *st)
 	return 0;
 }
 
-static const char *subscription_element = "subscription";
-
 /*
  * Look at the prolog before libxml2 does: a DOCTYPE (which is where entity
  * declarations and external subsets live) is refused outright, as is a
@@ -788,9 +786,11 @@ static void tag_position(struct tag_pos at, long node_line, long *line, long *co
 
 /*
  * The field element NAME gives a value of (-1 for none), and in *NAMED the
- * field a message about it names: "subscription" names subscriptions, whose
- * value it gives one token at a time (an element named after a token-list
- * field gives none). Remembered per name: the parser interns element names
+ * field a message about it names: a token's element ("subscription")
+ * names its list field (subscriptions), whose value it gives one token at
+ * a time (an element named after a token-list field gives none; the
+ * element of a token is the field's values[0], entity.h). Remembered per
+ * name: the parser interns element names
  * in its dictionary (no XML_PARSE_NODICT), so one name is one pointer,
  * alive as long as the parser, throughout a document.
  */
@@ -805,9 +805,8 @@ static int field_of_name(struct xml_state *st, const xmlChar *name, int *named)
 			*named = st->names[i].named;
 			return st->names[i].field;
 		}
-	sub = strcmp(s, subscription_element) == 0;
-	*named = sub ? entity_field_index(st->e, "subscriptions", 13)
-		     : entity_field_index(st->e, s, strlen(s));
+	sub = entity_item_field(st->e, s) >= 0;
+	*named = sub ? entity_item_field(st->e, s) : entity_field_index(st->e, s, strlen(s));
 	field = *named >= 0 && st->e->fields[*named].type == FT_TOKENS && !sub ? -1 : *named;
 	if (st->nnames < sizeof(st->names) / sizeof(st->names[0])) {
 		st->names[st->nnames].name = name;
@@ -1347,7 +1346,7 @@ int xml_out_record(struct xml_out *xo, const char *const value[])
 		while (*v) { /* tokens are single-spaced when stored */
 			size_t n = strcspn(v, " ");
 			if (n &&
-			    xmlTextWriterWriteFormatElement(xo->w, BAD_CAST subscription_element,
+			    xmlTextWriterWriteFormatElement(xo->w, BAD_CAST e->fields[i].values[0],
 							    "%.*s", (int)n, v) < 0)
 				return xo->failed = -1;
 			v += n + (v[n] == ' ');

@@ -155,9 +155,9 @@ int xsd_write(const struct entity *e, FILE *out)
 		const struct field *f = &e->fields[i];
 		if (f->type == FT_TOKENS)
 			fprintf(out,
-				"      <xs:element name=\"subscription\" type=\"%s\" "
+				"      <xs:element name=\"%s\" type=\"%s\" "
 				"minOccurs=\"0\" maxOccurs=\"unbounded\"/>\n",
-				f->name);
+				f->values[0], f->name);
 		else
 			fprintf(out,
 				"      <xs:element name=\"%s\" type=\"%s\" minOccurs=\"0\"/>\n",
