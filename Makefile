@@ -127,6 +127,11 @@ $(BUILD)/%.o: src/%.c $(BUILD)/.deps-ok
 $(BUILD)/acctbatch: $(LIB_OBJS) $(CMD_OBJS) $(HOOK_OBJS)
 	$(CC) $(ALL_LDFLAGS) $^ -o $@ $(PKG_LIBS)
 
+# The objects of a test build are compiled exactly as a release build's:
+# linked without the hooks, they are the release binary (tests/release.sh).
+$(BUILD)/acctbatch-release: $(LIB_OBJS) $(CMD_OBJS)
+	$(CC) $(SAN) $(LDFLAGS) $^ -o $@ $(PKG_LIBS)
+
 $(BUILD)/tests/%.o: tests/%.c $(BUILD)/.deps-ok
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
@@ -166,8 +171,8 @@ check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
 	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check unit e2e
 	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
-	$(MAKE) WERROR=1 BUILD=build all
-	@ACCTBATCH=$(abspath build/acctbatch) bash tests/release.sh
+	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check build/check/acctbatch-release
+	@ACCTBATCH=$(abspath build/check/acctbatch-release) bash tests/release.sh
 	@echo "make check: all tests passed (gcc build, clang ASan+UBSan build, and the release build)"
 
 $(BUILD)/gen_bench: tools/gen_bench.c $(BUILD)/.deps-ok

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# release.sh - the binary users get (a release build, `make`) runs the
+# release.sh - the binary users get (the release objects, without hooks) runs the
 # onboarding samples end to end and honours none of the test hooks: the
 # clock, the hashing cost and read faults are the real ones (src/seams.h).
 set -uo pipefail
