@@ -169,11 +169,16 @@ check-format: $(BUILD)/.deps-ok
 
 check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
+	@# the two test variants are built first, two compilers at a time; their tests then run one after another
+	$(MAKE) -j2 WERROR=1 TEST_HOOKS=1 BUILD=build/check check-binaries
+	$(MAKE) -j2 WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" check-binaries
 	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check unit e2e
 	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
-	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check build/check/acctbatch-release
 	@ACCTBATCH=$(abspath build/check/acctbatch-release) bash tests/release.sh
 	@echo "make check: all tests passed (gcc build, clang ASan+UBSan build, and the release build)"
+
+# what unit and e2e run, built (make check builds it with -j2)
+check-binaries: $(BUILD)/acctbatch $(BUILD)/acctbatch-release $(BUILD)/gen_nasty $(TEST_BINS)
 
 $(BUILD)/gen_bench: tools/gen_bench.c $(BUILD)/.deps-ok
 	$(CC) -std=c11 $(WARN) -O2 $< -o $@
@@ -201,7 +206,7 @@ uninstall:
 clean:
 	rm -rf build demo.db demo.db-wal demo.db-shm
 
-.PHONY: all check unit e2e demo bench install uninstall clean schemas format check-format
+.PHONY: all check check-binaries unit e2e demo bench install uninstall clean schemas format check-format
 .PRECIOUS: $(BUILD)/tests/%.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
