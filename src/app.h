@@ -53,12 +53,6 @@ void app_note(const struct app *app, const char *fmt, ...) __attribute__((format
 struct store;
 
 /*
- * app_fail: print ERR's message (when it has one) and return its exit
- * status: "return app_fail(app, &err);".
- */
-int app_fail(const struct app *app, const struct error *err);
-
-/*
  * app_store_failed: print why store S failed with ST (SUFFIX after the
  * message, or NULL) and return its exit status (75 busy, else 74).
  */

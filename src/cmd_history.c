@@ -83,7 +83,7 @@ static json_t *parse_image(const struct entity *e, const char *text)
 
 	for (size_t i = 0; e && i < e->nfields; i++) {
 		const char *col = e->fields[i].name;
-		if (hidden(e, col) && json_is_string(json_object_get(v, col)))
+		if (e->fields[i].type == FT_HASH && json_is_string(json_object_get(v, col)))
 			json_object_set_new(v, col, json_string("[redacted]"));
 	}
 	return v;
@@ -213,6 +213,7 @@ static void print_update(const struct entity *e, json_t *before, json_t *after)
 static int print_change(void *ctx, const struct change_info *c)
 {
 	struct history *h = ctx;
+	const struct entity *e = entity_by_name(c->entity);
 
 	if (h->json) {
 		json_t *o = json_object();
@@ -220,8 +221,8 @@ static int print_change(void *ctx, const struct change_info *c)
 		json_object_set_new(o, "op", json_string(c->op));
 		json_object_set_new(o, "entity", json_string(c->entity));
 		json_object_set_new(o, "key", json_string(c->key ? c->key : ""));
-		json_object_set_new(o, "before", parse_image(entity_by_name(c->entity), c->before));
-		json_object_set_new(o, "after", parse_image(entity_by_name(c->entity), c->after));
+		json_object_set_new(o, "before", parse_image(e, c->before));
+		json_object_set_new(o, "after", parse_image(e, c->after));
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		if (!text || printf("%s\n    %s", h->shown++ ? "," : "", text) < 0)
@@ -232,7 +233,7 @@ static int print_change(void *ctx, const struct change_info *c)
 	out_line("       %-6s %-9s %s", c->op, c->entity, c->key ? c->key : "");
 	if (strcmp(c->op, "update") == 0) {
 		json_t *before = parse(c->before), *after = parse(c->after);
-		print_update(entity_by_name(c->entity), before, after);
+		print_update(e, before, after);
 		json_decref(before);
 		json_decref(after);
 	}

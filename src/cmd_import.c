@@ -124,10 +124,10 @@ static int parse_mode(const char *s, enum import_mode *mode)
 /*
  * Whether an output (the report, the rejects file or one of its per-entity
  * names STEM.ENTITY.EXT) would overwrite one of INPUTS or the database DB
- * (app_is_database_file); MSG says which.
+ * (app_is_database_file); then ERR is the usage error that says which.
  */
 static bool output_is_input(const struct input_list *inputs, const char *db, const char *report,
-			    const char *rejects, char *msg, size_t size)
+			    const char *rejects, struct error *err)
 {
 	for (int k = 0; k < 1 + ENTITY_COUNT + 1; k++) {
 		char name[4096];
@@ -151,8 +151,8 @@ static bool output_is_input(const struct input_list *inputs, const char *db, con
 		if (!what && app_is_database_file(db, out))
 			what = "the database";
 		if (what) {
-			snprintf(msg, size, "'%.400s' is %s; %s would overwrite it", out, what,
-				 k ? "--rejects" : "--report");
+			error_set(err, ERROR_USAGE, "'%.400s' is %s; %s would overwrite it", out,
+				  what, k ? "--rejects" : "--report");
 			return true;
 		}
 	}
@@ -346,27 +346,19 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	struct diag_list rdiags = {0};
 	struct store *store = NULL;
 	struct progress prog;
-	const struct entity *entity;
-	enum input_format format;
 	const char *report_path;
 	bool report_open = false, discard_report = false;
 	struct outfile report_out;
 	char started[32];
 	struct timespec t0, t1;
 	int status;
-	uint64_t max_unpacked;
 	enum resolve_status rs;
 	enum store_status st;
 
 	if ((status = parse_args(argc, argv, app, validate, &args)) >= 0)
 		return status;
 	opts = args.opts;
-	entity = args.entity;
-	format = args.format;
 	report_path = args.report_path;
-	max_unpacked = args.max_unpacked;
-	argc = args.nfiles;
-	argv = args.files;
 	memset(&res, 0, sizeof(res));
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
 	/* the inputs may hold plaintext passwords: no core dump from here on */
@@ -385,8 +377,8 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 		}
 		report_open = true;
 	}
-	rs = inputs_resolve(argv, argc, entity, format, opts.mode == MODE_DELETE, max_unpacked,
-			    &inputs, &rdiags);
+	rs = inputs_resolve(args.files, args.nfiles, args.entity, args.format,
+			    opts.mode == MODE_DELETE, args.max_unpacked, &inputs, &rdiags);
 	if (rs != RESOLVE_OK) {
 		for (size_t i = 0; i < rdiags.count; i++) {
 			const struct diag *d = &rdiags.items[i];
@@ -404,8 +396,7 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	if (stop_signal())
 		goto report;
 	if (output_is_input(&inputs, validate ? NULL : app->db_path, report_path, opts.rejects_path,
-			    res.error.message, sizeof(res.error.message))) {
-		res.error.kind = ERROR_USAGE;
+			    &res.error)) {
 		app_error(app, "%s", res.error.message);
 		discard_report = true; /* the report's name is an input: never write it */
 		goto report;

@@ -14,12 +14,9 @@
  */
 #include "import.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +24,6 @@
 #include <unistd.h>
 
 #include "csvio.h"
-#include "isocodes.h"
-#include "archive_in.h"
 #include "keyset.h"
 #include "login_hash.h"
 #include "prefetch.h"
@@ -134,6 +129,12 @@ static int no_memory(struct run *r)
 	return error_set(&r->res->error, ERROR_NO_MEMORY, "%s", "out of memory");
 }
 
+static int hash_failed(struct run *r)
+{
+	return error_set(&r->res->error, ERROR_NO_MEMORY, "%s",
+			 "out of memory while hashing a password");
+}
+
 static bool failed(const struct run *r)
 {
 	return error_is_set(&r->res->error);
@@ -182,8 +183,7 @@ static int reject(struct run *r, const struct record *rec)
 		no_memory(r);
 	if (!r->final_pass && r->first &&
 	    first_pass_mark(r->first, r->input_index, rec->number) != 0) {
-		no_memory(r);
-		return -1;
+		return no_memory(r);
 	}
 	if (acct && r->bad_accounts && keyset_add(r->bad_accounts, acct, strlen(acct), 0, NULL) < 0)
 		no_memory(r);
@@ -277,16 +277,12 @@ static int check_password(struct run *r, const struct record *rec, bool found,
 		h = placeholder_hash;
 	else if (secret_hash(rec->value[pw], rec->len[pw], hash) == 0)
 		h = hash;
-	if (!h) {
-		error_set(&r->res->error, ERROR_NO_MEMORY, "%s",
-			  "out of memory while hashing a password");
-		return -1;
-	}
+	if (!h)
+		return hash_failed(r);
 	rc = row_set(eff, ph, h, v == PASSWORD_HASH ? rec->len[ph] : strlen(h));
 	sodium_memzero(hash, sizeof(hash));
 	if (rc != 0) {
-		no_memory(r);
-		return -1;
+		return no_memory(r);
 	}
 	return 0;
 }
@@ -721,16 +717,14 @@ static int stored_hash(void *ctx, const struct record *rec, char **hash)
 	row_clear(&r->old);
 	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
 		if (row_set(&r->key, e->key[k], rec->value[e->key[k]], rec->len[e->key[k]]) != 0) {
-			no_memory(r);
-			return -1;
+			return no_memory(r);
 		}
 	found = store_find(r->store, e, &r->key, &r->old);
 	if (found < 0)
 		return store_fatal(r, (enum store_status)found);
 	if (found && r->old.v[e->role[ROLE_HASH]] &&
 	    !(*hash = strdup(r->old.v[e->role[ROLE_HASH]]))) {
-		no_memory(r);
-		return -1;
+		return no_memory(r);
 	}
 	row_clear(&r->key);
 	row_clear(&r->old);
@@ -756,9 +750,7 @@ static int flush_logins(struct run *r)
 			stopped(r);
 			rc = -1;
 		} else if (!rec) {
-			error_set(&r->res->error, ERROR_NO_MEMORY, "%s",
-				  "out of memory while hashing a password");
-			rc = -1;
+			rc = hash_failed(r);
 		} else {
 			/* apply_record reads the record, which the group keeps */
 			rc = apply_record(r, (struct record *)rec, 0);
@@ -782,8 +774,7 @@ static int on_record(void *ctx, struct record *rec, int bad)
 	if (r->hash && r->store && !bad && pw >= 0 && rec->value[pw] && rec->len[pw] &&
 	    r->opts->mode != MODE_DELETE) {
 		if (login_group_add(&r->logins, rec) != 0) {
-			no_memory(r);
-			return -1;
+			return no_memory(r);
 		}
 		if (!login_group_full(&r->logins))
 			return 0;
@@ -801,15 +792,13 @@ static int on_record(void *ctx, struct record *rec, int bad)
 			mine.count = mine.cap = r->res->diags.count - r->diag_mark;
 		}
 		if (diag_list_move(&held, &mine) != 0) {
-			no_memory(r);
-			return -1;
+			return no_memory(r);
 		}
 		r->res->diags.count = r->diag_mark;
 		rc = flush_logins(r);
 		if (diag_list_move(&r->res->diags, &held) != 0) {
 			diag_list_release(&held);
-			no_memory(r);
-			return -1;
+			return no_memory(r);
 		}
 		free(held.items);
 		if (rc != 0)

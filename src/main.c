@@ -98,7 +98,8 @@ int app_exit_status(const struct error *err)
 	return status[err->kind];
 }
 
-int app_fail(const struct app *app, const struct error *err)
+/* Print ERR's message (when it has one) and return its exit status. */
+static int app_fail(const struct app *app, const struct error *err)
 {
 	if (err->message[0])
 		app_error(app, "%s", err->message);

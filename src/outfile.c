@@ -391,3 +391,14 @@ void outfile_abort(struct outfile *of)
 	free(of->path);
 	of->path = NULL;
 }
+
+void outfile_remove_database(const char *path)
+{
+	char name[PATH_MAX + 16];
+
+	unlink(path);
+	for (size_t i = 0; i < sizeof(companions) / sizeof(companions[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, companions[i]);
+		unlink(name);
+	}
+}

@@ -76,4 +76,7 @@ bool outfile_same(const char *a, const char *b);
  */
 int outfile_temp_create(const char *dir, const char *base, const char *tag, char **name);
 
+/* outfile_remove_database: unlink the database PATH and its SQLite companions (-wal, -shm, -journal). */
+void outfile_remove_database(const char *path);
+
 #endif

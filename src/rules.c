@@ -128,20 +128,18 @@ static int check_access(const struct record *rec, const struct row *eff, struct 
 	const struct entity *e = rec->entity;
 	char names[256];
 	size_t n = 0;
-	bool any = false;
 
-	names[0] = '\0';
-	for (size_t i = 0; i < e->nfields; i++) {
-		if (!(e->fields[i].flags & F_ACCESS))
-			continue;
-		if (is_true(eff->v[i]))
+	for (size_t i = 0; i < e->nfields; i++)
+		if ((e->fields[i].flags & F_ACCESS) && is_true(eff->v[i]))
 			return 0;
-		any = true;
-		n += (size_t)snprintf(names + n, n < sizeof(names) ? sizeof(names) - n : 0, "%s%s",
-				      n ? ", " : "", e->fields[i].name);
-	}
-	if (!any)
-		return 0;
+	/* none is true: name them all (only now, off the path of every good record) */
+	names[0] = '\0';
+	for (size_t i = 0; i < e->nfields; i++)
+		if (e->fields[i].flags & F_ACCESS)
+			n += (size_t)snprintf(names + n, n < sizeof(names) ? sizeof(names) - n : 0,
+					      "%s%s", n ? ", " : "", e->fields[i].name);
+	if (n == 0)
+		return 0; /* the entity has no access types */
 	entity_report(diags, rec, -1, DIAG_NO_ACCESS, "a %s needs at least one access type (%s)",
 		      e->singular, names);
 	return 1;

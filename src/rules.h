@@ -15,7 +15,7 @@
 
 #include "diag.h"
 #include "entity.h"
-#include "store.h"
+#include "row.h"
 
 /*
  * rules_build_row: fill EFF with the row REC makes: OLD (FOUND: the stored

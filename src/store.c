@@ -540,18 +540,6 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out)
 	return STORE_OK;
 }
 
-/* Remove a database file and its companions. */
-static void remove_database(const char *path)
-{
-	static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
-	char name[4096];
-
-	for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
-		unlink(name);
-	}
-}
-
 enum store_status store_create(const char *path, int busy_ms, struct store **out)
 {
 	const char *slash = strrchr(path, '/');
@@ -578,7 +566,7 @@ enum store_status store_create(const char *path, int busy_ms, struct store **out
 		(*out)->publish = publish;
 		(*out)->fresh_fd = fd;
 	} else {
-		remove_database(fresh);
+		outfile_remove_database(fresh);
 		free(fresh);
 		free(publish);
 		close(fd);
@@ -586,22 +574,37 @@ enum store_status store_create(const char *path, int busy_ms, struct store **out
 	return st;
 }
 
+/*
+ * Finalise S's statements, drop the journal, roll back a batch under way
+ * and close the connection. Returns sqlite3_close's result; S->db stays
+ * set (for its message) until the caller is done with it.
+ */
+static int end_connection(struct store *s)
+{
+	for (int e = 0; e < ENTITY_COUNT; e++)
+		for (int k = 0; k < ST_KIND_COUNT; k++) {
+			sqlite3_finalize(s->stmt[e][k]);
+			s->stmt[e][k] = NULL;
+		}
+	sqlite3_finalize(s->account_exists);
+	sqlite3_finalize(s->usage);
+	s->account_exists = s->usage = NULL;
+	journal_free(s->journal);
+	s->journal = NULL;
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = false;
+	return sqlite3_close(s->db);
+}
+
 /* Close the connection and free S; a database not published is removed. */
 static void close_store(struct store *s)
 {
-	for (int e = 0; e < ENTITY_COUNT; e++)
-		for (int k = 0; k < ST_KIND_COUNT; k++)
-			sqlite3_finalize(s->stmt[e][k]);
-	sqlite3_finalize(s->account_exists);
-	sqlite3_finalize(s->usage);
-	journal_free(s->journal);
-	if (s->in_tx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	sqlite3_close(s->db);
+	end_connection(s);
 	if (s->fresh) {
 		/* only now: closing any descriptor of the file drops the
 		 * process's SQLite locks on it */
-		remove_database(s->fresh);
+		outfile_remove_database(s->fresh);
 		close(s->fresh_fd);
 	}
 	free(s->fresh);
@@ -622,17 +625,7 @@ enum store_status store_publish(struct store *s)
 	if (!s->fresh || !s->db)
 		return STORE_OK; /* an existing database, or published already */
 	/* closed first: the WAL is folded in, so the file alone is the database */
-	for (int e = 0; e < ENTITY_COUNT; e++)
-		for (int k = 0; k < ST_KIND_COUNT; k++) {
-			sqlite3_finalize(s->stmt[e][k]);
-			s->stmt[e][k] = NULL;
-		}
-	sqlite3_finalize(s->account_exists);
-	sqlite3_finalize(s->usage);
-	s->account_exists = s->usage = NULL;
-	journal_free(s->journal);
-	s->journal = NULL;
-	if (sqlite3_close(s->db) != SQLITE_OK) {
+	if (end_connection(s) != SQLITE_OK) {
 		snprintf(s->errmsg, sizeof(s->errmsg), "cannot close database '%s': %s", s->publish,
 			 sqlite3_errmsg(s->db));
 		st = STORE_ERROR;
@@ -650,7 +643,6 @@ enum store_status store_publish(struct store *s)
 		st = e == EEXIST ? STORE_BUSY : STORE_ERROR;
 	}
 	s->db = NULL;
-	s->in_tx = false;
 	return st;
 }
 

@@ -805,8 +805,10 @@ static int field_of_name(struct xml_state *st, const xmlChar *name, int *named)
 			*named = st->names[i].named;
 			return st->names[i].field;
 		}
-	sub = entity_item_field(st->e, s) >= 0;
-	*named = sub ? entity_item_field(st->e, s) : entity_field_index(st->e, s, strlen(s));
+	*named = entity_item_field(st->e, s);
+	sub = *named >= 0;
+	if (!sub)
+		*named = entity_field_index(st->e, s, strlen(s));
 	field = *named >= 0 && st->e->fields[*named].type == FT_TOKENS && !sub ? -1 : *named;
 	if (st->nnames < sizeof(st->names) / sizeof(st->names[0])) {
 		st->names[st->nnames].name = name;
