@@ -14,7 +14,6 @@ struct table_info {
 	const struct entity *e; /* the entity */
 	int ncols;		/* columns in the table */
 	char **names;		/* column names by cid */
-	char **labels;		/* "name": by cid, ready for an image */
 	int key[2];		/* cids of the key columns (stored form), key[1] -1 if one */
 	int account;		/* cid of account_id */
 	int email_part;	 /* the key part that is an email (lower-cased in keys), -1 if none */
@@ -244,22 +243,19 @@ static int note_key(struct journal *j, const struct table_info *t, int op, const
 }
 
 /* The row image {"col": value, ...} through GET (old or new values). */
+/* The row image: a JSON array of the row's values in table column order. */
 static void put_image(struct journal *j, const struct table_info *t, value_fn get)
 {
-	bool first = true;
-
-	put(j, "{", 1);
+	put(j, "[", 1);
 	for (int c = 0; c < t->ncols; c++) {
 		sqlite3_value *v = NULL;
 		if (get(j->db, c, &v) != SQLITE_OK)
 			v = NULL;
-		if (!first)
+		if (c)
 			put(j, ",", 1);
-		first = false;
-		puts_raw(j, t->labels[c]);
 		put_value(j, v);
 	}
-	put(j, "}", 1);
+	put(j, "]", 1);
 }
 
 static const unsigned char *value_text(struct journal *j, value_fn get, int cid, size_t *n)
@@ -390,8 +386,7 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 	if (rc == SQLITE_OK)
 		sqlite3_bind_text(st, 1, e->plural, -1, SQLITE_STATIC);
 	t->names = calloc(FIELD_MAX + 2, sizeof(*t->names));
-	t->labels = calloc(FIELD_MAX + 2, sizeof(*t->labels));
-	if (!t->names || !t->labels)
+	if (!t->names)
 		rc = SQLITE_NOMEM;
 	while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
 		int cid = sqlite3_column_int(st, 0);
@@ -401,9 +396,7 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 			break;
 		}
 		t->names[cid] = strdup(name);
-		if (t->names[cid] && asprintf(&t->labels[cid], "\"%s\":", name) < 0)
-			t->labels[cid] = NULL;
-		if (!t->names[cid] || !t->labels[cid]) {
+		if (!t->names[cid]) {
 			rc = SQLITE_NOMEM;
 			break;
 		}
@@ -459,6 +452,62 @@ int journal_image_sql(const struct journal *j, const struct entity *e, const cha
 				      c ? ", " : "", t->names[c], alias, t->names[c]);
 	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, ")");
 	return n < size ? 0 : -1;
+}
+
+char *journal_image_of_sql(const struct journal *j, const char *entity, const char *json,
+			   const char *path)
+{
+	char *sql = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&sql, &size);
+
+	if (!f)
+		return NULL;
+	/* the image is taken out once, so that each column's lookup parses
+	 * only the image, by position */
+	fprintf(f, "(SELECT CASE json_type(x) WHEN 'array' THEN CASE %s", entity);
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		const struct table_info *t = &j->t[e];
+		fprintf(f, " WHEN '%s' THEN json_object(", t->e->plural);
+		for (int c = 0; c < t->ncols; c++)
+			fprintf(f, "%s'%s', x -> %d", c ? ", " : "", t->names[c], c);
+		fputs(")", f);
+	}
+	fprintf(f, " END WHEN 'object' THEN x END FROM (SELECT %s -> (%s) AS x))", json, path);
+	if (fclose(f) != 0) {
+		free(sql);
+		return NULL;
+	}
+	return sql;
+}
+
+char *journal_logged_view_sql(sqlite3 *db)
+{
+	struct journal *j = calloc(1, sizeof(*j));
+	char *before = NULL, *after = NULL, *sql = NULL;
+	bool ok = j != NULL;
+
+	if (j)
+		j->db = db;
+	for (int e = 0; ok && e < ENTITY_COUNT; e++)
+		ok = load_table(j, &j->t[e], entity_get(e)) == SQLITE_OK;
+	if (ok) {
+		before = journal_image_of_sql(j, "j.value ->> 0", "j.value", "'$[4]'");
+		after = journal_image_of_sql(j, "j.value ->> 0", "j.value", "'$[5]'");
+	}
+	if (before && after &&
+	    asprintf(
+		    &sql,
+		    "CREATE VIEW journal_logged(id, batch_id, entity, key, account_id, op, before, "
+		    "after) AS SELECT c.id * 1000 + j.key, c.batch_id, j.value ->> 0, "
+		    "j.value ->> 1, j.value ->> 2, j.value ->> 3, %s, %s "
+		    "FROM journal_chunks AS c, json_each(c.changes) AS j",
+		    before, after) < 0)
+		sql = NULL;
+	free(before);
+	free(after);
+	journal_free(j);
+	return sql;
 }
 
 void journal_begin(struct journal *j, int64_t batch)
@@ -717,12 +766,9 @@ void journal_free(struct journal *j)
 	free(j->keys);
 	free(j->keytext);
 	for (int e = 0; e < ENTITY_COUNT; e++) {
-		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++) {
+		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++)
 			free(j->t[e].names[c]);
-			free(j->t[e].labels[c]);
-		}
 		free(j->t[e].names);
-		free(j->t[e].labels);
 	}
 	free(j->buf);
 	free(j->ends);

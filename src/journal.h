@@ -3,9 +3,9 @@
  *
  * SQLite's pre-update hook hands every change to the four entity tables,
  * made through this connection, to the journal with the row before and
- * after. Changes are kept as JSON and written in chunks of up to 256 to
- * the journal_chunks table, inside the batch's transaction; the journal
- * view shows one row per change (batch id, entity, key, account, operation,
+ * after. Changes are kept as JSON (images as arrays, see below) and
+ * written in chunks of up to 256 to the journal_chunks table, inside the
+ * batch's transaction; the journal_logged view shows one row per change (batch id, entity, key, account, operation,
  * before, after). Writing one row per chunk instead of one per change keeps
  * the journal's cost small next to the change itself. Each logged change
  * is also indexed in journal_keys (entity, key, change id, batch,
@@ -39,6 +39,31 @@ struct journal *journal_new(sqlite3 *db);
  */
 int journal_image_sql(const struct journal *j, const struct entity *e, const char *alias, char *buf,
 		      size_t size);
+
+/*
+ * Row images are written as JSON arrays of the row's values in table column
+ * order (schema 7 on); batches journaled before hold JSON objects keyed by
+ * column name. Readers see objects either way: through the journal_logged
+ * view, or through journal_image_of_sql. A migration that changes an
+ * entity table's columns must make the view again knowing the arrays
+ * already written.
+ *
+ * journal_image_of_sql: the SQL expression of the image at PATH (an SQL
+ * text expression giving a JSON path, such as '$[4]') in the JSON text
+ * JSON of the entity whose plural ENTITY (an SQL expression) gives, as a
+ * JSON object over the table's columns: NULL for a JSON null. Malloc'd;
+ * NULL when out of memory.
+ */
+char *journal_image_of_sql(const struct journal *j, const char *entity, const char *json,
+			   const char *path);
+
+/*
+ * journal_logged_view_sql: the CREATE VIEW statement of journal_logged
+ * (one row per logged change: id, batch, entity, key, account, operation,
+ * before and after as objects) for the entity tables of DB as they are.
+ * Malloc'd; NULL when out of memory or a table is not as expected.
+ */
+char *journal_logged_view_sql(sqlite3 *db);
 
 /* journal_begin: from now on, changes belong to BATCH; counts start at zero. */
 void journal_begin(struct journal *j, int64_t batch);

@@ -32,7 +32,7 @@
 #include "error.h"
 #include "row.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /* Results of store calls. */
 enum store_status {

@@ -61,7 +61,7 @@ begin "a schema version 1 database is upgraded and keeps its journal"
 fresh v1
 sqlite3 "$DB" <"$ROOT/tests/data/schema-v1.sql"
 printf 'account_id,name,email,country\nNEW-1,New,new@x.example,SE\n' >"$WORK/new.csv"
-if run 0 ab --db "$DB" init && has_err "is at schema version 6" &&
+if run 0 ab --db "$DB" init && has_err "is at schema version 7" &&
 	[ "$(q "select count(*) from sqlite_schema where name = 'export_jobs'")" = 1 ] &&
 	run 0 ab --db "$DB" import "$WORK/new.csv"; then
 	# the old inserts are the logged ones (id set), the new one is derived
@@ -88,7 +88,7 @@ sqlite3 "$DB" "INSERT INTO logins VALUES('mixed.case@old.example', 'OLD-1', 'Mix
 INSERT INTO contacts VALUES('OLD-2', 'bob@old.example', 'Bob', 'Old', 'Bob@Old.example', 'FR', 1, 0, 1,
   '2026-11-26T16:44:51Z', '2026-11-26T16:44:51Z');"
 printf 'account_id,first_name,last_name,email,country,standard_invoices,summary_invoices,important_notices\nOLD-2,Bob,Renamed,BOB@old.example,FR,true,false,true\nOLD-2,Ann,New,Ann@Old.example,FR,true,true,true\n' >"$WORK/c.csv"
-if run 0 ab --db "$DB" init && has_err "is at schema version 6" &&
+if run 0 ab --db "$DB" init && has_err "is at schema version 7" &&
 	[ "$(q "select count(*) from pragma_table_info('contacts') where name = 'email_norm'")" = 0 ] &&
 	[ "$(q "select count(*) from pragma_table_info('logins') where name = 'email_norm'")" = 0 ] &&
 	[ "$(q "select email from logins where email = 'MIXED.case@OLD.example'")" = Mixed.Case@Old.example ] &&

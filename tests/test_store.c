@@ -287,9 +287,57 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 1",
 		      "1-1");
 	assert_scalar(f, "SELECT json_array_length(changes) FROM journal_chunks", "2");
+	/* the chunk holds each image as an array of the table's columns in
+	 * order (schema 7); the view shows it as an object by column name */
+	assert_scalar(
+		f,
+		"SELECT json_type(changes, '$[0][4]') || ' ' || json_type(changes, '$[0][5]') "
+		"|| ' ' || json_array_length(changes, '$[0][5]') || ' ' || (SELECT count(*) "
+		"FROM pragma_table_info('accounts')) || ' ' || (changes ->> '$[0][5][1]') "
+		"FROM journal_chunks",
+		"array array 15 15 Renamed");
+	assert_scalar(f,
+		      "SELECT (SELECT group_concat(key) FROM json_each(before)) = (SELECT "
+		      "group_concat(name) FROM pragma_table_info('accounts')) FROM journal_logged "
+		      "WHERE op = 'update'",
+		      "1");
 	row_release(&r);
 	row_release(&found);
 	row_release(&found);
+}
+
+/* A batch journaled before schema 7 holds its images as objects: they read
+ * the same as the arrays written now. */
+static void test_images_written_as_objects_read_the_same(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+	char *now, *old;
+
+	account_row(&r, "A-9");
+	assert_int_equal(
+		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
+		STORE_OK);
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	set(&r, e, "name", "Renamed");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
+			 STORE_OK);
+	now = scalar(f, "SELECT before || after FROM journal WHERE op = 'update'");
+	assert_int_equal(sqlite3_exec(f->peek,
+				      "UPDATE journal_chunks SET changes = json_set(changes, "
+				      "'$[0][4]', json((SELECT before FROM journal_logged)), "
+				      "'$[0][5]', json((SELECT after FROM journal_logged)))",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_scalar(f, "SELECT json_type(changes, '$[0][4]') FROM journal_chunks", "object");
+	old = scalar(f, "SELECT before || after FROM journal WHERE op = 'update'");
+	assert_string_equal(old, now);
+	free(now);
+	free(old);
+	row_release(&r);
 }
 
 static void test_a_rolled_back_batch_leaves_nothing_behind(void **state)
@@ -636,6 +684,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_every_change_is_journaled_with_before_and_after_images, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_images_written_as_objects_read_the_same, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup,
