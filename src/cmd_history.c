@@ -25,12 +25,17 @@ static const char usage_text[] =
 	"  BATCH                  one batch, with every change it made\n";
 
 struct history {
-	bool json;   /* --format json */
-	bool one;    /* a BATCH was named: show its changes */
-	long shown;  /* batches written */
-	bool failed; /* standard output failed */
+	bool json;		   /* --format json */
+	bool one;		   /* a BATCH was named: show its changes */
+	long shown;		   /* batches written */
+	bool failed;		   /* standard output failed */
+	enum store_status changes; /* how reading a batch's changes failed, else STORE_OK */
 	struct store *store;
 };
+
+/* Show the changes of batch B through print_change; a failure of the store
+ * (not of the output, which print_change notes) is kept in H->changes. */
+static int show_changes(struct history *h, int64_t b);
 
 /*
  * Print one line (FMT without its newline) with every name and value in
@@ -257,15 +262,14 @@ static int show_batch(void *ctx, const struct batch_info *b)
 			/* the object stays open for its changes */
 			printf("{%.*s,\n  \"changes\": [", (int)(n - 2), text + 1);
 			h->shown = 0;
-			if (store_each_change(h->store, b->id, print_change, h) != STORE_OK)
-				h->failed = true;
+			show_changes(h, b->id);
 			printf("%s]}\n", h->shown ? "\n  " : "");
 			h->shown = 1;
 		} else {
 			printf("%s\n  %s", h->shown++ ? "," : "[", text);
 		}
 		free(text);
-		return ferror(stdout) || h->failed ? -1 : 0;
+		return ferror(stdout) || h->failed || h->changes != STORE_OK ? -1 : 0;
 	}
 	if (!h->shown++)
 		printf("%5s  %-20s  %-20s  %-11s %s\n", "batch", "started", "ended", "outcome",
@@ -273,10 +277,18 @@ static int show_batch(void *ctx, const struct batch_info *b)
 	print_batch_table(b);
 	if (h->one && !b->build) { /* a list build changes no row */
 		printf("       changes:\n");
-		if (store_each_change(h->store, b->id, print_change, h) != STORE_OK)
-			h->failed = true;
+		show_changes(h, b->id);
 	}
-	return ferror(stdout) || h->failed ? -1 : 0;
+	return ferror(stdout) || h->failed || h->changes != STORE_OK ? -1 : 0;
+}
+
+static int show_changes(struct history *h, int64_t b)
+{
+	enum store_status st = store_each_change(h->store, b, print_change, h);
+
+	if (st != STORE_OK && !h->failed)
+		h->changes = st;
+	return st == STORE_OK ? 0 : -1;
 }
 
 int cmd_history(int argc, char **argv, struct app *app)
@@ -349,8 +361,8 @@ int cmd_history(int argc, char **argv, struct app *app)
 	if (fflush(stdout) != 0 || ferror(stdout) || h.failed) {
 		app_error(app, "cannot write to standard output: %s", strerror(errno));
 		status = EXIT_IOERR;
-	} else if (st != STORE_OK) {
-		status = app_store_failed(app, store, st, NULL);
+	} else if (h.changes != STORE_OK || st != STORE_OK) {
+		status = app_store_failed(app, store, h.changes != STORE_OK ? h.changes : st, NULL);
 	} else if (h.one && !h.shown) {
 		app_error(app, "there is no batch %" PRId64, only);
 		status = EXIT_DATAERR;

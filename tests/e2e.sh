@@ -129,6 +129,14 @@ if run 0 ab --db "$DB" revert 6 && [ "$(q "select name from accounts where accou
 	run 0 ab --db "$DB" revert 5 && [ "$(q "select count(*) from contacts where account_id = 'NL-0028'")" = 2 ] &&
 	[ "$(q "select count(*) from logins where account_id = 'NL-0028'")" = 1 ]; then ok; else fail "$(cat "$WORK/err")"; fi
 
+begin "history of a batch whose journal cannot be read says so (74), not that standard output failed"
+bad=$(q "select batch_id from journal_chunks order by id desc limit 1")
+q "update journal_chunks set changes = '[' where batch_id = $bad"
+if run 74 ab --db "$DB" history "$bad" &&
+	[ "$(cat "$WORK/err")" = "acctbatch: history: cannot read the journal: malformed JSON" ]; then ok; else
+	fail "$(cat "$WORK/err")"
+fi
+
 # ---------------------------------------------------------------- passwords
 begin "plaintext passwords appear nowhere: database, WAL, journal, stderr, report, rejects"
 fresh pw
