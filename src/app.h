@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "outfile.h"
 
 /* The version acctbatch reports (--version, manifests). */
 #define ACCTBATCH_VERSION_TEXT "0.1.0"
@@ -33,6 +34,23 @@ enum {
  */
 int app_exit_status(const struct error *err);
 
+/*
+ * What main sets up around a command's work, in this order, and takes
+ * down after it in reverse, in one place (run_command in main.c). The
+ * command table gives each command's needs; its parse step may drop some
+ * for the form it was given (lists verify writes no archive).
+ */
+enum app_needs {
+	NEED_DATABASE = 1 << 0, /* an existing database, open as app->store */
+	NEED_SNAPSHOT = 1 << 1, /* a read snapshot of it (app_end_snapshot ends it early) */
+	NEED_OUTPUT = 1 << 2,	/* app->output open as app->out (outfile.h); what the work
+				 * does not commit is removed */
+	NEED_HOLD = 1 << 3,	/* stop signals held: the work stops cleanly (stop.h) */
+};
+
+/* A command's parse step returns this to have its work run; any other value is its exit status. */
+#define APP_RUN (-1)
+
 /* Global options and run-wide state. */
 struct app {
 	const char *db_path; /* --db, $ACCTBATCH_DB or ./acctbatch.db */
@@ -42,7 +60,16 @@ struct app {
 	const char *cmd;     /* current command name for messages */
 	char *command_line;  /* the whole command line, for the batches table */
 	int busy_ms;	     /* how long to wait for a locked database */
+	/* the shared set-up (enum app_needs), for a command's work */
+	unsigned needs;	     /* what main sets up: the table's, less what parse dropped */
+	const char *output;  /* NEED_OUTPUT: the path given (-o), "-" for standard output */
+	struct store *store; /* NEED_DATABASE: open while the work runs */
+	bool in_snapshot;    /* NEED_SNAPSHOT: the snapshot has not ended yet */
+	struct outfile out;  /* NEED_OUTPUT: the output being written */
 };
+
+/* app_end_snapshot: end the read snapshot before the work is done (to write a batch after it). */
+void app_end_snapshot(struct app *app);
 
 /* app_error: print "acctbatch: CMD: MESSAGE" to stderr; returns -1. */
 int app_error(const struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -111,7 +138,9 @@ const char *app_now(char buf[APP_TIME_SIZE]);
 /*
  * The commands. Each takes its own ARGC/ARGV (argv[0] is the command's
  * name), parses its options, prints its results and diagnostics and
- * returns the exit status of DESIGN section 4.
+ * returns the exit status of DESIGN section 4. These four set themselves
+ * up: init and import may create the database (import only once its
+ * inputs are known, behind store_create), validate and schema need none.
  */
 
 /* cmd_init: create or migrate the database at app->db_path. */
@@ -123,17 +152,29 @@ int cmd_validate(int argc, char **argv, struct app *app);
 /* cmd_import: apply files to the database as one batch. */
 int cmd_import(int argc, char **argv, struct app *app);
 
-/* cmd_export: write one entity's rows as CSV or XML to a file or standard output. */
-int cmd_export(int argc, char **argv, struct app *app);
+/*
+ * The commands that main sets up (enum app_needs): CMD_parse reads the
+ * options into a context it allocates (*CTX, freed by main with free())
+ * and returns APP_RUN, or an exit status when there is nothing to run
+ * (--help, a usage error); CMD_run does the work inside the set-up and
+ * returns the exit status.
+ */
 
-/* cmd_lists: build mailing lists into an archive, or verify one (lists verify). */
-int cmd_lists(int argc, char **argv, struct app *app);
+/* export: one entity's rows as CSV or XML to a file or standard output, or all into an archive. */
+int cmd_export_parse(int argc, char **argv, struct app *app, void **ctx);
+int cmd_export_run(struct app *app, void *ctx);
 
-/* cmd_history: list the batches, newest first, or one batch with its changes. */
-int cmd_history(int argc, char **argv, struct app *app);
+/* lists: build mailing lists into an archive, or verify one (lists verify). */
+int cmd_lists_parse(int argc, char **argv, struct app *app, void **ctx);
+int cmd_lists_run(struct app *app, void *ctx);
 
-/* cmd_revert: undo one batch as a new batch. */
-int cmd_revert(int argc, char **argv, struct app *app);
+/* history: the batches, newest first, or one batch with its changes. */
+int cmd_history_parse(int argc, char **argv, struct app *app, void **ctx);
+int cmd_history_run(struct app *app, void *ctx);
+
+/* revert: undo one batch as a new batch. */
+int cmd_revert_parse(int argc, char **argv, struct app *app, void **ctx);
+int cmd_revert_run(struct app *app, void *ctx);
 
 /* cmd_schema: print one entity's XSD on standard output. */
 int cmd_schema(int argc, char **argv, struct app *app);

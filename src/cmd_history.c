@@ -31,6 +31,8 @@ struct history {
 	bool failed;		   /* standard output failed */
 	enum store_status changes; /* how reading a batch's changes failed, else STORE_OK */
 	struct store *store;
+	int64_t only; /* the BATCH named, 0 for all */
+	long limit;   /* --limit, 0 for none */
 };
 
 /* Show the changes of batch B through print_change; a failure of the store
@@ -291,7 +293,7 @@ static int show_changes(struct history *h, int64_t b)
 	return st == STORE_OK ? 0 : -1;
 }
 
-int cmd_history(int argc, char **argv, struct app *app)
+int cmd_history_parse(int argc, char **argv, struct app *app, void **ctx)
 {
 	static const struct option longopts[] = {
 		{"limit", required_argument, NULL, 'l'},
@@ -299,22 +301,22 @@ int cmd_history(int argc, char **argv, struct app *app)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct history h;
-	struct store *store = NULL;
-	enum store_status st;
+	struct history *h = calloc(1, sizeof(*h));
 	char prog_name[64], *end;
-	long limit = 0;
-	int64_t only = 0;
-	int c, status = EXIT_DONE;
+	int c;
 
-	memset(&h, 0, sizeof(h));
+	if (!h) {
+		app_error(app, "out of memory");
+		return EXIT_IOERR;
+	}
+	*ctx = h;
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			errno = 0;
-			limit = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || limit <= 0) {
+			h->limit = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || h->limit <= 0) {
 				app_error(app, "--limit needs a positive whole number, not '%s'",
 					  optarg);
 				return EXIT_USAGE;
@@ -325,7 +327,7 @@ int cmd_history(int argc, char **argv, struct app *app)
 				app_error(app, "unknown format '%s' (table, json)", optarg);
 				return EXIT_USAGE;
 			}
-			h.json = strcmp(optarg, "json") == 0;
+			h->json = strcmp(optarg, "json") == 0;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -343,31 +345,31 @@ int cmd_history(int argc, char **argv, struct app *app)
 		long long batch;
 		if (app_parse_batch(app, argv[optind], &batch) != 0)
 			return EXIT_USAGE;
-		only = batch;
-		h.one = true;
+		h->only = batch;
+		h->one = true;
 	}
-	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
-		return c;
-	st = store_read_begin(store);
-	if (st != STORE_OK) {
-		status = app_store_failed(app, store, st, NULL);
-		store_close(store);
-		return status;
-	}
-	h.store = store;
-	st = store_each_batch(store, only, limit, show_batch, &h);
-	if (h.json && !h.one)
-		printf("%s\n", h.shown ? "\n]" : "[]");
-	if (fflush(stdout) != 0 || ferror(stdout) || h.failed) {
+	return APP_RUN;
+}
+
+int cmd_history_run(struct app *app, void *ctx)
+{
+	struct history *h = ctx;
+	enum store_status st;
+	int status = EXIT_DONE;
+
+	h->store = app->store;
+	st = store_each_batch(h->store, h->only, h->limit, show_batch, h);
+	if (h->json && !h->one)
+		printf("%s\n", h->shown ? "\n]" : "[]");
+	if (fflush(stdout) != 0 || ferror(stdout) || h->failed) {
 		app_error(app, "cannot write to standard output: %s", strerror(errno));
 		status = EXIT_IOERR;
-	} else if (h.changes != STORE_OK || st != STORE_OK) {
-		status = app_store_failed(app, store, h.changes != STORE_OK ? h.changes : st, NULL);
-	} else if (h.one && !h.shown) {
-		app_error(app, "there is no batch %" PRId64, only);
+	} else if (h->changes != STORE_OK || st != STORE_OK) {
+		status = app_store_failed(app, h->store, h->changes != STORE_OK ? h->changes : st,
+					  NULL);
+	} else if (h->one && !h->shown) {
+		app_error(app, "there is no batch %" PRId64, h->only);
 		status = EXIT_DATAERR;
 	}
-	store_read_end(store);
-	store_close(store);
 	return status;
 }

@@ -131,65 +131,53 @@ out:
 	return status;
 }
 
-static int build(struct app *app, struct lists_opts *o, const char *output)
+/* What the options asked for. */
+struct lists_cmd {
+	struct lists_opts o;	   /* the lists to build */
+	char as_of[APP_TIME_SIZE]; /* o.as_of when it was not given */
+	const char *verify;	   /* lists verify ARCHIVE: its path; else NULL */
+	char sha256[65];	   /* its SHA-256 */
+};
+
+static int build(struct app *app, struct lists_opts *o)
 {
 	struct lists_result res;
-	struct store *store = NULL;
-	struct outfile out;
+	const char *output = app->output;
 	int64_t batch = 0;
-	int rc, status = EXIT_DONE;
+	int rc, status;
 
-	memset(&out, 0, sizeof(out));
-	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
-		return rc;
-	if ((rc = store_read_begin(store)) != STORE_OK) {
-		rc = app_store_failed(app, store, rc, NULL);
-		store_close(store);
-		return rc;
-	}
 	if (o->account) {
-		int found = store_account_exists(store, o->account);
-		if (found <= 0) {
-			if (found == 0)
-				app_error(app, "there is no account '%s'", o->account);
-			rc = found == 0 ? EXIT_DATAERR : app_store_failed(app, store, found, NULL);
-			store_close(store);
-			return rc;
+		int found = store_account_exists(app->store, o->account);
+		if (found == 0) {
+			app_error(app, "there is no account '%s'", o->account);
+			return EXIT_DATAERR;
 		}
+		if (found < 0)
+			return app_store_failed(app, app->store, found, NULL);
 	}
-	if (outfile_open(&out, output) != 0) {
-		app_error(app, "cannot create '%s': %s", output, strerror(errno));
-		store_close(store);
-		return EXIT_CANTCREAT;
-	}
-	stop_hold(true); /* a signal now stops the build cleanly */
-	rc = lists_write(store, o, out.fp, &res);
-	store_read_end(store);
-	if (stop_signal()) {
-		status = app_stopped(app, output);
-	} else if (rc == -2) {
+	rc = lists_write(app->store, o, app->out.fp, &res);
+	app_end_snapshot(app);
+	if (stop_signal())
+		return app_stopped(app, output);
+	if (rc == -2) {
 		app_error(app, "%s; nothing written", res.error);
-		status = EXIT_IOERR;
-	} else if (rc != 0) {
+		return EXIT_IOERR;
+	}
+	if (rc != 0) {
 		app_error(app, "cannot write '%s': %s; nothing written", output, res.error);
-		status = EXIT_IOERR;
-	} else {
-		status = record_and_commit(app, store, o, &res, output, &out, &batch);
+		return EXIT_IOERR;
 	}
-	if (status == EXIT_DONE) {
-		for (size_t k = 0; k < o->nkinds; k++)
-			app_note(app, "%-24s %ld row%s, %ld recipient%s", o->kinds[k].name,
-				 res.rows[k], res.rows[k] == 1 ? "" : "s", res.recipients[k],
-				 res.recipients[k] == 1 ? "" : "s");
-		app_note(app, "%s written (as of %s, data up to batch %" PRId64 ")", output,
-			 o->as_of, res.last_batch);
-		app_note(app, "recorded as batch %" PRId64 "; archive sha256 %s", batch,
-			 res.sha256);
-	}
-	outfile_abort(&out);
-	stop_hold(false);
-	store_close(store);
-	return status;
+	status = record_and_commit(app, app->store, o, &res, output, &app->out, &batch);
+	if (status != EXIT_DONE)
+		return status;
+	for (size_t k = 0; k < o->nkinds; k++)
+		app_note(app, "%-24s %ld row%s, %ld recipient%s", o->kinds[k].name, res.rows[k],
+			 res.rows[k] == 1 ? "" : "s", res.recipients[k],
+			 res.recipients[k] == 1 ? "" : "s");
+	app_note(app, "%s written (as of %s, data up to batch %" PRId64 ")", output, o->as_of,
+		 res.last_batch);
+	app_note(app, "recorded as batch %" PRId64 "; archive sha256 %s", batch, res.sha256);
+	return EXIT_DONE;
 }
 
 /* lists verify: one recorded build that the archive's SHA-256 matches. */
@@ -240,15 +228,14 @@ static int file_sha256(const char *path, char hex[65])
 	return 0;
 }
 
-static int verify(struct app *app, const char *path)
+/* lists verify ARCHIVE: the archive itself, checked as the argument it is. */
+static int verify_parse(struct app *app, struct lists_cmd *l, const char *path)
 {
-	struct found f = {path, 0};
-	struct store *store = NULL;
-	enum store_status st;
-	char hex[65], why[512];
+	char why[512];
 	long members;
-	int rc;
 
+	app->needs = NEED_DATABASE; /* the recorded builds are read; nothing is written */
+	l->verify = path;
 	if (access(path, F_OK) != 0) {
 		app_error(app, "cannot open '%s': %s", path, strerror(errno));
 		return EXIT_NOINPUT;
@@ -258,30 +245,95 @@ static int verify(struct app *app, const char *path)
 		app_error(app, "%s: %s", path, why);
 		return EXIT_DATAERR;
 	}
-	if (file_sha256(path, hex) != 0) {
+	if (file_sha256(path, l->sha256) != 0) {
 		app_error(app, "cannot read '%s': %s", path, strerror(errno));
 		return EXIT_IOERR;
 	}
 	printf("%s: SHA256SUMS OK (%ld members)\n", path, members);
-	if ((rc = app_open_existing(app, &store)) != EXIT_DONE)
-		return rc;
-	st = store_find_list_build(store, hex, print_build, &f);
-	rc = st != STORE_OK ? app_store_failed(app, store, st, NULL) : EXIT_DONE;
-	store_close(store);
-	if (rc != EXIT_DONE)
-		return rc;
+	return APP_RUN;
+}
+
+/* lists verify ARCHIVE: the recorded builds that its SHA-256 matches. */
+static int verify(struct app *app, const struct lists_cmd *l)
+{
+	struct found f = {l->verify, 0};
+	enum store_status st;
+
+	st = store_find_list_build(app->store, l->sha256, print_build, &f);
+	if (st != STORE_OK)
+		return app_store_failed(app, app->store, st, NULL);
 	if (f.n == 0) {
 		app_error(app,
 			  "%s: no list build recorded in '%s' has this archive's SHA-256 (%s): it "
 			  "was changed after it was built, or built from another database",
-			  path, app->db_path, hex);
+			  l->verify, app->db_path, l->sha256);
 		return EXIT_DATAERR;
 	}
-	printf("%s: sha256 %s matches the recorded build\n", path, hex);
+	printf("%s: sha256 %s matches the recorded build\n", l->verify, l->sha256);
 	return fflush(stdout) == 0 ? EXIT_DONE : EXIT_IOERR;
 }
 
-int cmd_lists(int argc, char **argv, struct app *app)
+int cmd_lists_run(struct app *app, void *ctx)
+{
+	struct lists_cmd *l = ctx;
+
+	return l->verify ? verify(app, l) : build(app, &l->o);
+}
+
+/* The kinds of list named (ARGV, ARGC of them); *INVOICE_KIND when one lists invoices. */
+static int add_kinds(struct app *app, struct lists_opts *o, int argc, char **argv,
+		     bool *invoice_kind)
+{
+	for (int i = 0; i < argc; i++) {
+		struct list_spec spec;
+		if (strcmp(argv[i], "verify") == 0) {
+			app_error(app, "'verify' comes right after 'lists': acctbatch lists "
+				       "verify ARCHIVE");
+			return EXIT_USAGE;
+		}
+		if (list_parse_kind(argv[i], &spec) != 0) {
+			app_error(app,
+				  "unknown kind '%s' (invoice-created, standard-invoices, "
+				  "summary-invoices, important-notices, subscription:NAME with "
+				  "NAME of 1 to 40 of a-z, 0-9, _)",
+				  argv[i]);
+			return EXIT_USAGE;
+		}
+		if (lists_add_kind(o, &spec) != 0) {
+			app_error(app, "at most %d kinds in one archive", LISTS_MAX);
+			return EXIT_USAGE;
+		}
+		*invoice_kind |= spec.kind <= LIST_SUMMARY_INVOICES;
+	}
+	return APP_RUN;
+}
+
+/* The time written in the archive: --as-of AS_OF, else SOURCE_DATE_EPOCH, else now. */
+static int set_as_of(struct app *app, struct lists_cmd *l, const char *as_of)
+{
+	if (!as_of) {
+		int sde = bundle_source_date(l->as_of, &l->o.as_of_time);
+		if (sde < 0) {
+			app_error(app, "SOURCE_DATE_EPOCH is not a number of seconds");
+			return EXIT_USAGE;
+		}
+		if (!sde)
+			app_now(l->as_of);
+		as_of = l->as_of;
+	}
+	l->o.as_of = as_of;
+	if (bundle_parse_time(as_of, &l->o.as_of_time) != 0) {
+		app_error(app, "'%s' is not a UTC time", as_of);
+		return EXIT_USAGE;
+	}
+	if (!bundle_time_fits(l->o.type, l->o.as_of_time)) {
+		app_error(app, "a .zip archive keeps times from 1980 to 2107, not %s", as_of);
+		return EXIT_USAGE;
+	}
+	return APP_RUN;
+}
+
+int cmd_lists_parse(int argc, char **argv, struct app *app, void **ctx)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'},
@@ -294,19 +346,23 @@ int cmd_lists(int argc, char **argv, struct app *app)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	static struct lists_opts o; /* large: kept off the stack */
+	struct lists_cmd *l = calloc(1, sizeof(*l)); /* large: kept off the stack */
 	const char *output = NULL, *as_of = NULL;
 	bool status_given = false, invoice_kind = false;
-	char prog_name[64], sde_time[APP_TIME_SIZE];
+	char prog_name[64];
 	int c;
 
-	memset(&o, 0, sizeof(o));
+	if (!l) {
+		app_error(app, "out of memory");
+		return EXIT_IOERR;
+	}
+	*ctx = l;
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
 		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
 			return usage(stdout, EXIT_DONE);
 		if (argc != 3 || argv[2][0] == '-')
 			return usage(stderr, EXIT_USAGE);
-		return verify(app, argv[2]);
+		return verify_parse(app, l, argv[2]);
 	}
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -321,10 +377,10 @@ int cmd_lists(int argc, char **argv, struct app *app)
 					  c == 'F' ? "from" : "to", optarg);
 				return EXIT_USAGE;
 			}
-			*(c == 'F' ? &o.from : &o.to) = optarg;
+			*(c == 'F' ? &l->o.from : &l->o.to) = optarg;
 			break;
 		case 'a':
-			o.account = optarg;
+			l->o.account = optarg;
 			break;
 		case 's':
 			if (strcmp(optarg, "open") != 0 && strcmp(optarg, "paid") != 0 &&
@@ -332,11 +388,11 @@ int cmd_lists(int argc, char **argv, struct app *app)
 				app_error(app, "unknown --status '%s' (open, paid, all)", optarg);
 				return EXIT_USAGE;
 			}
-			o.status = strcmp(optarg, "all") == 0 ? NULL : optarg;
+			l->o.status = strcmp(optarg, "all") == 0 ? NULL : optarg;
 			status_given = true;
 			break;
 		case 'x':
-			o.xml = true;
+			l->o.xml = true;
 			break;
 		case 'A':
 			if (!entity_valid_text(FT_TIME, optarg)) {
@@ -358,34 +414,15 @@ int cmd_lists(int argc, char **argv, struct app *app)
 		app_error(app, "name at least one kind of list");
 		return usage(stderr, EXIT_USAGE);
 	}
-	for (int i = optind; i < argc; i++) {
-		struct list_spec spec;
-		if (strcmp(argv[i], "verify") == 0) {
-			app_error(app, "'verify' comes right after 'lists': acctbatch lists "
-				       "verify ARCHIVE");
-			return EXIT_USAGE;
-		}
-		if (list_parse_kind(argv[i], &spec) != 0) {
-			app_error(app,
-				  "unknown kind '%s' (invoice-created, standard-invoices, "
-				  "summary-invoices, important-notices, subscription:NAME with "
-				  "NAME of 1 to 40 of a-z, 0-9, _)",
-				  argv[i]);
-			return EXIT_USAGE;
-		}
-		if (lists_add_kind(&o, &spec) != 0) {
-			app_error(app, "at most %d kinds in one archive", LISTS_MAX);
-			return EXIT_USAGE;
-		}
-		invoice_kind |= spec.kind <= LIST_SUMMARY_INVOICES;
-	}
-	if (!invoice_kind && (o.from || o.to || status_given)) {
+	if ((c = add_kinds(app, &l->o, argc - optind, argv + optind, &invoice_kind)) != APP_RUN)
+		return c;
+	if (!invoice_kind && (l->o.from || l->o.to || status_given)) {
 		app_error(app, "--from, --to and --status select invoices; name an invoice list "
 			       "(invoice-created, standard-invoices, summary-invoices)");
 		return EXIT_USAGE;
 	}
-	if (o.from && o.to && strcmp(o.from, o.to) > 0) {
-		app_error(app, "--from %s is after --to %s", o.from, o.to);
+	if (l->o.from && l->o.to && strcmp(l->o.from, l->o.to) > 0) {
+		app_error(app, "--from %s is after --to %s", l->o.from, l->o.to);
 		return EXIT_USAGE;
 	}
 	if (output && app_is_database_file(app->db_path, output)) {
@@ -393,31 +430,15 @@ int cmd_lists(int argc, char **argv, struct app *app)
 		return EXIT_USAGE;
 	}
 	if (!output || strcmp(output, "-") == 0 ||
-	    (o.type = bundle_type_of(output)) == BUNDLE_UNKNOWN) {
+	    (l->o.type = bundle_type_of(output)) == BUNDLE_UNKNOWN) {
 		app_error(app, "lists needs -o ARCHIVE, named .tar.gz, .tgz, .tar.xz or .zip");
 		return EXIT_USAGE;
 	}
-	if (!as_of) {
-		int sde = bundle_source_date(sde_time, &o.as_of_time);
-		if (sde < 0) {
-			app_error(app, "SOURCE_DATE_EPOCH is not a number of seconds");
-			return EXIT_USAGE;
-		}
-		if (!sde)
-			app_now(sde_time);
-		as_of = sde_time;
-	}
-	o.as_of = as_of;
-	if (bundle_parse_time(as_of, &o.as_of_time) != 0) {
-		app_error(app, "'%s' is not a UTC time", as_of);
-		return EXIT_USAGE;
-	}
-	if (!bundle_time_fits(o.type, o.as_of_time)) {
-		app_error(app, "a .zip archive keeps times from 1980 to 2107, not %s", as_of);
-		return EXIT_USAGE;
-	}
-	o.database = app_db_name(app);
-	o.version = ACCTBATCH_VERSION_TEXT;
-	o.stop = stop_signal;
-	return build(app, &o, output);
+	if ((c = set_as_of(app, l, as_of)) != APP_RUN)
+		return c;
+	l->o.database = app_db_name(app);
+	l->o.version = ACCTBATCH_VERSION_TEXT;
+	l->o.stop = stop_signal;
+	app->output = output;
+	return APP_RUN;
 }

@@ -74,7 +74,7 @@ static void print_counts(const struct revert_result *res)
 	free(ir);
 }
 
-int cmd_revert(int argc, char **argv, struct app *app)
+int cmd_revert_parse(int argc, char **argv, struct app *app, void **ctx)
 {
 	static const struct option longopts[] = {
 		{"force", no_argument, NULL, 'f'},
@@ -82,23 +82,24 @@ int cmd_revert(int argc, char **argv, struct app *app)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct revert_opts opts;
-	struct revert_result res;
-	struct conflicts conf = {app, 0, 0};
-	struct store *store = NULL;
-	char prog_name[64], now[APP_TIME_SIZE];
+	struct revert_opts *opts = calloc(1, sizeof(*opts));
+	char prog_name[64];
 	long long batch;
 	int c;
 
-	memset(&opts, 0, sizeof(opts));
+	if (!opts) {
+		app_error(app, "out of memory");
+		return EXIT_IOERR;
+	}
+	*ctx = opts;
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			opts.force = true;
+			opts->force = true;
 			break;
 		case 'n':
-			opts.dry_run = true;
+			opts->dry_run = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -114,54 +115,36 @@ int cmd_revert(int argc, char **argv, struct app *app)
 	}
 	if (app_parse_batch(app, argv[optind], &batch) != 0)
 		return EXIT_USAGE;
-	opts.batch = batch;
-	if ((c = app_open_existing(app, &store)) != EXIT_DONE)
-		return c;
-	opts.command = app->command_line;
-	opts.now = app_now(now);
-	opts.on_conflict = show_conflict;
-	opts.on_dependent = show_dependent;
-	if (opts.dry_run && !app->quiet)
-		opts.on_step = show_step;
-	opts.ctx = &conf;
-	/* the conflicts are listed under this line, so it goes first */
-	fflush(stdout);
-	stop_hold(true); /* a signal now stops the revert cleanly */
-	revert_batch(store, &opts, &res);
-	stop_hold(false);
-	if (stop_signal() && res.outcome != REVERT_COMMITTED) {
-		store_close(store);
-		return app_stopped(app, "");
-	}
-	if (res.conflicts > CONFLICTS_SHOWN)
-		fprintf(stderr, "  and %ld more\n", res.conflicts - CONFLICTS_SHOWN);
-	if (res.dependents > CONFLICTS_SHOWN)
-		fprintf(stderr, "  and %ld more\n", res.dependents - CONFLICTS_SHOWN);
-	switch (res.outcome) {
+	opts->batch = batch;
+	return APP_RUN;
+}
+
+/* The exit status of a revert that ended as RES, with its message. */
+static int verdict(struct app *app, const struct revert_opts *opts, const struct revert_result *res)
+{
+	switch (res->outcome) {
 	case REVERT_COMMITTED:
 	case REVERT_DRY_RUN:
-		if (res.conflicts)
+		if (res->conflicts)
 			app_note(app, "%ld later change%s of the same rows overridden (--force)",
-				 res.conflicts, res.conflicts == 1 ? "" : "s");
+				 res->conflicts, res->conflicts == 1 ? "" : "s");
 		if (!app->quiet) {
-			print_counts(&res);
-			if (res.outcome == REVERT_DRY_RUN)
+			print_counts(res);
+			if (res->outcome == REVERT_DRY_RUN)
 				printf("dry run: nothing written (the counts are what reverting "
 				       "batch "
 				       "%" PRId64 " would do)\n",
-				       opts.batch);
+				       opts->batch);
 			else
 				printf("batch %" PRId64 " committed (reverts batch %" PRId64 ")\n",
-				       res.batch, opts.batch);
+				       res->batch, opts->batch);
 		}
-		store_close(store);
 		return EXIT_DONE;
 	case REVERT_CONFLICT:
 		app_error(app,
 			  "later batches changed %ld row%s that batch %" PRId64
 			  " changed (listed above); nothing written (--force reverts anyway)",
-			  res.conflicts, res.conflicts == 1 ? "" : "s", opts.batch);
-		store_close(store);
+			  res->conflicts, res->conflicts == 1 ? "" : "s", opts->batch);
 		return EXIT_DATAERR;
 	case REVERT_DEPENDENTS:
 		app_error(
@@ -169,23 +152,46 @@ int cmd_revert(int argc, char **argv, struct app *app)
 			"%ld row%s of other batches need%s an account that reverting batch %" PRId64
 			" would remove (listed above); nothing written (revert those batches "
 			"first)",
-			res.dependents, res.dependents == 1 ? "" : "s",
-			res.dependents == 1 ? "s" : "", opts.batch);
-		store_close(store);
+			res->dependents, res->dependents == 1 ? "" : "s",
+			res->dependents == 1 ? "s" : "", opts->batch);
 		return EXIT_DATAERR;
 	case REVERT_NO_BATCH:
-		app_error(app, "%s; nothing written", res.message);
-		store_close(store);
+		app_error(app, "%s; nothing written", res->message);
 		return EXIT_DATAERR;
 	case REVERT_BROKEN_IMAGE:
-		app_error(app, "%s; nothing written", res.message);
-		store_close(store);
+		app_error(app, "%s; nothing written", res->message);
 		return EXIT_IOERR;
 	case REVERT_STORE_BUSY:
 	case REVERT_STORE_ERROR:
 		break;
 	}
-	app_error(app, "%s; nothing written", store_errmsg(store));
-	store_close(store);
-	return res.outcome == REVERT_STORE_BUSY ? EXIT_TEMPFAIL : EXIT_IOERR;
+	return app_store_failed(app, app->store,
+				res->outcome == REVERT_STORE_BUSY ? STORE_BUSY : STORE_ERROR,
+				"; nothing written");
+}
+
+int cmd_revert_run(struct app *app, void *ctx)
+{
+	struct revert_opts *opts = ctx;
+	struct revert_result res;
+	struct conflicts conf = {app, 0, 0};
+	char now[APP_TIME_SIZE];
+
+	opts->command = app->command_line;
+	opts->now = app_now(now);
+	opts->on_conflict = show_conflict;
+	opts->on_dependent = show_dependent;
+	if (opts->dry_run && !app->quiet)
+		opts->on_step = show_step;
+	opts->ctx = &conf;
+	/* the conflicts are listed under this line, so it goes first */
+	fflush(stdout);
+	revert_batch(app->store, opts, &res);
+	if (stop_signal() && res.outcome != REVERT_COMMITTED)
+		return app_stopped(app, "");
+	if (res.conflicts > CONFLICTS_SHOWN)
+		fprintf(stderr, "  and %ld more\n", res.conflicts - CONFLICTS_SHOWN);
+	if (res.dependents > CONFLICTS_SHOWN)
+		fprintf(stderr, "  and %ld more\n", res.dependents - CONFLICTS_SHOWN);
+	return verdict(app, opts, &res);
 }

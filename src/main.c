@@ -28,20 +28,32 @@
 #define ACCTBATCH_VERSION ACCTBATCH_VERSION_TEXT
 #endif
 
-/* Whether a command needs the store is its own business; the table only names. */
+/*
+ * The command table. A command either sets itself up (WHOLE) or has main
+ * do it (PARSE, then RUN inside what NEEDS asks for: run_command).
+ */
 static const struct command {
-	const char *name;				   /* as typed */
-	int (*fn)(int argc, char **argv, struct app *app); /* entry point */
-	const char *synopsis;				   /* one line for usage() */
+	const char *name;						  /* as typed */
+	int (*whole)(int argc, char **argv, struct app *app);		  /* sets itself up */
+	int (*parse)(int argc, char **argv, struct app *app, void **ctx); /* or: its options */
+	int (*run)(struct app *app, void *ctx);				  /* and its work */
+	unsigned needs;							  /* enum app_needs */
+	const char *synopsis;						  /* one line for usage() */
 } commands[] = {
-	{"init", cmd_init, "create or upgrade the database"},
-	{"validate", cmd_validate, "check files against the schemas; touches no database"},
-	{"import", cmd_import, "apply files to the database"},
-	{"export", cmd_export, "write one entity as CSV or XML"},
-	{"lists", cmd_lists, "build mailing lists into an archive; lists verify ARCHIVE"},
-	{"history", cmd_history, "list past batches, or one batch with its changes"},
-	{"revert", cmd_revert, "undo one batch, as a new batch"},
-	{"schema", cmd_schema, "print an entity's XSD"},
+	{"init", cmd_init, NULL, NULL, 0, "create or upgrade the database"},
+	{"validate", cmd_validate, NULL, NULL, 0,
+	 "check files against the schemas; touches no database"},
+	{"import", cmd_import, NULL, NULL, 0, "apply files to the database"},
+	{"export", NULL, cmd_export_parse, cmd_export_run,
+	 NEED_DATABASE | NEED_SNAPSHOT | NEED_OUTPUT | NEED_HOLD, "write one entity as CSV or XML"},
+	{"lists", NULL, cmd_lists_parse, cmd_lists_run,
+	 NEED_DATABASE | NEED_SNAPSHOT | NEED_OUTPUT | NEED_HOLD,
+	 "build mailing lists into an archive; lists verify ARCHIVE"},
+	{"history", NULL, cmd_history_parse, cmd_history_run, NEED_DATABASE | NEED_SNAPSHOT,
+	 "list past batches, or one batch with its changes"},
+	{"revert", NULL, cmd_revert_parse, cmd_revert_run, NEED_DATABASE | NEED_HOLD,
+	 "undo one batch, as a new batch"},
+	{"schema", cmd_schema, NULL, NULL, 0, "print an entity's XSD"},
 };
 
 /* Print "acctbatch: CMD: MESSAGE" to stderr, the message escaped (diag_escape). */
@@ -180,6 +192,62 @@ int app_stopped(const struct app *app, const char *output)
 	return 128 + sig;
 }
 
+void app_end_snapshot(struct app *app)
+{
+	if (app->in_snapshot)
+		store_read_end(app->store);
+	app->in_snapshot = false;
+}
+
+/*
+ * Run CMD: its options, then what it needs set up (enum app_needs, in
+ * that order), its work, and everything taken down again, whatever
+ * happened: the one place that opens and closes a command's database,
+ * snapshot and output.
+ */
+static int run_command(const struct command *cmd, int argc, char **argv, struct app *app)
+{
+	void *ctx = NULL;
+	enum store_status st;
+	int status;
+
+	if (cmd->whole)
+		return cmd->whole(argc, argv, app);
+	app->needs = cmd->needs;
+	app->output = "-";
+	status = cmd->parse(argc, argv, app, &ctx);
+	if (status != APP_RUN)
+		goto out;
+	if ((app->needs & NEED_DATABASE) &&
+	    (status = app_open_existing(app, &app->store)) != EXIT_DONE)
+		goto out;
+	if (app->needs & NEED_SNAPSHOT) {
+		if ((st = store_read_begin(app->store)) != STORE_OK) {
+			status = app_store_failed(app, app->store, st, NULL);
+			goto out;
+		}
+		app->in_snapshot = true;
+	}
+	if ((app->needs & NEED_OUTPUT) && outfile_open(&app->out, app->output) != 0) {
+		app_error(app, "cannot create '%s': %s", app->output, strerror(errno));
+		status = EXIT_CANTCREAT;
+		goto out;
+	}
+	if (app->needs & NEED_HOLD)
+		stop_hold(true); /* a signal now stops the work cleanly */
+	status = cmd->run(app, ctx);
+out:
+	if (app->needs & NEED_OUTPUT)
+		outfile_abort(&app->out); /* what the work did not commit */
+	if (app->needs & NEED_HOLD)
+		stop_hold(false);
+	app_end_snapshot(app);
+	store_close(app->store);
+	app->store = NULL;
+	free(ctx);
+	return status;
+}
+
 const char *app_db_name(const struct app *app)
 {
 	const char *slash = strrchr(app->db_path, '/');
@@ -302,7 +370,7 @@ int main(int argc, char **argv)
 		xml_init();
 		app.cmd = commands[i].name;
 		app.command_line = join_args(argc, argv);
-		status = commands[i].fn(argc - optind, argv + optind, &app);
+		status = run_command(&commands[i], argc - optind, argv + optind, &app);
 		free(app.command_line);
 		xml_cleanup();
 		return status;
