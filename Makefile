@@ -169,13 +169,19 @@ check-format: $(BUILD)/.deps-ok
 
 check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
-	@# the two test variants are built first, two compilers at a time; their tests then run one after another
+	@# the two test variants are built first, two compilers at a time; then their tests run
+	@# side by side, each variant's output printed whole once it is done
 	$(MAKE) -j2 WERROR=1 TEST_HOOKS=1 BUILD=build/check check-binaries
 	$(MAKE) -j2 WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" check-binaries
-	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check unit e2e
-	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
+	$(MAKE) -j2 --output-sync=recurse check-tests-gcc check-tests-asan
 	@ACCTBATCH=$(abspath build/check/acctbatch-release) bash tests/release.sh
 	@echo "make check: all tests passed (gcc build, clang ASan+UBSan build, and the release build)"
+
+# the tests of one variant (make check runs the two side by side)
+check-tests-gcc:
+	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/check unit e2e
+check-tests-asan:
+	$(MAKE) WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" unit e2e
 
 # what unit and e2e run, built (make check builds it with -j2)
 check-binaries: $(BUILD)/acctbatch $(BUILD)/acctbatch-release $(BUILD)/gen_nasty $(TEST_BINS)
@@ -206,7 +212,7 @@ uninstall:
 clean:
 	rm -rf build demo.db demo.db-wal demo.db-shm
 
-.PHONY: all check check-binaries unit e2e demo bench install uninstall clean schemas format check-format
+.PHONY: all check check-binaries check-tests-gcc check-tests-asan unit e2e demo bench install uninstall clean schemas format check-format
 .PRECIOUS: $(BUILD)/tests/%.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

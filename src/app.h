@@ -8,6 +8,7 @@
 #define ACCTBATCH_APP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 #include "outfile.h"
@@ -67,6 +68,9 @@ struct app {
 	bool in_snapshot;    /* NEED_SNAPSHOT: the snapshot has not ended yet */
 	struct outfile out;  /* NEED_OUTPUT: the output being written */
 };
+
+/* app_context: a zeroed context of SIZE bytes for a command's parse step, in *CTX (freed by main); NULL when out of memory, said. */
+void *app_context(const struct app *app, size_t size, void **ctx);
 
 /* app_end_snapshot: end the read snapshot before the work is done (to write a batch after it). */
 void app_end_snapshot(struct app *app);

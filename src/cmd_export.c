@@ -131,17 +131,14 @@ int cmd_export_parse(int argc, char **argv, struct app *app, void **ctx)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct export_cmd *x = calloc(1, sizeof(*x));
+	struct export_cmd *x;
 	struct export_opts *opts;
 	bool format_given = false;
 	char prog_name[64];
 	int c;
 
-	if (!x) {
-		app_error(app, "out of memory");
+	if (!(x = app_context(app, sizeof(*x), ctx)))
 		return EXIT_IOERR;
-	}
-	*ctx = x;
 	opts = &x->opts;
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {

@@ -301,15 +301,12 @@ int cmd_history_parse(int argc, char **argv, struct app *app, void **ctx)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct history *h = calloc(1, sizeof(*h));
+	struct history *h;
 	char prog_name[64], *end;
 	int c;
 
-	if (!h) {
-		app_error(app, "out of memory");
+	if (!(h = app_context(app, sizeof(*h), ctx)))
 		return EXIT_IOERR;
-	}
-	*ctx = h;
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

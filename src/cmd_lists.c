@@ -346,17 +346,14 @@ int cmd_lists_parse(int argc, char **argv, struct app *app, void **ctx)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct lists_cmd *l = calloc(1, sizeof(*l)); /* large: kept off the stack */
+	struct lists_cmd *l; /* large: on the heap */
 	const char *output = NULL, *as_of = NULL;
 	bool status_given = false, invoice_kind = false;
 	char prog_name[64];
 	int c;
 
-	if (!l) {
-		app_error(app, "out of memory");
+	if (!(l = app_context(app, sizeof(*l), ctx)))
 		return EXIT_IOERR;
-	}
-	*ctx = l;
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0) {
 		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0))
 			return usage(stdout, EXIT_DONE);

@@ -82,16 +82,13 @@ int cmd_revert_parse(int argc, char **argv, struct app *app, void **ctx)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct revert_opts *opts = calloc(1, sizeof(*opts));
+	struct revert_opts *opts;
 	char prog_name[64];
 	long long batch;
 	int c;
 
-	if (!opts) {
-		app_error(app, "out of memory");
+	if (!(opts = app_context(app, sizeof(*opts), ctx)))
 		return EXIT_IOERR;
-	}
-	*ctx = opts;
 	app_options_begin(app, argv, prog_name);
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {

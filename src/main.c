@@ -192,6 +192,14 @@ int app_stopped(const struct app *app, const char *output)
 	return 128 + sig;
 }
 
+void *app_context(const struct app *app, size_t size, void **ctx)
+{
+	*ctx = calloc(1, size);
+	if (!*ctx)
+		app_error(app, "out of memory");
+	return *ctx;
+}
+
 void app_end_snapshot(struct app *app)
 {
 	if (app->in_snapshot)
