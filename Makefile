@@ -53,6 +53,7 @@ LIB_SRCS = \
 	src/entity.c \
 	src/error.c \
 	src/export.c \
+	src/image.c \
 	src/import.c \
 	src/inputs.c \
 	src/login_hash.c \

@@ -14,6 +14,7 @@
 
 #include "app.h"
 #include "entity.h"
+#include "image.h"
 #include "store.h"
 #include "store_history.h"
 #include "store_lists.h"
@@ -84,9 +85,12 @@ static bool change_time(const struct entity *e, const char *col)
 }
 
 /* A row image of E as history shows it: a hash is never shown. */
-static json_t *parse_image(const struct entity *e, const char *text)
+static json_t *parse_image(const struct entity *e, const struct change_info *c, const char *text)
 {
-	json_t *v = parse(text);
+	json_t *v = image_parse(text, c->columns, c->ncolumns);
+
+	if (!v)
+		v = json_null();
 
 	for (size_t i = 0; e && i < e->nfields; i++) {
 		const char *col = e->fields[i].name;
@@ -228,8 +232,8 @@ static int print_change(void *ctx, const struct change_info *c)
 		json_object_set_new(o, "op", json_string(c->op));
 		json_object_set_new(o, "entity", json_string(c->entity));
 		json_object_set_new(o, "key", json_string(c->key ? c->key : ""));
-		json_object_set_new(o, "before", parse_image(e, c->before));
-		json_object_set_new(o, "after", parse_image(e, c->after));
+		json_object_set_new(o, "before", parse_image(e, c, c->before));
+		json_object_set_new(o, "after", parse_image(e, c, c->after));
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		if (!text || printf("%s\n    %s", h->shown++ ? "," : "", text) < 0)
@@ -239,8 +243,9 @@ static int print_change(void *ctx, const struct change_info *c)
 	}
 	out_line("       %-6s %-9s %s", c->op, c->entity, c->key ? c->key : "");
 	if (strcmp(c->op, "update") == 0) {
-		json_t *before = parse(c->before), *after = parse(c->after);
-		print_update(e, before, after);
+		json_t *before = image_parse(c->before, c->columns, c->ncolumns);
+		json_t *after = image_parse(c->after, c->columns, c->ncolumns);
+		print_update(e, before ? before : json_null(), after ? after : json_null());
 		json_decref(before);
 		json_decref(after);
 	}

@@ -454,8 +454,14 @@ int journal_image_sql(const struct journal *j, const struct entity *e, const cha
 	return n < size ? 0 : -1;
 }
 
-char *journal_image_of_sql(const struct journal *j, const char *entity, const char *json,
-			   const char *path)
+/*
+ * The SQL expression of the image at PATH (an SQL text expression giving
+ * a JSON path, such as '$[4]') in the JSON text JSON, of the entity whose
+ * plural ENTITY (an SQL expression) gives, as a JSON object over the
+ * table's columns; NULL for a JSON null. Malloc'd; NULL when out of memory.
+ */
+static char *image_of_sql(const struct journal *j, const char *entity, const char *json,
+			  const char *path)
 {
 	char *sql = NULL;
 	size_t size = 0;
@@ -492,8 +498,8 @@ char *journal_logged_view_sql(sqlite3 *db)
 	for (int e = 0; ok && e < ENTITY_COUNT; e++)
 		ok = load_table(j, &j->t[e], entity_get(e)) == SQLITE_OK;
 	if (ok) {
-		before = journal_image_of_sql(j, "j.value ->> 0", "j.value", "'$[4]'");
-		after = journal_image_of_sql(j, "j.value ->> 0", "j.value", "'$[5]'");
+		before = image_of_sql(j, "j.value ->> 0", "j.value", "'$[4]'");
+		after = image_of_sql(j, "j.value ->> 0", "j.value", "'$[5]'");
 	}
 	if (before && after &&
 	    asprintf(
@@ -508,6 +514,12 @@ char *journal_logged_view_sql(sqlite3 *db)
 	free(after);
 	journal_free(j);
 	return sql;
+}
+
+const char *const *journal_columns(const struct journal *j, const struct entity *e, int *n)
+{
+	*n = j->t[e->id].ncols;
+	return (const char *const *)j->t[e->id].names;
 }
 
 void journal_begin(struct journal *j, int64_t batch)

@@ -33,8 +33,8 @@ struct journal *journal_new(sqlite3 *db);
 
 /*
  * journal_image_sql: the SQL expression of a row image of E's table under
- * alias ALIAS, as the hook writes images: json_object('col', ALIAS.col,
- * ...) over every column in table order. Into BUF (SIZE bytes); -1 when it
+ * alias ALIAS as an object: json_object('col', ALIAS.col, ...) over every
+ * column in table order. Into BUF (SIZE bytes); -1 when it
  * does not fit.
  */
 int journal_image_sql(const struct journal *j, const struct entity *e, const char *alias, char *buf,
@@ -43,19 +43,12 @@ int journal_image_sql(const struct journal *j, const struct entity *e, const cha
 /*
  * Row images are written as JSON arrays of the row's values in table column
  * order (schema 7 on); batches journaled before hold JSON objects keyed by
- * column name. Readers see objects either way: through the journal_logged
- * view, or through journal_image_of_sql. A migration that changes an
- * entity table's columns must make the view again knowing the arrays
- * already written.
- *
- * journal_image_of_sql: the SQL expression of the image at PATH (an SQL
- * text expression giving a JSON path, such as '$[4]') in the JSON text
- * JSON of the entity whose plural ENTITY (an SQL expression) gives, as a
- * JSON object over the table's columns: NULL for a JSON null. Malloc'd;
- * NULL when out of memory.
+ * column name. The journal_logged view shows both as objects;
+ * store_each_change hands images over as written, with the column names
+ * (journal_columns) that an array's values stand for. A migration that
+ * changes an entity table's columns must make the view again knowing the
+ * arrays already written.
  */
-char *journal_image_of_sql(const struct journal *j, const char *entity, const char *json,
-			   const char *path);
 
 /*
  * journal_logged_view_sql: the CREATE VIEW statement of journal_logged
@@ -64,6 +57,9 @@ char *journal_image_of_sql(const struct journal *j, const char *entity, const ch
  * Malloc'd; NULL when out of memory or a table is not as expected.
  */
 char *journal_logged_view_sql(sqlite3 *db);
+
+/* journal_columns: the column names of E's table in order (N of them): the names of an array image. */
+const char *const *journal_columns(const struct journal *j, const struct entity *e, int *n);
 
 /* journal_begin: from now on, changes belong to BATCH; counts start at zero. */
 void journal_begin(struct journal *j, int64_t batch);

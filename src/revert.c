@@ -2,6 +2,7 @@
  * revert.c - undoing one batch (see revert.h).
  */
 #include "revert.h"
+#include "image.h"
 #include "stop.h"
 
 #include <jansson.h>
@@ -16,10 +17,11 @@ struct revert_run {
 	struct row key, want, old; /* reused across changes */
 };
 
-/* ROW from the journal image TEXT (a JSON object of column values). */
-static int row_from_image(const struct entity *e, const char *text, struct row *row)
+/* ROW from the journal image TEXT of change C (image.h). */
+static int row_from_image(const struct entity *e, const struct change_info *c, const char *text,
+			  struct row *row)
 {
-	json_t *obj = json_loads(text, 0, NULL);
+	json_t *obj = image_parse(text, c->columns, c->ncolumns);
 	char num[32];
 	int rc = 0;
 
@@ -76,8 +78,8 @@ static int undo_change(void *ctx, const struct change_info *c)
 		r->res->outcome = REVERT_STORE_ERROR;
 		return -1;
 	}
-	if (!e || !key_image || row_from_image(e, key_image, &r->key) != 0 ||
-	    (c->before && row_from_image(e, c->before, &r->want) != 0)) {
+	if (!e || !key_image || row_from_image(e, c, key_image, &r->key) != 0 ||
+	    (c->before && row_from_image(e, c, c->before, &r->want) != 0)) {
 		snprintf(r->res->message, sizeof(r->res->message),
 			 "the journal entry of %s %s cannot be read back",
 			 c->entity ? c->entity : "?", c->key ? c->key : "?");

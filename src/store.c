@@ -1213,12 +1213,17 @@ static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct change_info c;
+		const struct entity *e;
 		c.id = sqlite3_column_int64(st, 0);
 		c.entity = (const char *)sqlite3_column_text(st, 1);
 		c.key = (const char *)sqlite3_column_text(st, 2);
 		c.op = (const char *)sqlite3_column_text(st, 3);
 		c.before = (const char *)sqlite3_column_text(st, 4);
 		c.after = (const char *)sqlite3_column_text(st, 5);
+		e = c.entity ? entity_by_name(c.entity) : NULL;
+		c.columns = e ? journal_columns(s->journal, e, &c.ncolumns) : NULL;
+		if (!e)
+			c.ncolumns = 0;
 		if (fn(ctx, &c) != 0) {
 			stopped = 1;
 			break;
@@ -1281,10 +1286,19 @@ static int batch_inserts_sql(struct store *s, char *buf, size_t size)
 	return n < size ? 0 : -1;
 }
 
+/* The image at position N of a logged change j.value, as written (NULL for JSON null). */
+static const char *raw_image(int n)
+{
+	return n == 4 ? "CASE WHEN json_type(j.value, '$[4]') = 'null' THEN NULL ELSE j.value -> 4 "
+			"END"
+		      : "CASE WHEN json_type(j.value, '$[5]') = 'null' THEN NULL ELSE j.value -> 5 "
+			"END";
+}
+
 enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
 {
-	char ins[16384], *sql = NULL, *first;
+	char ins[16384], *sql = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
@@ -1292,28 +1306,25 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 	 * image of the first later change of that row (its journal_keys entry
 	 * names it; the candidates are taken in change order, so that SQLite
 	 * parses each chunk once), else the row as it is now. Inserts come
-	 * first, in the order made, then the logged changes. */
-	first = journal_image_of_sql(s->journal, "entity", "c.changes",
-				     "'$[' || (cid % 1000) || '][4]'");
-	if (!first || batch_inserts_sql(s, ins, sizeof(ins)) != 0 ||
-	    asprintf(
-		    &sql,
-		    "WITH ins(seq, entity, key, cur) AS (%s), "
-		    "firsts AS MATERIALIZED (SELECT seq, entity, key, cur, (SELECT min(change_id) "
-		    "FROM journal_keys AS k WHERE k.entity = ins.entity AND k.key = ins.key "
-		    "AND k.inserted_by = ?1) AS cid FROM ins ORDER BY cid) "
-		    "SELECT id, entity, key, op, before, after FROM ("
-		    "SELECT seq, NULL AS id, entity, key, 'insert' AS op, NULL AS before, "
-		    "CASE WHEN cid IS NULL THEN cur ELSE (SELECT %s FROM journal_chunks AS c "
-		    "WHERE c.id = cid / 1000) END AS after FROM firsts "
-		    "UNION ALL SELECT NULL, id, entity, key, op, before, after FROM journal_logged "
-		    "WHERE batch_id = ?1) "
-		    "ORDER BY id IS NOT NULL, id, seq",
-		    ins, first) < 0) {
-		free(first);
+	 * first, in the order made, then the logged changes. Images are
+	 * handed over as the journal wrote them (struct change_info). */
+	if (batch_inserts_sql(s, ins, sizeof(ins)) != 0 ||
+	    asprintf(&sql,
+		     "WITH ins(seq, entity, key, cur) AS (%s), "
+		     "firsts AS MATERIALIZED (SELECT seq, entity, key, cur, (SELECT min(change_id) "
+		     "FROM journal_keys AS k WHERE k.entity = ins.entity AND k.key = ins.key "
+		     "AND k.inserted_by = ?1) AS cid FROM ins ORDER BY cid) "
+		     "SELECT id, entity, key, op, before, after FROM ("
+		     "SELECT seq, NULL AS id, entity, key, 'insert' AS op, NULL AS before, "
+		     "CASE WHEN cid IS NULL THEN cur ELSE (SELECT json_extract(c.changes, "
+		     "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
+		     "WHERE c.id = cid / 1000) END AS after FROM firsts "
+		     "UNION ALL SELECT NULL, c.id * 1000 + j.key, j.value ->> 0, j.value ->> 1, "
+		     "j.value ->> 3, %s, %s FROM journal_chunks AS c, json_each(c.changes) AS j "
+		     "WHERE c.batch_id = ?1) "
+		     "ORDER BY id IS NOT NULL, id, seq",
+		     ins, raw_image(4), raw_image(5)) < 0)
 		return set_error(s, "cannot read the journal");
-	}
-	free(first);
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL); /* see store_each_feed */
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 	free(sql);

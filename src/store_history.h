@@ -62,8 +62,13 @@ struct change_info {
 	const char *
 		key; /* the key as recorded: the key field, or a JSON array of both parts; an email lower-case */
 	const char *op;	    /* "insert", "update" or "delete" */
-	const char *before; /* JSON object, NULL for an insert */
-	const char *after;  /* JSON object, NULL for a delete */
+	const char *before; /* the row before: a JSON image (see COLUMNS), NULL for an insert */
+	const char *after;  /* the row after: a JSON image, NULL for a delete */
+	/* An image is a JSON object keyed by column name, or a JSON array of
+	 * the row's values named by these columns in order (image.h reads
+	 * both): what the journal wrote, handed over without rebuilding. */
+	const char *const *columns;
+	int ncolumns;
 };
 
 /*

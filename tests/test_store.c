@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "image.h"
 #include "revert.h"
 #include "store.h"
 #include "store_history.h"
@@ -304,6 +305,59 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	row_release(&r);
 	row_release(&found);
 	row_release(&found);
+}
+
+/* store_each_change hands the update over as written, with the columns. */
+static int keep_update(void *ctx, const struct change_info *c)
+{
+	json_t **images = ctx;
+
+	if (strcmp(c->op, "update") != 0)
+		return 0;
+	assert_int_equal(c->before[0], '[');
+	assert_int_equal(c->after[0], '[');
+	images[0] = image_parse(c->before, c->columns, c->ncolumns);
+	images[1] = image_parse(c->after, c->columns, c->ncolumns);
+	return 0;
+}
+
+/* The arrays store_each_change hands over read as the view's objects. */
+static void test_changes_come_as_written_with_their_columns(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	json_t *got[2] = {NULL, NULL};
+	struct row r;
+	int64_t batch;
+	char *before, *after;
+	json_t *want[2];
+
+	account_row(&r, "A-8");
+	assert_int_equal(
+		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
+		STORE_OK);
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	set(&r, e, "name", "Renamed");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
+			 STORE_OK);
+	assert_int_equal(store_each_change(f->store, batch, keep_update, got), STORE_OK);
+	before = scalar(f, "SELECT before FROM journal WHERE op = 'update'");
+	after = scalar(f, "SELECT after FROM journal WHERE op = 'update'");
+	want[0] = json_loads(before, 0, NULL);
+	want[1] = json_loads(after, 0, NULL);
+	for (int k = 0; k < 2; k++) {
+		assert_non_null(got[k]);
+		assert_non_null(want[k]);
+		assert_true(json_equal(got[k], want[k]));
+		json_decref(got[k]);
+		json_decref(want[k]);
+	}
+	/* an array of another length than the columns is refused */
+	assert_null(image_parse("[1,2]", (const char *const[]){"a", "b", "c"}, 3));
+	free(before);
+	free(after);
+	row_release(&r);
 }
 
 /* A batch journaled before schema 7 holds its images as objects: they read
@@ -686,6 +740,8 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_images_written_as_objects_read_the_same, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_changes_come_as_written_with_their_columns,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup,
