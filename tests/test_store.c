@@ -307,6 +307,26 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	row_release(&found);
 }
 
+/* A batch that inserts account ID and renames it: an insert and an update. */
+static int64_t insert_and_rename(struct fixture *f, const char *id)
+{
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+
+	account_row(&r, id);
+	assert_int_equal(
+		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
+		STORE_OK);
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	set(&r, e, "name", "Renamed");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
+			 STORE_OK);
+	row_release(&r);
+	return batch;
+}
+
 /* store_each_change hands the update over as written, with the columns. */
 static int keep_update(void *ctx, const struct change_info *c)
 {
@@ -325,22 +345,12 @@ static int keep_update(void *ctx, const struct change_info *c)
 static void test_changes_come_as_written_with_their_columns(void **state)
 {
 	struct fixture *f = *state;
-	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
 	json_t *got[2] = {NULL, NULL};
-	struct row r;
 	int64_t batch;
 	char *before, *after;
 	json_t *want[2];
 
-	account_row(&r, "A-8");
-	assert_int_equal(
-		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
-		STORE_OK);
-	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
-	set(&r, e, "name", "Renamed");
-	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
-	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
-			 STORE_OK);
+	batch = insert_and_rename(f, "A-8");
 	assert_int_equal(store_each_change(f->store, batch, keep_update, got), STORE_OK);
 	before = scalar(f, "SELECT before FROM journal WHERE op = 'update'");
 	after = scalar(f, "SELECT after FROM journal WHERE op = 'update'");
@@ -357,7 +367,6 @@ static void test_changes_come_as_written_with_their_columns(void **state)
 	assert_null(image_parse("[1,2]", (const char *const[]){"a", "b", "c"}, 3));
 	free(before);
 	free(after);
-	row_release(&r);
 }
 
 /* A batch journaled before schema 7 holds its images as objects: they read
@@ -365,20 +374,9 @@ static void test_changes_come_as_written_with_their_columns(void **state)
 static void test_images_written_as_objects_read_the_same(void **state)
 {
 	struct fixture *f = *state;
-	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
-	struct row r;
-	int64_t batch;
 	char *now, *old;
 
-	account_row(&r, "A-9");
-	assert_int_equal(
-		store_begin_batch(f->store, "import", "test", "2026-11-26T00:00:00Z", &batch),
-		STORE_OK);
-	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
-	set(&r, e, "name", "Renamed");
-	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
-	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
-			 STORE_OK);
+	insert_and_rename(f, "A-9");
 	now = scalar(f, "SELECT before || after FROM journal WHERE op = 'update'");
 	assert_int_equal(sqlite3_exec(f->peek,
 				      "UPDATE journal_chunks SET changes = json_set(changes, "
@@ -391,7 +389,6 @@ static void test_images_written_as_objects_read_the_same(void **state)
 	assert_string_equal(old, now);
 	free(now);
 	free(old);
-	row_release(&r);
 }
 
 static void test_a_rolled_back_batch_leaves_nothing_behind(void **state)
