@@ -36,10 +36,6 @@ struct history {
 	long limit;   /* --limit, 0 for none */
 };
 
-/* Show the changes of batch B through print_change; a failure of the store
- * (not of the output, which print_change notes) is kept in H->changes. */
-static int show_changes(struct history *h, int64_t b);
-
 /*
  * Print one line (FMT without its newline) with every name and value in
  * it escaped (diag_escape): a file name, a command line or a value from
@@ -252,6 +248,16 @@ static int print_change(void *ctx, const struct change_info *c)
 	return ferror(stdout) ? -1 : 0;
 }
 
+/* Show the changes of batch B through print_change; a failure of the store
+ * (not of the output, which print_change notes) is kept in H->changes. */
+static void show_changes(struct history *h, int64_t b)
+{
+	enum store_status st = store_each_change(h->store, b, print_change, h);
+
+	if (st != STORE_OK && !h->failed)
+		h->changes = st;
+}
+
 static int show_batch(void *ctx, const struct batch_info *b)
 {
 	struct history *h = ctx;
@@ -287,15 +293,6 @@ static int show_batch(void *ctx, const struct batch_info *b)
 		show_changes(h, b->id);
 	}
 	return ferror(stdout) || h->failed || h->changes != STORE_OK ? -1 : 0;
-}
-
-static int show_changes(struct history *h, int64_t b)
-{
-	enum store_status st = store_each_change(h->store, b, print_change, h);
-
-	if (st != STORE_OK && !h->failed)
-		h->changes = st;
-	return st == STORE_OK ? 0 : -1;
 }
 
 int cmd_history_parse(int argc, char **argv, struct app *app, void **ctx)

@@ -242,8 +242,7 @@ static int note_key(struct journal *j, const struct table_info *t, int op, const
 	return 0;
 }
 
-/* The row image {"col": value, ...} through GET (old or new values). */
-/* The row image: a JSON array of the row's values in table column order. */
+/* The row image through GET (old or new values): a JSON array of the row's values in table column order. */
 static void put_image(struct journal *j, const struct table_info *t, value_fn get)
 {
 	put(j, "[", 1);
@@ -419,6 +418,16 @@ static int load_table(struct journal *j, struct table_info *t, const struct enti
 	return t->key[0] >= 0 && t->account >= 0 ? SQLITE_OK : SQLITE_CORRUPT;
 }
 
+/* Free what load_table read of each table. */
+static void free_tables(struct journal *j)
+{
+	for (int e = 0; e < ENTITY_COUNT; e++) {
+		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++)
+			free(j->t[e].names[c]);
+		free(j->t[e].names);
+	}
+}
+
 struct journal *journal_new(sqlite3 *db)
 {
 	struct journal *j = calloc(1, sizeof(*j));
@@ -512,7 +521,9 @@ char *journal_logged_view_sql(sqlite3 *db)
 		sql = NULL;
 	free(before);
 	free(after);
-	journal_free(j);
+	if (j)
+		free_tables(j); /* only the tables: no hook was set on DB */
+	free(j);
 	return sql;
 }
 
@@ -777,11 +788,7 @@ void journal_free(struct journal *j)
 	free(j->ins);
 	free(j->keys);
 	free(j->keytext);
-	for (int e = 0; e < ENTITY_COUNT; e++) {
-		for (int c = 0; j->t[e].names && c < j->t[e].ncols; c++)
-			free(j->t[e].names[c]);
-		free(j->t[e].names);
-	}
+	free_tables(j);
 	free(j->buf);
 	free(j->ends);
 	free(j);

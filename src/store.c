@@ -1287,13 +1287,8 @@ static int batch_inserts_sql(struct store *s, char *buf, size_t size)
 }
 
 /* The image at position N of a logged change j.value, as written (NULL for JSON null). */
-static const char *raw_image(int n)
-{
-	return n == 4 ? "CASE WHEN json_type(j.value, '$[4]') = 'null' THEN NULL ELSE j.value -> 4 "
-			"END"
-		      : "CASE WHEN json_type(j.value, '$[5]') = 'null' THEN NULL ELSE j.value -> 5 "
-			"END";
-}
+#define RAW_IMAGE(n)                                                                               \
+	"CASE WHEN json_type(j.value, '$[" #n "]') = 'null' THEN NULL ELSE j.value -> " #n " END"
 
 enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx)
@@ -1320,10 +1315,12 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 		     "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
 		     "WHERE c.id = cid / 1000) END AS after FROM firsts "
 		     "UNION ALL SELECT NULL, c.id * 1000 + j.key, j.value ->> 0, j.value ->> 1, "
-		     "j.value ->> 3, %s, %s FROM journal_chunks AS c, json_each(c.changes) AS j "
-		     "WHERE c.batch_id = ?1) "
-		     "ORDER BY id IS NOT NULL, id, seq",
-		     ins, raw_image(4), raw_image(5)) < 0)
+		     "j.value ->> 3, " RAW_IMAGE(4) ", " RAW_IMAGE(
+			     5) " "
+				"FROM journal_chunks AS c, json_each(c.changes) AS j "
+				"WHERE c.batch_id = ?1) "
+				"ORDER BY id IS NOT NULL, id, seq",
+		     ins) < 0)
 		return set_error(s, "cannot read the journal");
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL); /* see store_each_feed */
 	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
