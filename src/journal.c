@@ -24,10 +24,12 @@ struct journal {
 	sqlite3 *db;			   /* the connection watched */
 	struct table_info t[ENTITY_COUNT]; /* the entity tables */
 	int64_t batch;			   /* current batch, 0 outside one */
-	char *buf;			   /* JSON array text being built */
+	char *buf;			   /* the entries being built, each after a comma */
 	size_t len, cap;		   /* bytes used / allocated in buf */
-	int pending;			   /* changes in buf */
-	size_t *ends;			   /* where each change in buf ends */
+	int pending;			   /* entries in buf */
+	int run;			   /* of them, the last ones of one kind */
+	bool ready;			   /* a chunk is complete: full, or another kind follows */
+	size_t *ends;			   /* where each entry in buf ends */
 	size_t ends_cap;		   /* entries allocated in ends */
 	bool oom;			   /* the hook ran out of memory */
 	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
@@ -35,25 +37,23 @@ struct journal {
 	sqlite3_stmt *insert;		   /* INSERT INTO journal_chunks */
 	sqlite3_stmt *insert_key;	   /* INSERT INTO journal_keys, one row */
 	sqlite3_stmt *insert_keys_chunk;   /* the same, a whole chunk's rows */
-	struct change_key *keys;	   /* per change in buf: what journal_keys gets */
-	size_t keys_cap;		   /* entries allocated in keys */
-	char *keytext;			   /* the changes' key texts, one after another */
+	struct entry *entries;		   /* per entry in buf: its kind and key */
+	size_t entries_cap;		   /* entries allocated in entries */
+	char *keytext;			   /* the full entries' key texts, one after another */
 	size_t keytext_len, keytext_cap;   /* bytes used / allocated */
-	/* the keys of the rows inserted while the hook was paused, written
-	 * 256 at a time to journal_inserts as one JSON array per entity */
-	char *ins;		   /* "[key,key" being built */
-	size_t ins_len, ins_cap;   /* bytes used / allocated */
-	int ins_n;		   /* keys in ins */
-	int ins_entity;		   /* their entity */
-	sqlite3_stmt *insert_keys; /* INSERT INTO journal_inserts */
 };
 
-/* What journal_keys records of one change: its key, so that the changes
- * of one row are found without reading the chunks. */
-struct change_key {
+/* An entry's kind: a full entry, or a compact insert of entity id KIND. */
+#define FULL (-1)
+
+/* What the journal keeps of one entry until its chunk is written: its kind
+ * and, for a full entry, what journal_keys gets (its key, so that the
+ * changes of one row are found without reading the chunks). */
+struct entry {
+	int kind;	     /* FULL, or the entity id of a compact insert */
 	int entity;	     /* entity id */
 	int op;		     /* 0 insert, 1 update, 2 delete */
-	size_t off, len;     /* its key text in keytext */
+	size_t off, len;     /* its key text in keytext (none for a compact insert) */
 	int64_t inserted_by; /* the row's inserted_by before the change, 0 if none */
 };
 
@@ -205,29 +205,31 @@ static void put_value(struct journal *j, sqlite3_value *v)
 
 typedef int (*value_fn)(sqlite3 *, int, sqlite3_value **);
 
-/* Remember change number j->pending's key (TEXT, N bytes), operation and the
- * row's inserted_by before it, for journal_keys; -1 when out of memory. */
-static int note_key(struct journal *j, const struct table_info *t, int op, const char *text,
-		    size_t n)
+/* Note entry number j->pending: its KIND, entity, operation and, for a
+ * full entry, its key (TEXT, N bytes) and the row's inserted_by before the
+ * change, for journal_keys; -1 when out of memory. */
+static int note_entry(struct journal *j, const struct table_info *t, int kind, int op,
+		      const char *text, size_t n)
 {
-	struct change_key *k;
+	struct entry *k;
 	sqlite3_value *v = NULL;
 
-	if ((size_t)j->pending >= j->keys_cap) {
-		size_t ncap = j->keys_cap ? j->keys_cap * 2 : 512;
-		struct change_key *nk = realloc(j->keys, ncap * sizeof(*nk));
+	if ((size_t)j->pending >= j->entries_cap) {
+		size_t ncap = j->entries_cap ? j->entries_cap * 2 : 512;
+		struct entry *nk = realloc(j->entries, ncap * sizeof(*nk));
 		if (!nk) {
 			j->oom = true;
 			return -1;
 		}
-		j->keys = nk;
-		j->keys_cap = ncap;
+		j->entries = nk;
+		j->entries_cap = ncap;
 	}
 	if (grow_text(&j->keytext, &j->keytext_cap, j->keytext_len + n) != 0) {
 		j->oom = true;
 		return -1;
 	}
-	k = &j->keys[j->pending];
+	k = &j->entries[j->pending];
+	k->kind = kind;
 	k->entity = (int)t->e->id;
 	k->op = op;
 	k->off = j->keytext_len;
@@ -269,24 +271,151 @@ static const unsigned char *value_text(struct journal *j, value_fn get, int cid,
 	return s;
 }
 
-/* Whether the row being inserted into T carries the batch that inserts it. */
+/* Whether the row being inserted into T names the batch that inserts it (the store's inserts do). */
 static bool inserted_by_batch(struct journal *j, const struct table_info *t)
 {
 	sqlite3_value *v = NULL;
 
-	return t->inserted_by >= 0 &&
+	return j->batch && t->inserted_by >= 0 &&
 	       sqlite3_preupdate_new(j->db, t->inserted_by, &v) == SQLITE_OK && v &&
-	       sqlite3_value_type(v) != SQLITE_NULL;
+	       sqlite3_value_type(v) == SQLITE_INTEGER && sqlite3_value_int64(v) == j->batch;
 }
 
+/* A JSON string of the N bytes at S, lower-cased when LOWER. */
+static void put_key_part(struct journal *j, const unsigned char *s, size_t n, bool lower)
+{
+	if (j->oom || reserve(j, json_string_room(s, n)) != 0) {
+		j->oom = true;
+		return;
+	}
+	j->len += json_string(j->buf + j->len, s, n, lower);
+}
+
+/*
+ * The row's key as the journal writes it, from its parts PART (LEN bytes
+ * each), into TEXT (of KEY_TEXT_MAX bytes): the key column, or for a
+ * two-part key the text of a JSON array ["account","email"]; an email in
+ * lower case, because the key compares emails ignoring ASCII case. Returns
+ * the text's length, 0 when a part is too long.
+ */
+#define KEY_TEXT_MAX 2100
+static size_t key_text(const struct table_info *t, const unsigned char *const part[2],
+		       const size_t len[2], char *text)
+{
+	int parts = t->key[1] >= 0 ? 2 : 1;
+	size_t n = 0;
+
+	if (len[0] + (parts == 2 ? len[1] : 0) > 1000)
+		return 0;
+	if (parts == 2)
+		text[n++] = '[';
+	for (int p = 0; p < parts; p++) {
+		if (p)
+			text[n++] = ',';
+		if (parts == 2)
+			text[n++] = '"';
+		for (size_t i = 0; i < len[p]; i++) {
+			unsigned char c = part[p][i];
+			if (parts == 2 && (c == '"' || c == '\\'))
+				text[n++] = '\\';
+			if (p == t->email_part && c >= 'A' && c <= 'Z')
+				c = (unsigned char)(c - 'A' + 'a');
+			text[n++] = (char)c;
+		}
+		if (parts == 2)
+			text[n++] = '"';
+	}
+	if (parts == 2)
+		text[n++] = ']';
+	return n;
+}
+
+/*
+ * Record one change OP (0 insert, 1 update, 2 delete) of the row of T whose
+ * key parts are PART (LEN bytes each): the one place a journal entry is
+ * made (see the invariant in journal.h). A COMPACT entry is an insert of a
+ * row that names this batch: its key alone (a JSON array of the parts for
+ * a two-part key). Any other is a full entry [entity, key, account, op,
+ * before, after], read through SQLite's pre-update accessors (so only from
+ * the hook). Each entry is written after a comma; a chunk turns the first
+ * into '['.
+ */
+static void record(struct journal *j, const struct table_info *t, int op, bool compact,
+		   const unsigned char *const part[2], const size_t plen[2])
+{
+	value_fn key_from = op == 2 ? sqlite3_preupdate_old : sqlite3_preupdate_new;
+	const unsigned char *acct;
+	size_t alen = 0, n;
+	char text[KEY_TEXT_MAX];
+
+	j->counts[t->e->id][op]++;
+	put(j, ",", 1);
+	if (compact) {
+		if (note_entry(j, t, (int)t->e->id, op, "", 0) != 0)
+			return;
+		if (t->key[1] >= 0)
+			put(j, "[", 1);
+		for (int p = 0; p < (t->key[1] >= 0 ? 2 : 1); p++) {
+			if (p)
+				put(j, ",", 1);
+			put_key_part(j, part[p], plen[p], p == t->email_part);
+		}
+		if (t->key[1] >= 0)
+			put(j, "]", 1);
+	} else {
+		if (!(n = key_text(t, part, plen, text))) {
+			j->oom = true;
+			return;
+		}
+		if (note_entry(j, t, FULL, op, text, n) != 0)
+			return;
+		put(j, "[", 1);
+		put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
+		put(j, ",", 1);
+		put_string(j, (const unsigned char *)text, n);
+		put(j, ",", 1);
+		acct = value_text(j, key_from, t->account, &alen);
+		put_string(j, acct ? acct : (const unsigned char *)"", alen);
+		puts_raw(j, op == 0 ? ",\"insert\"," : op == 1 ? ",\"update\"," : ",\"delete\",");
+		if (op == 0)
+			puts_raw(j, "null");
+		else
+			put_image(j, t, sqlite3_preupdate_old);
+		put(j, ",", 1);
+		if (op == 2)
+			puts_raw(j, "null");
+		else
+			put_image(j, t, sqlite3_preupdate_new);
+		put(j, "]", 1);
+	}
+	if ((size_t)j->pending == j->ends_cap) {
+		size_t ncap = j->ends_cap ? j->ends_cap * 2 : 512;
+		size_t *ne = realloc(j->ends, ncap * sizeof(*ne));
+		if (!ne) {
+			j->oom = true;
+			return;
+		}
+		j->ends = ne;
+		j->ends_cap = ncap;
+	}
+	j->ends[j->pending] = j->len;
+	if (j->pending && j->entries[j->pending].kind == j->entries[j->pending - 1].kind &&
+	    j->run < CHUNK_CHANGES) {
+		j->run++;
+	} else {
+		j->ready |= j->pending > 0;
+		j->run = 1;
+	}
+	j->ready |= j->run == CHUNK_CHANGES;
+	j->pending++;
+}
+
+/* SQLite's pre-update hook: every change to a row of an entity table. */
 static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const char *table,
 		      sqlite3_int64 k1, sqlite3_int64 k2)
 {
 	struct journal *j = ctx;
 	const struct table_info *t = NULL;
-	value_fn key_from = op == SQLITE_DELETE ? sqlite3_preupdate_old : sqlite3_preupdate_new;
-	const unsigned char *k, *acct;
-	size_t klen = 0, alen = 0;
 	int opi;
 
 	(void)db;
@@ -300,77 +429,17 @@ static void on_change(void *ctx, sqlite3 *db, int op, const char *zdb, const cha
 	if (!t)
 		return;
 	opi = op == SQLITE_INSERT ? 0 : op == SQLITE_UPDATE ? 1 : 2;
-	j->counts[t->e->id][opi]++;
-	if (opi == 0 && inserted_by_batch(j, t))
-		return;	 /* the row names its batch; the journal view derives the insert */
-	put(j, ",[", 2); /* every change starts with a comma; a chunk turns the first into '[' */
-	put_string(j, (const unsigned char *)t->e->plural, strlen(t->e->plural));
-	put(j, ",", 1);
-	k = value_text(j, key_from, t->key[0], &klen);
 	{
-		/* the key compares emails ignoring ASCII case, so the journal
-		 * writes them in lower case; a two-part key is the text of a
-		 * JSON array ["account","email"] */
-		char text[2100];
-		size_t n = 0, k2len = 0;
-		const unsigned char *k2s =
-			t->key[1] >= 0 ? value_text(j, key_from, t->key[1], &k2len) : NULL;
-		const unsigned char *part[2] = {k, k2s};
-		size_t plen[2] = {klen, k2len};
-		int parts = t->key[1] >= 0 ? 2 : 1;
-		if (!k || (parts == 2 && !k2s) || klen + k2len > 1000) {
-			j->oom = true;
-			return;
-		}
-		if (parts == 2)
-			text[n++] = '[';
-		for (int p = 0; p < parts; p++) {
-			if (p)
-				text[n++] = ',';
-			if (parts == 2)
-				text[n++] = '"';
-			for (size_t i = 0; i < plen[p]; i++) {
-				unsigned char c = part[p][i];
-				if (parts == 2 && (c == '"' || c == '\\'))
-					text[n++] = '\\';
-				if (p == t->email_part && c >= 'A' && c <= 'Z')
-					c = (unsigned char)(c - 'A' + 'a');
-				text[n++] = (char)c;
+		value_fn get = opi == 2 ? sqlite3_preupdate_old : sqlite3_preupdate_new;
+		const unsigned char *part[2] = {NULL, (const unsigned char *)""};
+		size_t len[2] = {0, 0};
+		for (int p = 0; p < (t->key[1] >= 0 ? 2 : 1); p++)
+			if (!(part[p] = value_text(j, get, t->key[p], &len[p]))) {
+				j->oom = true;
+				return;
 			}
-			if (parts == 2)
-				text[n++] = '"';
-		}
-		if (parts == 2)
-			text[n++] = ']';
-		put_string(j, (const unsigned char *)text, n);
-		if (note_key(j, t, opi, text, n) != 0)
-			return;
+		record(j, t, opi, opi == 0 && inserted_by_batch(j, t), part, len);
 	}
-	put(j, ",", 1);
-	acct = value_text(j, key_from, t->account, &alen);
-	put_string(j, acct ? acct : (const unsigned char *)"", alen);
-	puts_raw(j, opi == 0 ? ",\"insert\"," : opi == 1 ? ",\"update\"," : ",\"delete\",");
-	if (opi == 0)
-		puts_raw(j, "null");
-	else
-		put_image(j, t, sqlite3_preupdate_old);
-	put(j, ",", 1);
-	if (opi == 2)
-		puts_raw(j, "null");
-	else
-		put_image(j, t, sqlite3_preupdate_new);
-	put(j, "]", 1);
-	if ((size_t)j->pending == j->ends_cap) {
-		size_t ncap = j->ends_cap ? j->ends_cap * 2 : 512;
-		size_t *ne = realloc(j->ends, ncap * sizeof(*ne));
-		if (!ne) {
-			j->oom = true;
-			return;
-		}
-		j->ends = ne;
-		j->ends_cap = ncap;
-	}
-	j->ends[j->pending++] = j->len;
 }
 
 static int load_table(struct journal *j, struct table_info *t, const struct entity *e)
@@ -467,17 +536,11 @@ int journal_image_sql(const struct journal *j, const struct entity *e, const cha
  * The SQL expression of the image at PATH (an SQL text expression giving
  * a JSON path, such as '$[4]') in the JSON text JSON, of the entity whose
  * plural ENTITY (an SQL expression) gives, as a JSON object over the
- * table's columns; NULL for a JSON null. Malloc'd; NULL when out of memory.
+ * table's columns; NULL for a JSON null. Written to F.
  */
-static char *image_of_sql(const struct journal *j, const char *entity, const char *json,
-			  const char *path)
+static void image_of_sql(FILE *f, const struct journal *j, const char *entity, const char *json,
+			 const char *path)
 {
-	char *sql = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&sql, &size);
-
-	if (!f)
-		return NULL;
 	/* the image is taken out once, so that each column's lookup parses
 	 * only the image, by position */
 	fprintf(f, "(SELECT CASE json_type(x) WHEN 'array' THEN CASE %s", entity);
@@ -489,42 +552,104 @@ static char *image_of_sql(const struct journal *j, const char *entity, const cha
 		fputs(")", f);
 	}
 	fprintf(f, " END WHEN 'object' THEN x END FROM (SELECT %s -> (%s) AS x))", json, path);
-	if (fclose(f) != 0) {
-		free(sql);
-		return NULL;
-	}
-	return sql;
 }
 
-char *journal_logged_view_sql(sqlite3 *db)
+/*
+ * The journal view's rows for the compact inserts of T's entity: the
+ * row as inserted is the before image of the row's first later change
+ * made while it still named its batch (journal_keys has it), else the row
+ * as it is now if it still names its batch. Written to F.
+ */
+static void inserts_sql(FILE *f, const struct journal *j, const struct table_info *t)
+{
+	const struct entity *e = t->e;
+	char match[200], image[1200], entity[64];
+
+	journal_key_match_sql(e, "t", "k.value", match, sizeof(match));
+	journal_image_sql(j, e, "t", image, sizeof(image));
+	snprintf(entity, sizeof(entity), "'%s'", e->plural);
+	fprintf(f,
+		" UNION ALL SELECT id, batch_id, '%s', key, img ->> '%s', 'insert', NULL, img "
+		"FROM (SELECT c.id * 1000 + k.key AS id, c.batch_id AS batch_id, k.value AS key, "
+		"coalesce((SELECT ",
+		e->plural, e->fields[e->account_field].name);
+	image_of_sql(f, j, entity, "lc.changes", "'$[' || (jk.change_id % 1000) || '][4]'");
+	fprintf(f,
+		" FROM journal_keys AS jk JOIN journal_chunks AS lc ON lc.id = jk.change_id / 1000 "
+		"WHERE jk.entity = '%s' AND jk.key = k.value AND jk.inserted_by = c.batch_id "
+		"ORDER BY jk.change_id LIMIT 1), (SELECT %s FROM %s AS t WHERE %s AND "
+		"t.inserted_by = c.batch_id)) AS img "
+		"FROM journal_chunks AS c, json_each(c.changes) AS k WHERE c.entity = '%s')",
+		e->plural, image, e->plural, match, e->plural);
+}
+
+char *journal_views_sql(sqlite3 *db)
 {
 	struct journal *j = calloc(1, sizeof(*j));
-	char *before = NULL, *after = NULL, *sql = NULL;
+	char *sql = NULL;
+	size_t size = 0;
+	FILE *f = NULL;
 	bool ok = j != NULL;
 
 	if (j)
 		j->db = db;
 	for (int e = 0; ok && e < ENTITY_COUNT; e++)
 		ok = load_table(j, &j->t[e], entity_get(e)) == SQLITE_OK;
-	if (ok) {
-		before = image_of_sql(j, "j.value ->> 0", "j.value", "'$[4]'");
-		after = image_of_sql(j, "j.value ->> 0", "j.value", "'$[5]'");
+	if (ok && (f = open_memstream(&sql, &size)) != NULL) {
+		fputs("CREATE VIEW journal_logged(id, batch_id, entity, key, account_id, op, "
+		      "before, "
+		      "after) AS SELECT c.id * 1000 + j.key, c.batch_id, j.value ->> 0, "
+		      "j.value ->> 1, j.value ->> 2, j.value ->> 3, ",
+		      f);
+		image_of_sql(f, j, "j.value ->> 0", "j.value", "'$[4]'");
+		fputs(", ", f);
+		image_of_sql(f, j, "j.value ->> 0", "j.value", "'$[5]'");
+		fputs(" FROM journal_chunks AS c, json_each(c.changes) AS j WHERE c.entity IS "
+		      "NULL;\n"
+		      "CREATE VIEW journal(id, batch_id, entity, key, account_id, op, before, "
+		      "after) "
+		      "AS SELECT id, batch_id, entity, key, account_id, op, before, after "
+		      "FROM journal_logged",
+		      f);
+		for (int e = 0; e < ENTITY_COUNT; e++)
+			inserts_sql(f, j, &j->t[e]);
+		fputs(";\n", f);
+		if (fclose(f) != 0) {
+			free(sql);
+			sql = NULL;
+		}
 	}
-	if (before && after &&
-	    asprintf(
-		    &sql,
-		    "CREATE VIEW journal_logged(id, batch_id, entity, key, account_id, op, before, "
-		    "after) AS SELECT c.id * 1000 + j.key, c.batch_id, j.value ->> 0, "
-		    "j.value ->> 1, j.value ->> 2, j.value ->> 3, %s, %s "
-		    "FROM journal_chunks AS c, json_each(c.changes) AS j",
-		    before, after) < 0)
-		sql = NULL;
-	free(before);
-	free(after);
 	if (j)
 		free_tables(j); /* only the tables: no hook was set on DB */
 	free(j);
 	return sql;
+}
+
+void journal_key_sql(const struct entity *e, const char *alias, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool two = e->key[1] >= 0;
+
+	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s", two ? "json_array(" : "");
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
+		bool email = e->key[k] == e->email_field;
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s%s.%s%s",
+				      k ? ", " : "", email ? "lower(" : "", alias,
+				      e->fields[e->key[k]].name, email ? ")" : "");
+	}
+	snprintf(buf + n, n < size ? size - n : 0, "%s", two ? ")" : "");
+}
+
+void journal_key_match_sql(const struct entity *e, const char *t, const char *key, char *buf,
+			   size_t size)
+{
+	size_t n = 0;
+	bool two = e->key[1] >= 0;
+
+	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
+		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
+				      two ? "%s%s.%s = %s ->> %d" : "%s%s.%s = %s",
+				      k ? " AND " : "", t, e->fields[e->key[k]].name, key, k);
 }
 
 const char *const *journal_columns(const struct journal *j, const struct entity *e, int *n)
@@ -576,7 +701,7 @@ static int write_keys(struct journal *j, int from, int n)
 	}
 	for (int done = 0; done < n && rc == SQLITE_OK; done += rows) {
 		for (int r = 0; r < rows; r++) {
-			const struct change_key *k = &j->keys[from + done + r];
+			const struct entry *k = &j->entries[from + done + r];
 			int p = r * 6;
 			sqlite3_bind_text(st, p + 1, entity_get(k->entity)->plural, -1,
 					  SQLITE_STATIC);
@@ -601,12 +726,12 @@ static int write_keys(struct journal *j, int from, int n)
 	return rc;
 }
 
-/* Write changes FROM..FROM+N-1 of the buffer as one journal_chunks row. */
+/* Write entries FROM..FROM+N-1 of the buffer, all of one kind, as one journal_chunks row. */
 static int write_chunk(struct journal *j, int from, int n)
 {
 	size_t start = from ? j->ends[from - 1] : 0, end = j->ends[from + n - 1];
 	char saved = j->buf[end]; /* reserve() keeps one spare byte past len */
-	int rc;
+	int kind = j->entries[from].kind, rc;
 
 	j->buf[start] = '[';
 	j->buf[end] = ']';
@@ -614,7 +739,11 @@ static int write_chunk(struct journal *j, int from, int n)
 		sqlite3_bind_int64(j->insert, 1, j->batch);
 	else
 		sqlite3_bind_null(j->insert, 1);
-	sqlite3_bind_text(j->insert, 2, j->buf + start, (int)(end - start + 1), SQLITE_STATIC);
+	if (kind == FULL)
+		sqlite3_bind_null(j->insert, 2);
+	else
+		sqlite3_bind_text(j->insert, 2, entity_get(kind)->plural, -1, SQLITE_STATIC);
+	sqlite3_bind_text(j->insert, 3, j->buf + start, (int)(end - start + 1), SQLITE_STATIC);
 	rc = sqlite3_step(j->insert);
 	sqlite3_reset(j->insert);
 	sqlite3_clear_bindings(j->insert);
@@ -624,57 +753,18 @@ static int write_chunk(struct journal *j, int from, int n)
 	j->last_chunk = sqlite3_last_insert_rowid(j->db);
 	if (!j->first_chunk)
 		j->first_chunk = j->last_chunk;
-	return write_keys(j, from, n);
+	return kind == FULL ? write_keys(j, from, n) : SQLITE_OK;
 }
 
-/* Append N bytes at S to the insert list, or only make room for them when S
- * is NULL; -1 when out of memory. */
-static int ins_put(struct journal *j, const char *s, size_t n)
+/* The number of entries from FROM that make one chunk: of one kind, at most CHUNK_CHANGES. */
+static int run_length(const struct journal *j, int from)
 {
-	if (grow_text(&j->ins, &j->ins_cap, j->ins_len + n + 2) != 0)
-		return -1;
-	if (s) {
-		memcpy(j->ins + j->ins_len, s, n);
-		j->ins_len += n;
-	}
-	return 0;
-}
+	int n = 1;
 
-/* Append a JSON string of the N bytes at S, lower-cased when LOWER. */
-static int ins_string(struct journal *j, const char *s, size_t n, bool lower)
-{
-	const unsigned char *u = (const unsigned char *)s;
-
-	if (ins_put(j, NULL, json_string_room(u, n)) != 0)
-		return -1;
-	j->ins_len += json_string(j->ins + j->ins_len, u, n, lower);
-	return 0;
-}
-
-/* Write the insert list as one journal_inserts row. */
-static int flush_inserts(struct journal *j)
-{
-	int rc;
-
-	if (j->ins_n == 0)
-		return SQLITE_OK;
-	if (!j->insert_keys &&
-	    (rc = sqlite3_prepare_v3(j->db,
-				     "INSERT INTO journal_inserts(batch_id, entity, keys) "
-				     "VALUES (?1, ?2, ?3)",
-				     -1, SQLITE_PREPARE_PERSISTENT, &j->insert_keys, NULL)) !=
-		    SQLITE_OK)
-		return rc;
-	j->ins[j->ins_len++] = ']';
-	sqlite3_bind_int64(j->insert_keys, 1, j->batch);
-	sqlite3_bind_text(j->insert_keys, 2, entity_get(j->ins_entity)->plural, -1, SQLITE_STATIC);
-	sqlite3_bind_text(j->insert_keys, 3, j->ins, (int)j->ins_len, SQLITE_STATIC);
-	rc = sqlite3_step(j->insert_keys);
-	sqlite3_reset(j->insert_keys);
-	sqlite3_clear_bindings(j->insert_keys);
-	j->ins_len = 0;
-	j->ins_n = 0;
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	while (from + n < j->pending && n < CHUNK_CHANGES &&
+	       j->entries[from + n].kind == j->entries[from].kind)
+		n++;
+	return n;
 }
 
 int journal_flush(struct journal *j, bool all)
@@ -683,25 +773,29 @@ int journal_flush(struct journal *j, bool all)
 
 	if (j->oom)
 		return SQLITE_NOMEM;
-	if (all && (rc = flush_inserts(j)) != SQLITE_OK)
-		return rc;
-	if (j->pending == 0 || (!all && j->pending < CHUNK_CHANGES))
+	if (j->pending == 0 || (!all && !j->ready))
 		return SQLITE_OK;
 	if (!j->insert &&
-	    (rc = sqlite3_prepare_v3(
-		     j->db, "INSERT INTO journal_chunks(batch_id, changes) VALUES (?1, ?2)", -1,
-		     SQLITE_PREPARE_PERSISTENT, &j->insert, NULL)) != SQLITE_OK)
+	    (rc = sqlite3_prepare_v3(j->db,
+				     "INSERT INTO journal_chunks(batch_id, entity, changes) "
+				     "VALUES (?1, ?2, ?3)",
+				     -1, SQLITE_PREPARE_PERSISTENT, &j->insert, NULL)) != SQLITE_OK)
 		return rc;
-	/* one statement may change many rows (a cascade): never more than
-	 * CHUNK_CHANGES per chunk, so the journal view's ids stay unique */
-	while (j->pending - done >= CHUNK_CHANGES || (all && done < j->pending)) {
-		int n = j->pending - done < CHUNK_CHANGES ? j->pending - done : CHUNK_CHANGES;
+	/* chunk by chunk in the order recorded, so that chunk ids give it: a
+	 * chunk is written once full or once an entry of another kind follows
+	 * it (never more than CHUNK_CHANGES, so that entry ids stay unique) */
+	while (done < j->pending) {
+		int n = run_length(j, done);
+		if (!all && n < CHUNK_CHANGES && done + n == j->pending)
+			break;
 		if ((rc = write_chunk(j, done, n)) != SQLITE_OK)
 			return rc;
 		done += n;
 	}
+	if (done == 0)
+		return SQLITE_OK;
 	if (done < j->pending) {
-		size_t cut = j->ends[done - 1], kcut = j->keys[done].off;
+		size_t cut = j->ends[done - 1], kcut = j->entries[done].off;
 		memmove(j->buf, j->buf + cut, j->len - cut);
 		j->len -= cut;
 		for (int i = done; i < j->pending; i++)
@@ -709,15 +803,32 @@ int journal_flush(struct journal *j, bool all)
 		memmove(j->keytext, j->keytext + kcut, j->keytext_len - kcut);
 		j->keytext_len -= kcut;
 		for (int i = done; i < j->pending; i++) {
-			j->keys[i - done] = j->keys[i];
-			j->keys[i - done].off -= kcut;
+			j->entries[i - done] = j->entries[i];
+			j->entries[i - done].off -= kcut;
 		}
 	} else {
 		j->len = 0;
 		j->keytext_len = 0;
 	}
 	j->pending -= done;
+	j->run = j->pending; /* what is left is one incomplete chunk */
+	j->ready = false;
 	return SQLITE_OK;
+}
+
+void journal_pause(struct journal *j, bool paused)
+{
+	sqlite3_preupdate_hook(j->db, paused ? NULL : on_change, paused ? NULL : j);
+}
+
+int journal_record_insert(struct journal *j, const struct entity *e, const char *const part[2],
+			  const size_t len[2])
+{
+	const unsigned char *p[2] = {(const unsigned char *)part[0],
+				     (const unsigned char *)part[1]};
+
+	record(j, &j->t[e->id], 0, true, p, len);
+	return j->oom ? SQLITE_NOMEM : SQLITE_OK;
 }
 
 int64_t journal_first_chunk(const struct journal *j)
@@ -730,44 +841,13 @@ int64_t journal_last_chunk(const struct journal *j)
 	return j->last_chunk;
 }
 
-void journal_pause(struct journal *j, bool paused)
-{
-	sqlite3_preupdate_hook(j->db, paused ? NULL : on_change, paused ? NULL : j);
-}
-
-int journal_note_insert(struct journal *j, const struct entity *e, const char *const part[2],
-			const size_t len[2])
-{
-	int rc = SQLITE_OK;
-	bool two = e->key[1] >= 0;
-
-	j->counts[e->id][0]++;
-	if (j->ins_n && (j->ins_entity != (int)e->id || j->ins_n == CHUNK_CHANGES))
-		rc = flush_inserts(j);
-	if (rc != SQLITE_OK)
-		return rc;
-	j->ins_entity = (int)e->id;
-	/* the key as the journal writes it: a two-part key is the JSON array
-	 * ["account","email"], an email in lower case */
-	if (ins_put(j, j->ins_n ? "," : "[", 1) != 0 || (two && ins_put(j, "[", 1) != 0))
-		return SQLITE_NOMEM;
-	for (int k = 0; k < (two ? 2 : 1); k++)
-		if ((k && ins_put(j, ",", 1) != 0) ||
-		    ins_string(j, part[k], len[k], e->key[k] == e->email_field) != 0)
-			return SQLITE_NOMEM;
-	if (two && ins_put(j, "]", 1) != 0)
-		return SQLITE_NOMEM;
-	j->ins_n++;
-	return SQLITE_OK;
-}
-
 void journal_discard(struct journal *j)
 {
 	j->len = 0;
 	j->keytext_len = 0;
-	j->ins_len = 0;
-	j->ins_n = 0;
 	j->pending = 0;
+	j->run = 0;
+	j->ready = false;
 	j->oom = false;
 }
 
@@ -784,9 +864,7 @@ void journal_free(struct journal *j)
 	sqlite3_finalize(j->insert);
 	sqlite3_finalize(j->insert_key);
 	sqlite3_finalize(j->insert_keys_chunk);
-	sqlite3_finalize(j->insert_keys);
-	free(j->ins);
-	free(j->keys);
+	free(j->entries);
 	free(j->keytext);
 	free_tables(j);
 	free(j->buf);

@@ -155,7 +155,7 @@ static const char migration_1[] =
 /*
  * Migration 2: rows remember the batch that inserted them (inserted_by), and
  * an insert made by a batch is no longer copied into journal_chunks: the
- * journal view (journal_view, below, made after this) derives it from the
+ * journal view (journal_view_5, below, made after this) derives it from the
  * row itself. Its "after" image is the row as inserted: the "before" image
  * of the first later change of that row, or the row as it is now.
  * journal_logged is what the chunks hold.
@@ -174,11 +174,13 @@ static const char migration_2[] =
 	"  FROM journal_chunks AS c, json_each(c.changes) AS j;\n";
 
 /*
- * The journal view as it is now (made by migration 2, again by 5): the
- * logged changes, and the inserts derived from the rows that name their
- * batch. A login's or contact's key holds its email in lower case.
+ * History: the journal view of schemas 2 to 5 (made by migration 2, again
+ * by 5), the logged changes and the inserts derived from the rows that
+ * name their batch, with the columns of those schemas. Migration 6 reads
+ * it once to list each batch's inserts; migration 8 replaces it with the
+ * views made from the entity tables (journal_views_sql).
  */
-static const char journal_view[] =
+static const char journal_view_5[] =
 	"CREATE VIEW journal(id, batch_id, entity, key, account_id, op, before, after) AS\n"
 	"  SELECT id, batch_id, entity, key, account_id, op, before, after FROM journal_logged\n"
 	"  UNION ALL\n"
@@ -345,26 +347,116 @@ static const char migration_6[] =
 	"  GROUP BY batch_id, entity ORDER BY batch_id, " ENTITY_ORDER ";\n";
 
 /*
- * Migration 7: the journal writes row images as JSON arrays of the row's
- * values in column order instead of objects keyed by column name, a third
- * of the bytes a revert or a large update writes. journal_logged is made
- * again from the entity tables (journal_logged_view_sql) to show both
- * kinds as objects; the journal view, which reads it, is made again after.
+ * Migration 8: one journal stream. Every entry, a compact insert included,
+ * is in journal_chunks (journal.h): a chunk's entity says which kind it
+ * holds (NULL: full entries; an entity: the keys of rows it inserted), and
+ * its id orders it in its batch. Each list of journal_inserts becomes
+ * chunks of at most 256 keys with ids below zero, in its order (an old
+ * batch keeps showing its inserts first); the views are made from the
+ * entity tables (journal_views_sql). Schema 7 only made journal_logged
+ * again from the tables, which this does too.
  */
-static int migrate_7(struct store *s)
+static const char migration_8[] =
+	"DROP VIEW IF EXISTS journal;\n"
+	"DROP VIEW IF EXISTS journal_logged;\n"
+	"ALTER TABLE journal_chunks ADD COLUMN entity TEXT;\n"
+	"DROP INDEX journal_chunks_batch;\n"
+	"CREATE INDEX journal_chunks_batch ON journal_chunks(batch_id, entity);\n";
+
+/* Append the insert list's chunk being built in BUF (N keys) with id *ID. */
+static int put_insert_chunk(sqlite3_stmt *put, int64_t *id, int64_t batch, const char *entity,
+			    char *buf, size_t *len, int *n)
 {
-	char *view = journal_logged_view_sql(s->db);
-	int rc = view ? SQLITE_OK : SQLITE_NOMEM;
+	int rc;
+
+	if (*n == 0)
+		return SQLITE_OK;
+	buf[(*len)++] = ']';
+	sqlite3_bind_int64(put, 1, (*id)++);
+	sqlite3_bind_int64(put, 2, batch);
+	sqlite3_bind_text(put, 3, entity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(put, 4, buf, (int)*len, SQLITE_STATIC);
+	rc = sqlite3_step(put);
+	sqlite3_reset(put);
+	*len = 0;
+	*n = 0;
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Migration 8's move of journal_inserts into journal_chunks, one pass over the keys. */
+static int move_insert_lists(struct store *s)
+{
+	sqlite3_stmt *keys = NULL, *put = NULL;
+	char *buf = NULL, entity[64] = "";
+	size_t len = 0, cap = 0;
+	int64_t id = 0, list = 0, batch = 0;
+	int rc, n = 0;
+
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT -coalesce(sum((json_array_length(keys) + 255) / 256), 0) "
+				"FROM journal_inserts",
+				-1, &keys, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(keys) == SQLITE_ROW)
+		id = sqlite3_column_int64(keys, 0);
+	sqlite3_finalize(keys);
+	keys = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+			s->db,
+			"SELECT i.id, i.batch_id, i.entity, CASE k.type WHEN 'array' THEN "
+			"json(k.value) ELSE json_quote(k.value) END FROM journal_inserts AS i, "
+			"json_each(i.keys) AS k ORDER BY i.id, k.key",
+			-1, &keys, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(s->db,
+					"INSERT INTO journal_chunks(id, batch_id, entity, changes) "
+					"VALUES (?1, ?2, ?3, ?4)",
+					-1, &put, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(keys)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(keys, 3);
+		size_t klen = (size_t)sqlite3_column_bytes(keys, 3);
+		rc = SQLITE_OK;
+		if (n == 256 || (n && sqlite3_column_int64(keys, 0) != list))
+			rc = put_insert_chunk(put, &id, batch, entity, buf, &len, &n);
+		if (rc != SQLITE_OK)
+			break;
+		list = sqlite3_column_int64(keys, 0);
+		batch = sqlite3_column_int64(keys, 1);
+		snprintf(entity, sizeof(entity), "%s", (const char *)sqlite3_column_text(keys, 2));
+		if (len + klen + 2 > cap) {
+			char *nb = realloc(buf, (cap = (len + klen + 2) * 2));
+			if (!nb) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		buf[len++] = n++ ? ',' : '[';
+		memcpy(buf + len, key, klen);
+		len += klen;
+	}
+	if (rc == SQLITE_DONE)
+		rc = put_insert_chunk(put, &id, batch, entity, buf, &len, &n);
+	sqlite3_finalize(keys);
+	sqlite3_finalize(put);
+	free(buf);
+	return rc;
+}
+
+static int migrate_8(struct store *s)
+{
+	char *views = NULL;
+	int rc = sqlite3_exec(s->db, migration_8, NULL, NULL, NULL);
 
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(s->db,
-				  "DROP VIEW IF EXISTS journal; DROP VIEW IF EXISTS journal_logged",
-				  NULL, NULL, NULL);
+		rc = move_insert_lists(s);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(s->db, view, NULL, NULL, NULL);
+		rc = sqlite3_exec(s->db, "DROP TABLE journal_inserts", NULL, NULL, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(s->db, journal_view, NULL, NULL, NULL);
-	free(view);
+		rc = (views = journal_views_sql(s->db)) ? SQLITE_OK : SQLITE_NOMEM;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, views, NULL, NULL, NULL);
+	free(views);
 	return rc;
 }
 
@@ -462,9 +554,9 @@ static enum store_status migrate(struct store *s)
 	    (version < 3 && sqlite3_exec(s->db, migration_3, NULL, NULL, NULL) != SQLITE_OK) ||
 	    (version < 4 && sqlite3_exec(s->db, migration_4, NULL, NULL, NULL) != SQLITE_OK) ||
 	    (version < 5 && (sqlite3_exec(s->db, migration_5, NULL, NULL, NULL) != SQLITE_OK ||
-			     sqlite3_exec(s->db, journal_view, NULL, NULL, NULL) != SQLITE_OK)) ||
+			     sqlite3_exec(s->db, journal_view_5, NULL, NULL, NULL) != SQLITE_OK)) ||
 	    (version < 6 && sqlite3_exec(s->db, migration_6, NULL, NULL, NULL) != SQLITE_OK) ||
-	    (version < 7 && migrate_7(s) != SQLITE_OK)) {
+	    (version < 8 && migrate_8(s) != SQLITE_OK)) {
 		set_error(s, version < 1 ? "cannot create the database schema"
 					 : "cannot upgrade the database schema");
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -715,42 +807,6 @@ static void key_where(const struct entity *e, char *buf, size_t size, size_t *le
 	}
 }
 
-/*
- * The SQL expression of the key of E's row under ALIAS as the journal
- * writes it (see the journal view): the key column, or json_array() of
- * both, an email in lower case (keys compare emails ignoring case).
- */
-static void journal_key_expr(const struct entity *e, const char *alias, char *buf, size_t size)
-{
-	size_t n = 0;
-	bool two = e->key[1] >= 0;
-
-	n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s", two ? "json_array(" : "");
-	for (int k = 0; k < 2 && e->key[k] >= 0; k++) {
-		bool email = e->key[k] == e->email_field;
-		n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s%s.%s%s",
-				      k ? ", " : "", email ? "lower(" : "", alias,
-				      e->fields[e->key[k]].name, email ? ")" : "");
-	}
-	snprintf(buf + n, n < size ? size - n : 0, "%s", two ? ")" : "");
-}
-
-/*
- * "T.a = P.key" or "T.a = P.key ->> 0 AND T.b = P.key ->> 1": the row of
- * E's table under alias T whose journal key is the column P.key (an email
- * compares ignoring case through its column's collation).
- */
-static void key_match(const struct entity *e, const char *t, const char *p, char *buf, size_t size)
-{
-	size_t n = 0;
-	bool two = e->key[1] >= 0;
-
-	for (int k = 0; k < 2 && e->key[k] >= 0; k++)
-		n += (size_t)snprintf(buf + n, n < size ? size - n : 0,
-				      two ? "%s%s.%s = %s.key ->> %d" : "%s%s.%s = %s.key",
-				      k ? " AND " : "", t, e->fields[e->key[k]].name, p, k);
-}
-
 /* "SELECT col, ... FROM table" for the stored fields of E, in field order (read_row's order). */
 static void select_from(const struct entity *e, char *buf, size_t size, size_t *len)
 {
@@ -938,7 +994,7 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 	for (size_t i = 0; i < e->nfields && rc == SQLITE_OK; i++)
 		if (field_stored(&e->fields[i]))
 			rc = bind_value(st, ++n, &e->fields[i], r->v[i]);
-	/* the batch that inserts a row stands in for its journal entry */
+	/* a row inserted inside a batch names it: its journal entry is then its key alone */
 	if (rc == SQLITE_OK)
 		rc = s->batch ? sqlite3_bind_int64(st, n + 1, s->batch)
 			      : sqlite3_bind_null(st, n + 1);
@@ -950,8 +1006,9 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 	if (!s->batch)
 		return run(s, st, "cannot insert row");
 	/* This INSERT changes this one row only (no OR REPLACE, no triggers) and
-	 * the row names its batch, so the hook would log nothing: it is off for
-	 * the statement, which saves SQLite unpacking every new row for it. */
+	 * the row names its batch: its entry is compact, its key alone, handed
+	 * to the journal here. The hook is off for the statement, which saves
+	 * SQLite unpacking every new row for it. */
 	journal_pause(s->journal, true);
 	rc = sqlite3_step(st);
 	journal_pause(s->journal, false);
@@ -962,10 +1019,10 @@ enum store_status store_insert(struct store *s, const struct entity *e, const st
 	{
 		const char *part[2] = {r->v[e->key[0]], e->key[1] >= 0 ? r->v[e->key[1]] : ""};
 		size_t len[2] = {strlen(part[0]), strlen(part[1])};
-		if ((rc = journal_note_insert(s->journal, e, part, len)) != SQLITE_OK)
+		if ((rc = journal_record_insert(s->journal, e, part, len)) != SQLITE_OK)
 			return status_of(s, rc, "cannot write the journal");
 	}
-	return STORE_OK;
+	return flush_journal(s, false);
 }
 
 enum store_status store_update(struct store *s, const struct entity *e, const struct row *r)
@@ -1127,7 +1184,7 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 		/* inserted by a later batch (the row says so), or inserted or updated
 		 * by one according to the logged journal */
 		char key[160];
-		journal_key_expr(e, e->plural, key, sizeof(key));
+		journal_key_sql(e, e->plural, key, sizeof(key));
 		append(sql, sizeof(sql), &len, " AND (inserted_by > ?3 OR ");
 		append(sql, sizeof(sql), &len, key);
 		append(sql, sizeof(sql), &len,
@@ -1241,8 +1298,8 @@ static enum store_status step_changes(struct store *s, sqlite3_stmt *st,
 static void inserted_keys(const struct entity *e, bool parts, char *buf, size_t size)
 {
 	snprintf(buf, size,
-		 "SELECT i.id * 1000 + k.key AS seq, k.value AS key%s FROM journal_inserts AS i, "
-		 "json_each(i.keys) AS k WHERE i.batch_id = ?1 AND i.entity = '%s'",
+		 "SELECT i.id * 1000 + k.key AS seq, k.value AS key%s FROM journal_chunks AS i, "
+		 "json_each(i.changes) AS k WHERE i.batch_id = ?1 AND i.entity = '%s'",
 		 !parts		  ? ""
 		 : e->key[1] >= 0 ? ", k.value ->> 0 AS k0, k.value ->> 1 AS k1"
 				  : ", k.value AS k0, NULL AS k1",
@@ -1300,9 +1357,9 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 	/* A derived insert's image is the row as it was inserted: the before
 	 * image of the first later change of that row (its journal_keys entry
 	 * names it; the candidates are taken in change order, so that SQLite
-	 * parses each chunk once), else the row as it is now. Inserts come
-	 * first, in the order made, then the logged changes. Images are
-	 * handed over as the journal wrote them (struct change_info). */
+	 * parses each chunk once), else the row as it is now. Entries come in
+	 * the order made (their ids). Images are handed over as the journal
+	 * wrote them (struct change_info). */
 	if (batch_inserts_sql(s, ins, sizeof(ins)) != 0 ||
 	    asprintf(&sql,
 		     "WITH ins(seq, entity, key, cur) AS (%s), "
@@ -1310,16 +1367,15 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 		     "FROM journal_keys AS k WHERE k.entity = ins.entity AND k.key = ins.key "
 		     "AND k.inserted_by = ?1) AS cid FROM ins ORDER BY cid) "
 		     "SELECT id, entity, key, op, before, after FROM ("
-		     "SELECT seq, NULL AS id, entity, key, 'insert' AS op, NULL AS before, "
+		     "SELECT seq AS id, entity, key, 'insert' AS op, NULL AS before, "
 		     "CASE WHEN cid IS NULL THEN cur ELSE (SELECT json_extract(c.changes, "
 		     "'$[' || (cid %% 1000) || '][4]') FROM journal_chunks AS c "
 		     "WHERE c.id = cid / 1000) END AS after FROM firsts "
-		     "UNION ALL SELECT NULL, c.id * 1000 + j.key, j.value ->> 0, j.value ->> 1, "
+		     "UNION ALL SELECT c.id * 1000 + j.key, j.value ->> 0, j.value ->> 1, "
 		     "j.value ->> 3, " RAW_IMAGE(4) ", " RAW_IMAGE(
 			     5) " "
 				"FROM journal_chunks AS c, json_each(c.changes) AS j "
-				"WHERE c.batch_id = ?1) "
-				"ORDER BY id IS NOT NULL, id, seq",
+				"WHERE c.batch_id = ?1 AND c.entity IS NULL) ORDER BY id",
 		     ins) < 0)
 		return set_error(s, "cannot read the journal");
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL); /* see store_each_feed */
@@ -1372,8 +1428,8 @@ enum store_status store_revert_plan(struct store *s, int64_t batch, long *change
 			       batch, changes);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(s->db,
-					"SELECT coalesce(sum(json_array_length(keys)), 0) FROM "
-					"journal_inserts WHERE batch_id = ?1",
+					"SELECT coalesce(sum(json_array_length(changes)), 0) FROM "
+					"journal_chunks WHERE batch_id = ?1 AND entity IS NOT NULL",
 					-1, &st, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, batch);
@@ -1428,7 +1484,7 @@ enum store_status store_each_conflict(struct store *s, int64_t batch,
 		const struct entity *e = entity_get(id);
 		char match[200];
 		inserted_keys(e, false, keys, sizeof(keys));
-		key_match(e, "t", "p", match, sizeof(match));
+		journal_key_match_sql(e, "t", "p.key", match, sizeof(match));
 		n += (size_t)snprintf(
 			sql + n, sizeof(sql) - n,
 			" UNION ALL SELECT '%s', p.key, k.batch_id FROM (%s) AS p "
@@ -1551,7 +1607,7 @@ enum store_status store_each_dependent(struct store *s,
 		char key[160];
 		if (e->flags & E_REFERENCED)
 			continue;
-		journal_key_expr(e, "t", key, sizeof(key));
+		journal_key_sql(e, "t", key, sizeof(key));
 		n += (size_t)snprintf(sql + n, sizeof(sql) - n,
 				      "%sSELECT %d AS rank, '%s' AS entity, %s AS key, "
 				      "coalesce(t.inserted_by, 0) AS batch, t.%s AS account "
@@ -1616,7 +1672,7 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 		append(sql, sizeof(sql), &len, " AND b.ended_at > ?3");
 	if (filter && filter->after_batch_set)
 		append(sql, sizeof(sql), &len, " AND j.batch_id > ?4");
-	append(sql, sizeof(sql), &len, " ORDER BY j.batch_id, j.id IS NOT NULL, j.id, j.key");
+	append(sql, sizeof(sql), &len, " ORDER BY j.batch_id, j.id");
 	/* the journal view sorts every row version: let large sorts spill to a
 	 * temporary file instead of memory */
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);

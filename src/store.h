@@ -32,7 +32,7 @@
 #include "error.h"
 #include "row.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* Results of store calls. */
 enum store_status {

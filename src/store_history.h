@@ -57,7 +57,7 @@ enum store_status store_each_batch(struct store *s, int64_t only, long limit,
 
 /* One change of the journal, as store_each_change hands it over. */
 struct change_info {
-	int64_t id;	    /* the journal id, 0 for an insert derived from its row */
+	int64_t id;	    /* the journal id: chunk id x 1000 + position */
 	const char *entity; /* "accounts", ... */
 	const char *
 		key; /* the key as recorded: the key field, or a JSON array of both parts; an email lower-case */
@@ -73,9 +73,8 @@ struct change_info {
 
 /*
  * store_each_change: call FN(CTX, C) for each change of BATCH in the order
- * it was made (its inserts first, in the order made, then the logged
- * changes by id; see the journal in docs/import.md). Through indexes:
- * the time is in proportion to the batch.
+ * it was made, by id (see the journal in docs/import.md). Through
+ * indexes: the time is in proportion to the batch.
  */
 enum store_status store_each_change(struct store *s, int64_t batch,
 				    int (*fn)(void *ctx, const struct change_info *c), void *ctx);

@@ -61,14 +61,14 @@ begin "a schema version 1 database is upgraded and keeps its journal"
 fresh v1
 sqlite3 "$DB" <"$ROOT/tests/data/schema-v1.sql"
 printf 'account_id,name,email,country\nNEW-1,New,new@x.example,SE\n' >"$WORK/new.csv"
-if run 0 ab --db "$DB" init && has_err "is at schema version 7" &&
+if run 0 ab --db "$DB" init && has_err "is at schema version 8" &&
 	[ "$(q "select count(*) from sqlite_schema where name = 'export_jobs'")" = 1 ] &&
 	run 0 ab --db "$DB" import "$WORK/new.csv"; then
-	# the old inserts are the logged ones (id set), the new one is derived
+	# the old inserts are full entries, the new one a compact insert; each has an id
 	want='1|OLD-1|insert|1|Old One
 1|OLD-2|insert|1|Old Two
 2|OLD-1|update|1|Old One Renamed
-3|NEW-1|insert|0|New'
+3|NEW-1|insert|1|New'
 	got=$(q "select batch_id, key, op, id is not null, after ->> 'name' from journal order by batch_id, id, key")
 	# migration 6 indexed the changes logged before it, and the new import's
 	if [ "$got" = "$want" ] && [ "$(q 'select count(*) from accounts where inserted_by is null')" = 2 ] &&
@@ -88,7 +88,7 @@ sqlite3 "$DB" "INSERT INTO logins VALUES('mixed.case@old.example', 'OLD-1', 'Mix
 INSERT INTO contacts VALUES('OLD-2', 'bob@old.example', 'Bob', 'Old', 'Bob@Old.example', 'FR', 1, 0, 1,
   '2026-11-26T16:44:51Z', '2026-11-26T16:44:51Z');"
 printf 'account_id,first_name,last_name,email,country,standard_invoices,summary_invoices,important_notices\nOLD-2,Bob,Renamed,BOB@old.example,FR,true,false,true\nOLD-2,Ann,New,Ann@Old.example,FR,true,true,true\n' >"$WORK/c.csv"
-if run 0 ab --db "$DB" init && has_err "is at schema version 7" &&
+if run 0 ab --db "$DB" init && has_err "is at schema version 8" &&
 	[ "$(q "select count(*) from pragma_table_info('contacts') where name = 'email_norm'")" = 0 ] &&
 	[ "$(q "select count(*) from pragma_table_info('logins') where name = 'email_norm'")" = 0 ] &&
 	[ "$(q "select email from logins where email = 'MIXED.case@OLD.example'")" = Mixed.Case@Old.example ] &&

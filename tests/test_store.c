@@ -138,12 +138,11 @@ static void test_a_new_database_is_at_the_current_schema_version_in_wal_mode(voi
 
 	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
 	assert_scalar(f, "PRAGMA journal_mode", "wal");
-	assert_scalar(
-		f,
-		"SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE "
-		"type='table' AND sql LIKE '%STRICT%' ORDER BY name)",
-		"accounts,batches,contacts,export_jobs,invoices,journal_chunks,journal_inserts,"
-		"journal_keys,list_builds,logins");
+	assert_scalar(f,
+		      "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema WHERE "
+		      "type='table' AND sql LIKE '%STRICT%' ORDER BY name)",
+		      "accounts,batches,contacts,export_jobs,invoices,journal_chunks,"
+		      "journal_keys,list_builds,logins");
 }
 
 static void test_table_columns_match_the_entity_tables(void **state)
@@ -264,11 +263,12 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 	assert_int_equal(store_find(f->store, e, &r, &found), 0);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "2026-11-26T00:00:01Z", true),
 			 STORE_OK);
-	/* a batch's inserts come first (their id is NULL), then the logged changes */
-	assert_scalar(f,
-		      "SELECT group_concat(op) FROM (SELECT op FROM journal WHERE batch_id = 1 "
-		      "ORDER BY id NULLS FIRST)",
-		      "insert,update,delete");
+	/* every entry has an id, in the order made */
+	assert_scalar(
+		f,
+		"SELECT group_concat(op) || ' ' || count(id) FROM (SELECT op, id FROM journal "
+		"WHERE batch_id = 1 ORDER BY id)",
+		"insert,update,delete 3");
 	/* the insert is derived from the row: as inserted, not as it was last */
 	assert_scalar(f,
 		      "SELECT key || ' ' || json_extract(after, '$.name') || ' ' || "
@@ -285,9 +285,15 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 		      "A-1 A-1");
 	assert_scalar(f, "SELECT outcome || ' ' || ended_at FROM batches WHERE id = 1",
 		      "committed 2026-11-26T00:00:01Z");
+	/* a chunk holds entries of one kind: the compact insert, its key
+	 * alone, then the update and the delete */
 	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 1",
-		      "1-1");
-	assert_scalar(f, "SELECT json_array_length(changes) FROM journal_chunks", "2");
+		      "1-2");
+	assert_scalar(f,
+		      "SELECT group_concat(coalesce(entity, 'full') || ':' || changes, ' ') FROM "
+		      "(SELECT entity, CASE WHEN entity IS NULL THEN json_array_length(changes) "
+		      "ELSE changes END AS changes FROM journal_chunks ORDER BY id)",
+		      "accounts:[\"A-1\"] full:2");
 	/* the chunk holds each image as an array of the table's columns in
 	 * order (schema 7); the view shows it as an object by column name */
 	assert_scalar(
@@ -295,7 +301,7 @@ static void test_every_change_is_journaled_with_before_and_after_images(void **s
 		"SELECT json_type(changes, '$[0][4]') || ' ' || json_type(changes, '$[0][5]') "
 		"|| ' ' || json_array_length(changes, '$[0][5]') || ' ' || (SELECT count(*) "
 		"FROM pragma_table_info('accounts')) || ' ' || (changes ->> '$[0][5][1]') "
-		"FROM journal_chunks",
+		"FROM journal_chunks WHERE entity IS NULL",
 		"array array 15 15 Renamed");
 	assert_scalar(f,
 		      "SELECT (SELECT group_concat(key) FROM json_each(before)) = (SELECT "
@@ -381,14 +387,125 @@ static void test_images_written_as_objects_read_the_same(void **state)
 	assert_int_equal(sqlite3_exec(f->peek,
 				      "UPDATE journal_chunks SET changes = json_set(changes, "
 				      "'$[0][4]', json((SELECT before FROM journal_logged)), "
-				      "'$[0][5]', json((SELECT after FROM journal_logged)))",
+				      "'$[0][5]', json((SELECT after FROM journal_logged))) "
+				      "WHERE entity IS NULL",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_scalar(f, "SELECT json_type(changes, '$[0][4]') FROM journal_chunks", "object");
+	assert_scalar(
+		f, "SELECT json_type(changes, '$[0][4]') FROM journal_chunks WHERE entity IS NULL",
+		"object");
 	old = scalar(f, "SELECT before || after FROM journal WHERE op = 'update'");
 	assert_string_equal(old, now);
 	free(now);
 	free(old);
+}
+
+/* A list of changes as text, "op key,...", in a buffer of 16 KiB. */
+#define LIST_SIZE (1 << 14)
+
+/* Appends "op key" of each change to the list CTX. */
+static int list_change(void *ctx, const struct change_info *c)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+
+	snprintf(out + n, LIST_SIZE - n, "%s%s %s", n ? "," : "", c->op, c->key);
+	return 0;
+}
+
+/* A batch's changes come in the order it made them, inserts among them. */
+static void test_a_batch_lists_its_changes_in_the_order_made(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+	char got[LIST_SIZE] = "";
+
+	insert_and_rename(f, "A-1");
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "A-3");
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	row_release(&r);
+	account_row(&r, "A-1");
+	set(&r, e, "name", "Again");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+	row_release(&r);
+	account_row(&r, "A-2");
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	assert_int_equal(store_delete(f->store, e, &r), STORE_OK);
+	row_release(&r);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	assert_int_equal(store_each_change(f->store, batch, list_change, got), STORE_OK);
+	assert_string_equal(got, "insert A-3,update A-1,insert A-2,delete A-2");
+	assert_scalar(f,
+		      "SELECT group_concat(op || ' ' || key) FROM (SELECT op, key FROM journal "
+		      "WHERE batch_id = 2 ORDER BY id)",
+		      "insert A-3,update A-1,insert A-2,delete A-2");
+	/* the deleted row's insert shows it as inserted, from the delete's image */
+	assert_scalar(f, "SELECT after ->> 'name' FROM journal WHERE key = 'A-2' AND op = 'insert'",
+		      "Name");
+}
+
+/* Schema 7 kept a batch's inserted keys in journal_inserts, one list per
+ * entity (of any length after migration 6): they become chunks of at most
+ * 256 keys, ids below zero, in their order, and read as before. */
+static void test_insert_lists_of_schema_7_become_chunks_in_their_order(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+	char id[32], *got = calloc(1, LIST_SIZE), want[64];
+
+	assert_non_null(got);
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	for (int i = 599; i >= 0; i--) {
+		snprintf(id, sizeof(id), "A-%04d", i);
+		account_row(&r, id);
+		assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+		row_release(&r);
+	}
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "A-0001");
+	set(&r, e, "name", "Renamed");
+	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
+	row_release(&r);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	store_close(f->store);
+	/* the journal as schema 7 kept it: one list of 600 keys */
+	assert_int_equal(
+		sqlite3_exec(
+			f->peek,
+			"DROP VIEW journal; DROP VIEW journal_logged; CREATE TABLE journal_inserts("
+			"id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL, entity TEXT NOT NULL, "
+			"keys TEXT NOT NULL) STRICT; INSERT INTO journal_inserts(batch_id, entity, "
+			"keys) SELECT 1, 'accounts', json_group_array(value) FROM (SELECT k.value "
+			"FROM journal_chunks AS c, json_each(c.changes) AS k WHERE c.entity = "
+			"'accounts' ORDER BY c.id, k.key); DELETE FROM journal_chunks WHERE entity "
+			"IS NOT NULL; DROP INDEX journal_chunks_batch; ALTER TABLE journal_chunks "
+			"DROP COLUMN entity; CREATE INDEX journal_chunks_batch ON "
+			"journal_chunks(batch_id); PRAGMA user_version = 7",
+			NULL, NULL, NULL),
+		SQLITE_OK);
+	assert_scalar(f, "SELECT json_array_length(keys) FROM journal_inserts", "600");
+	assert_int_equal(store_open(f->path, 1000, &f->store), STORE_OK);
+	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
+	assert_scalar(f,
+		      "SELECT group_concat(id || ':' || json_array_length(changes)) FROM (SELECT "
+		      "id, changes FROM journal_chunks WHERE entity = 'accounts' ORDER BY id)",
+		      "-3:256,-2:256,-1:88");
+	assert_int_equal(store_each_change(f->store, 1, list_change, got), STORE_OK);
+	assert_int_equal(strlen(got), 600 * strlen("insert A-0000") + 599);
+	assert_memory_equal(got, "insert A-0599,insert A-0598,", 28);
+	snprintf(want, sizeof(want), "%s", got + strlen(got) - 27);
+	assert_string_equal(want, "insert A-0001,insert A-0000");
+	assert_scalar(f,
+		      "SELECT count(DISTINCT id) || ' ' || (SELECT after ->> 'name' FROM journal "
+		      "WHERE key = 'A-0001' AND op = 'insert') FROM journal WHERE batch_id = 1",
+		      "600 Name");
+	free(got);
 }
 
 static void test_a_rolled_back_batch_leaves_nothing_behind(void **state)
@@ -500,10 +617,15 @@ static void test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none
 	assert_int_equal(store_batch_counts(f->store, batch, counts), STORE_OK);
 	assert_int_equal(counts[ENTITY_ACCOUNTS][0], 600);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
-	/* inserts cost the journal nothing: each row names its batch */
-	assert_scalar(f, "SELECT count(*) FROM journal_chunks", "0");
-	assert_scalar(f, "SELECT count(*) || ' ' || count(id) FROM journal WHERE batch_id = 1",
-		      "600 0");
+	/* an insert costs the journal its key alone: each row names its batch */
+	assert_scalar(f,
+		      "SELECT count(*) || ' ' || group_concat(json_array_length(changes)) FROM "
+		      "journal_chunks WHERE entity = 'accounts'",
+		      "3 256,256,88");
+	assert_scalar(f, "SELECT count(*) FROM journal_chunks WHERE entity IS NULL", "0");
+	assert_scalar(
+		f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal WHERE batch_id = 1",
+		"600 600");
 	assert_scalar(f, "SELECT count(*) FROM accounts WHERE inserted_by = 1", "600");
 	/* 600 updates are logged in three chunks */
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
@@ -531,7 +653,7 @@ static void test_a_large_batch_is_journaled_in_chunks_and_a_rollback_leaves_none
 		f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal WHERE batch_id = 2",
 		"600 600");
 	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 2",
-		      "1-3");
+		      "4-6");
 	assert_scalar(f, "SELECT group_concat(key || ':' || op) FROM journal WHERE batch_id = 3",
 		      "C-1:insert");
 	assert_scalar(f, "SELECT count(*) FROM journal WHERE after ->> 'name' = 'Rolled back'",
@@ -571,7 +693,7 @@ static void test_a_cascade_of_many_rows_keeps_journal_ids_unique(void **state)
 	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
 	assert_int_equal(store_delete_children(f->store, "CASCADE-1"), STORE_OK);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
-	assert_scalar(f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal", "2601 1300");
+	assert_scalar(f, "SELECT count(*) || ' ' || count(DISTINCT id) FROM journal", "2601 2601");
 	/* the deleted rows' inserts are still there, derived from their last images */
 	assert_scalar(f, "SELECT count(*) FROM journal WHERE batch_id = 1 AND op = 'insert'",
 		      "1301");
@@ -739,6 +861,11 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_changes_come_as_written_with_their_columns,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_a_batch_lists_its_changes_in_the_order_made,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_insert_lists_of_schema_7_become_chunks_in_their_order, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup,
