@@ -57,13 +57,14 @@ struct entry {
 	int64_t inserted_by; /* the row's inserted_by before the change, 0 if none */
 };
 
-/* Make *BUF (of *CAP bytes) hold at least NEED bytes, doubling from 64 KiB; -1 when out of memory. */
+/* Make *BUF (of *CAP bytes, NULL at first) hold at least NEED bytes, doubling from 64 KiB;
+ * allocated on the first call even for none. -1 when out of memory. */
 static int grow_text(char **buf, size_t *cap, size_t need)
 {
 	size_t ncap = *cap ? *cap : 65536;
 	char *nb;
 
-	if (need <= *cap)
+	if (*buf && need <= *cap)
 		return 0;
 	while (ncap < need)
 		ncap *= 2;
