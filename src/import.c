@@ -329,6 +329,55 @@ static int sync_note_account(struct run *r, const struct entity *e, const char *
 	return 0;
 }
 
+/* How many of ROWS (per entity, store_account_usage) are of entities whose rows are KEPT or not. */
+static long dependents(const long rows[ENTITY_COUNT], unsigned kept)
+{
+	long n = 0;
+
+	for (int i = 0; i < ENTITY_COUNT; i++)
+		if (!(entity_get(i)->flags & E_REFERENCED) &&
+		    (entity_get(i)->flags & E_KEPT) == kept)
+			n += rows[i];
+	return n;
+}
+
+/*
+ * Whether the rows that name REC's account (ROWS) forbid deleting it: rows
+ * that are kept (invoices) always, others without --cascade. Reports why.
+ */
+static bool dependents_refuse(struct run *r, const struct record *rec,
+			      const long rows[ENTITY_COUNT])
+{
+	const struct entity *e = rec->entity;
+	char what[256];
+	size_t n = 0;
+
+	for (int i = 0; i < ENTITY_COUNT; i++) {
+		const struct entity *d = entity_get(i);
+		if ((d->flags & (E_REFERENCED | E_KEPT)) == E_KEPT && rows[i] > 0) {
+			entity_report(&r->res->diags, rec, 0, DIAG_HAS_INVOICES,
+				      "%s has %ld %s%s and can only be closed "
+				      "(status closed), never deleted",
+				      e->singular, rows[i], d->singular, rows[i] == 1 ? "" : "s");
+			return true;
+		}
+	}
+	if (!dependents(rows, 0) || r->opts->cascade)
+		return false;
+	what[0] = '\0';
+	for (int i = 0; i < ENTITY_COUNT; i++) {
+		const struct entity *d = entity_get(i);
+		if (d->flags & (E_REFERENCED | E_KEPT))
+			continue;
+		n += (size_t)snprintf(what + n, n < sizeof(what) ? sizeof(what) - n : 0,
+				      "%s%ld %s%s", n ? " and " : "", rows[i], d->singular,
+				      rows[i] == 1 ? "" : "s");
+	}
+	entity_report(&r->res->diags, rec, 0, DIAG_HAS_DEPENDENTS,
+		      "%s has %s; use --cascade to delete them too", e->singular, what);
+	return true;
+}
+
 /*
  * Delete REC's row (KEY; FOUND: it exists) after the deletion rules; only
  * check them when !APPLY. Returns 0 when the delete is (or would be) done,
@@ -352,26 +401,12 @@ static int delete_record(struct run *r, const struct record *rec, const struct r
 		return reject(r, rec) == 0 ? 1 : -1;
 	}
 	if ((e->flags & E_REFERENCED) && r->store) {
-		long logins = 0, contacts = 0, invoices = 0;
-		if ((st = store_account_usage(r->store, key->v[0], &logins, &contacts,
-					      &invoices)) != STORE_OK)
+		long rows[ENTITY_COUNT];
+		if ((st = store_account_usage(r->store, key->v[0], rows)) != STORE_OK)
 			return store_fatal(r, st);
-		if (invoices > 0) {
-			entity_report(&r->res->diags, rec, 0, DIAG_HAS_INVOICES,
-				      "account has %ld invoice%s and can only be closed "
-				      "(status closed), never deleted",
-				      invoices, invoices == 1 ? "" : "s");
+		if (dependents_refuse(r, rec, rows))
 			return reject(r, rec) == 0 ? 1 : -1;
-		}
-		if ((logins || contacts) && !r->opts->cascade) {
-			entity_report(&r->res->diags, rec, 0, DIAG_HAS_DEPENDENTS,
-				      "account has %ld login%s and %ld contact%s; "
-				      "use --cascade to delete them too",
-				      logins, logins == 1 ? "" : "s", contacts,
-				      contacts == 1 ? "" : "s");
-			return reject(r, rec) == 0 ? 1 : -1;
-		}
-		if (apply && (logins || contacts) &&
+		if (apply && dependents(rows, 0) &&
 		    (st = store_delete_children(r->store, key->v[0])) != STORE_OK)
 			return store_fatal(r, st);
 	}

@@ -840,7 +840,9 @@ static sqlite3_stmt *prepare(struct store *s, const struct entity *e, enum stmt_
 			append(sql, sizeof(sql), &len, " WHERE ");
 			key_where(e, sql, sizeof(sql), &len, 1);
 		} else {
-			append(sql, sizeof(sql), &len, " WHERE account_id = ?1");
+			append(sql, sizeof(sql), &len, " WHERE ");
+			append(sql, sizeof(sql), &len, e->fields[e->account_field].name);
+			append(sql, sizeof(sql), &len, " = ?1");
 		}
 		break;
 	case ST_INSERT:
@@ -1074,14 +1076,30 @@ int store_is_empty(struct store *s, const struct entity *e)
 	return empty >= 0 ? empty : status_of(s, rc, "cannot look at a table");
 }
 
+/* The entity the others name by their account field (E_REFERENCED). */
+static const struct entity *referenced_entity(void)
+{
+	const struct entity *r = NULL;
+
+	for (int id = 0; id < ENTITY_COUNT; id++)
+		if (entity_get(id)->flags & E_REFERENCED)
+			r = entity_get(id);
+	return r;
+}
+
 int store_account_exists(struct store *s, const char *id)
 {
 	int rc, found;
 
-	if (!s->account_exists &&
-	    sqlite3_prepare_v3(s->db, "SELECT 1 FROM accounts WHERE account_id = ?1", -1,
-			       SQLITE_PREPARE_PERSISTENT, &s->account_exists, NULL) != SQLITE_OK)
-		return set_error(s, "cannot prepare statement");
+	if (!s->account_exists) {
+		const struct entity *a = referenced_entity();
+		char sql[160];
+		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = ?1", a->plural,
+			 a->fields[a->key[0]].name);
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->account_exists, NULL) != SQLITE_OK)
+			return set_error(s, "cannot prepare statement");
+	}
 	sqlite3_bind_text(s->account_exists, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->account_exists);
 	found = rc == SQLITE_ROW;
@@ -1092,25 +1110,35 @@ int store_account_exists(struct store *s, const char *id)
 	return found;
 }
 
-enum store_status store_account_usage(struct store *s, const char *id, long *logins, long *contacts,
-				      long *invoices)
+enum store_status store_account_usage(struct store *s, const char *id, long rows[ENTITY_COUNT])
 {
 	int rc;
 
-	if (!s->usage &&
-	    sqlite3_prepare_v3(s->db,
-			       "SELECT (SELECT count(*) FROM logins WHERE account_id = ?1),"
-			       " (SELECT count(*) FROM contacts WHERE account_id = ?1),"
-			       " (SELECT count(*) FROM invoices WHERE account_id = ?1)",
-			       -1, SQLITE_PREPARE_PERSISTENT, &s->usage, NULL) != SQLITE_OK)
-		return set_error(s, "cannot prepare statement");
+	if (!s->usage) {
+		/* "SELECT (SELECT count(*) FROM t WHERE account = ?1), ..." per entity */
+		char sql[1024];
+		size_t len = 0;
+		sql[0] = '\0';
+		append(sql, sizeof(sql), &len, "SELECT ");
+		for (int i = 0; i < ENTITY_COUNT; i++) {
+			const struct entity *e = entity_get(i);
+			char part[200];
+			if (e->flags & E_REFERENCED)
+				snprintf(part, sizeof(part), "%s0", i ? ", " : "");
+			else
+				snprintf(part, sizeof(part),
+					 "%s(SELECT count(*) FROM %s WHERE %s = ?1)", i ? ", " : "",
+					 e->plural, e->fields[e->account_field].name);
+			append(sql, sizeof(sql), &len, part);
+		}
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->usage,
+				       NULL) != SQLITE_OK)
+			return set_error(s, "cannot prepare statement");
+	}
 	sqlite3_bind_text(s->usage, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(s->usage);
-	if (rc == SQLITE_ROW) {
-		*logins = sqlite3_column_int64(s->usage, 0);
-		*contacts = sqlite3_column_int64(s->usage, 1);
-		*invoices = sqlite3_column_int64(s->usage, 2);
-	}
+	for (int i = 0; rc == SQLITE_ROW && i < ENTITY_COUNT; i++)
+		rows[i] = sqlite3_column_int64(s->usage, i);
 	sqlite3_reset(s->usage);
 	sqlite3_clear_bindings(s->usage);
 	return rc == SQLITE_ROW ? STORE_OK : status_of(s, rc, "cannot count account rows");
@@ -1118,12 +1146,16 @@ enum store_status store_account_usage(struct store *s, const char *id, long *log
 
 enum store_status store_delete_children(struct store *s, const char *id)
 {
-	static const char *const sql[] = {"DELETE FROM logins WHERE account_id = ?1",
-					  "DELETE FROM contacts WHERE account_id = ?1"};
-
-	for (size_t i = 0; i < 2; i++) {
+	for (int i = 0; i < ENTITY_COUNT; i++) {
+		const struct entity *e = entity_get(i);
 		sqlite3_stmt *st = NULL;
-		int rc = sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL);
+		char sql[200];
+		int rc;
+		if (e->flags & (E_REFERENCED | E_KEPT))
+			continue;
+		snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE %s = ?1", e->plural,
+			 e->fields[e->account_field].name);
+		rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 			rc = sqlite3_step(st);
@@ -1176,8 +1208,11 @@ enum store_status store_each_row(struct store *s, const struct entity *e,
 	select_from(e, sql, sizeof(sql), &len);
 	/* only the clauses in use, so that SQLite can use the key or an index */
 	append(sql, sizeof(sql), &len, " WHERE 1");
-	if (filter && filter->account)
-		append(sql, sizeof(sql), &len, " AND account_id = ?1");
+	if (filter && filter->account) {
+		append(sql, sizeof(sql), &len, " AND ");
+		append(sql, sizeof(sql), &len, e->fields[e->account_field].name);
+		append(sql, sizeof(sql), &len, " = ?1");
+	}
 	if (filter && filter->changed_since)
 		append(sql, sizeof(sql), &len, " AND updated_at > ?2");
 	if (filter && filter->after_batch_set) {
@@ -1663,11 +1698,12 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 		append(sql, sizeof(sql), &len, part);
 	}
 	append(sql, sizeof(sql), &len,
-	       " FROM (SELECT op, batch_id, id, key, CASE WHEN op = 'delete' THEN before"
+	       " FROM (SELECT op, batch_id, id, key, account_id, CASE WHEN op = 'delete' THEN "
+	       "before"
 	       " ELSE after END AS img FROM journal WHERE entity = ?1) AS j"
 	       " JOIN batches AS b ON b.id = j.batch_id WHERE 1");
 	if (filter && filter->account)
-		append(sql, sizeof(sql), &len, " AND j.img ->> 'account_id' = ?2");
+		append(sql, sizeof(sql), &len, " AND j.account_id = ?2");
 	if (filter && filter->changed_since)
 		append(sql, sizeof(sql), &len, " AND b.ended_at > ?3");
 	if (filter && filter->after_batch_set)

@@ -119,17 +119,22 @@ enum store_status store_delete(struct store *s, const struct entity *e, const st
 /* store_is_empty: 1 if entity E's table has no row, 0 if it has, negative on error. */
 int store_is_empty(struct store *s, const struct entity *e);
 
-/* store_account_exists: 1 if account ID exists, 0 if not, negative on error. */
+/*
+ * The referenced entity (E_REFERENCED: accounts) and the rows of the others
+ * that name one of its rows through their account field.
+ * store_account_exists: 1 if account ID exists, 0 if not, negative on error.
+ */
 int store_account_exists(struct store *s, const char *id);
 
 /*
- * store_account_usage: how many logins, contacts and invoices account ID has.
- * Returns STORE_OK or an error.
+ * store_account_usage: how many rows of each entity name account ID
+ * (ROWS[entity id]; 0 for the referenced entity itself). Returns STORE_OK
+ * or an error.
  */
-enum store_status store_account_usage(struct store *s, const char *id, long *logins, long *contacts,
-				      long *invoices);
+enum store_status store_account_usage(struct store *s, const char *id, long rows[ENTITY_COUNT]);
 
-/* store_delete_children: delete every login and contact of account ID (journaled). */
+/* store_delete_children: delete every row that names account ID, but of the
+ * entities whose rows are kept (E_KEPT); journaled. */
 enum store_status store_delete_children(struct store *s, const char *id);
 
 /*
