@@ -337,28 +337,133 @@ static int parse_args(int argc, char **argv, struct app *app, bool validate, str
 	return -1;
 }
 
+/*
+ * What the arguments name, in dependency order, into INPUTS (RDIAGS: what
+ * was wrong with them); false with RES's error set when they cannot be
+ * read, each problem printed.
+ */
+static bool resolve_inputs(struct app *app, const struct import_args *args,
+			   struct input_list *inputs, struct diag_list *rdiags,
+			   struct import_result *res)
+{
+	enum resolve_status rs =
+		inputs_resolve(args->files, args->nfiles, args->entity, args->format,
+			       args->opts.mode == MODE_DELETE, args->max_unpacked, inputs, rdiags);
+
+	if (rs == RESOLVE_OK)
+		return true;
+	for (size_t i = 0; i < rdiags->count; i++) {
+		const struct diag *d = &rdiags->items[i];
+		if (d->code == DIAG_BAD_ARCHIVE)
+			diag_print(stderr, app->cmd, d);
+		else
+			app_error(app, "%s: %s", d->file ? d->file : "", d->message);
+		if (i == 0)
+			error_set(&res->error, resolve_error_kind(rs), "%s: %s",
+				  d->file ? d->file : "", d->message);
+	}
+	error_set(&res->error, resolve_error_kind(rs), "%s", "");
+	return false;
+}
+
+/* With --verbose: each input's identity, the rate and the key index. */
+static void print_verbose(struct app *app, const struct input_list *inputs,
+			  const struct import_result *res, double secs)
+{
+	for (size_t i = 0; i < inputs->count; i++) {
+		const struct input *in = &inputs->items[i];
+		app_note(app, "%s: %s as %s, %ld record%s, sha256 %s", in->name, in->e->plural,
+			 in->format == FORMAT_XML ? "XML" : "CSV", in->records,
+			 in->records == 1 ? "" : "s",
+			 in->sha256[0] ? in->sha256 : "(not read whole)");
+	}
+	app_note(app, "%ld record%s in %.2f s (%.0f records/s)", res->records,
+		 res->records == 1 ? "" : "s", secs, secs > 0 ? res->records / secs : 0.0);
+	app_note(app, "key index: %zu key%s in %.1f %s (at most %.1f %s while growing)", res->keys,
+		 res->keys == 1 ? "" : "s", size_value(res->key_bytes), size_unit(res->key_bytes),
+		 size_value(res->key_peak), size_unit(res->key_peak));
+}
+
+/*
+ * The run itself: import INPUTS into STORE (NULL for validate) with OPTS,
+ * progress and diagnostics on the terminal, then publish a new database
+ * once committed, and say what happened. The store is closed.
+ */
+static void run_import(struct app *app, struct store *store, struct input_list *inputs,
+		       struct import_opts *opts, bool validate, struct import_result *res)
+{
+	struct progress prog;
+	char started[32];
+	struct timespec t0, t1;
+	enum store_status st;
+
+	opts->command = app->command_line;
+	app_now(started);
+	opts->now = started;
+	opts->clock = app_now;
+	memset(&prog, 0, sizeof(prog));
+	prog.app = app;
+	clock_gettime(CLOCK_MONOTONIC, &prog.start);
+	if (app->progress) {
+		opts->progress = show_progress;
+		opts->progress_ctx = &prog;
+	}
+	opts->on_diag = print_diag;
+	opts->diag_ctx = &prog;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	import_run(store, inputs, opts, res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (store && res->outcome == OUTCOME_COMMITTED && (st = store_publish(store)) != STORE_OK) {
+		store_error(store, st, NULL, &res->error);
+		res->outcome = OUTCOME_ROLLED_BACK;
+	}
+	store_close(store);
+	if (app->progress && prog.shown)
+		fputs("\r\033[K", stderr);
+	if (res->stopped_max_errors)
+		app_error(app,
+			  "stopped after %ld rejected record%s (--max-errors); nothing written",
+			  opts->max_errors, opts->max_errors == 1 ? "" : "s");
+	if (res->error.message[0])
+		app_error(app, "%s", res->error.message);
+	if (app->verbose)
+		print_verbose(app, inputs, res,
+			      (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (!app->quiet && (!error_is_set(&res->error) || res->error.kind == ERROR_DATA))
+		report_summary(stdout, res, validate);
+}
+
+/* The exit status of the run RES describes (validate: problems are 1, not 65). */
+static int import_status(struct import_result *res, bool validate)
+{
+	int status;
+
+	if (stop_signal() && res->error.kind != ERROR_STOPPED &&
+	    res->outcome != OUTCOME_COMMITTED) {
+		/* the signal is why nothing was written, whatever failed after it */
+		error_clear(&res->error);
+		error_stopped(&res->error, stop_signal());
+	}
+	status = error_is_set(&res->error) ? app_exit_status(&res->error)
+		 : res->some_rejected	   ? EXIT_REJECTED
+					   : EXIT_DONE;
+	return validate && status == EXIT_DATAERR ? EXIT_REJECTED : status;
+}
+
 int import_command(int argc, char **argv, struct app *app, bool validate)
 {
 	struct import_args args;
-	struct import_opts opts;
 	struct import_result res;
 	struct input_list inputs = {0};
 	struct diag_list rdiags = {0};
 	struct store *store = NULL;
-	struct progress prog;
-	const char *report_path;
 	bool report_open = false, discard_report = false;
 	struct outfile report_out;
-	char started[32];
-	struct timespec t0, t1;
 	int status;
-	enum resolve_status rs;
 	enum store_status st;
 
 	if ((status = parse_args(argc, argv, app, validate, &args)) >= 0)
 		return status;
-	opts = args.opts;
-	report_path = args.report_path;
 	memset(&res, 0, sizeof(res));
 	res.outcome = validate ? OUTCOME_VALIDATED : OUTCOME_ROLLED_BACK;
 	/* the inputs may hold plaintext passwords: no core dump from here on */
@@ -368,114 +473,33 @@ int import_command(int argc, char **argv, struct app *app, bool validate)
 	}
 	stop_hold(true); /* from here on, a signal is a clean stop */
 	/* the report is created first: if it cannot be, nothing is done */
-	if (report_path) {
-		if (outfile_open(&report_out, report_path) != 0) {
-			app_error(app, "cannot create the report '%s': %s", report_path,
+	if (args.report_path) {
+		if (outfile_open(&report_out, args.report_path) != 0) {
+			app_error(app, "cannot create the report '%s': %s", args.report_path,
 				  strerror(errno));
 			stop_hold(false);
 			return EXIT_CANTCREAT;
 		}
 		report_open = true;
 	}
-	rs = inputs_resolve(args.files, args.nfiles, args.entity, args.format,
-			    opts.mode == MODE_DELETE, args.max_unpacked, &inputs, &rdiags);
-	if (rs != RESOLVE_OK) {
-		for (size_t i = 0; i < rdiags.count; i++) {
-			const struct diag *d = &rdiags.items[i];
-			if (d->code == DIAG_BAD_ARCHIVE)
-				diag_print(stderr, app->cmd, d);
-			else
-				app_error(app, "%s: %s", d->file ? d->file : "", d->message);
-			if (i == 0)
-				error_set(&res.error, resolve_error_kind(rs), "%s: %s",
-					  d->file ? d->file : "", d->message);
-		}
-		error_set(&res.error, resolve_error_kind(rs), "%s", "");
+	if (!resolve_inputs(app, &args, &inputs, &rdiags, &res) || stop_signal())
 		goto report;
-	}
-	if (stop_signal())
-		goto report;
-	if (output_is_input(&inputs, validate ? NULL : app->db_path, report_path, opts.rejects_path,
-			    &res.error)) {
+	if (output_is_input(&inputs, validate ? NULL : app->db_path, args.report_path,
+			    args.opts.rejects_path, &res.error)) {
 		app_error(app, "%s", res.error.message);
 		discard_report = true; /* the report's name is an input: never write it */
 		goto report;
 	}
-	if (!validate) {
-		struct stat lsb;
-		/* a new database is built under a temporary name and published
-		 * only when the batch commits: a failed run leaves nothing, and
-		 * never removes a database another run created meanwhile */
-		if (access(app->db_path, F_OK) != 0 && errno == ENOENT &&
-		    lstat(app->db_path, &lsb) != 0) /* not even a (dangling) link */
-			st = store_create(app->db_path, app->busy_ms, &store);
-		else
-			st = store_open(app->db_path, app->busy_ms, &store);
-		if (st != STORE_OK) {
-			store_error(store, st, NULL, &res.error);
-			app_error(app, "%s", res.error.message);
-			goto report;
-		}
-	}
-	opts.command = app->command_line;
-	app_now(started);
-	opts.now = started;
-	opts.clock = app_now;
-	memset(&prog, 0, sizeof(prog));
-	prog.app = app;
-	clock_gettime(CLOCK_MONOTONIC, &prog.start);
-	if (app->progress) {
-		opts.progress = show_progress;
-		opts.progress_ctx = &prog;
-	}
-	opts.on_diag = print_diag;
-	opts.diag_ctx = &prog;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	import_run(store, &inputs, &opts, &res);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (store && res.outcome == OUTCOME_COMMITTED && (st = store_publish(store)) != STORE_OK) {
+	if (!validate &&
+	    (st = store_open_or_create(app->db_path, app->busy_ms, &store)) != STORE_OK) {
 		store_error(store, st, NULL, &res.error);
-		res.outcome = OUTCOME_ROLLED_BACK;
-	}
-	store_close(store);
-	store = NULL;
-	if (app->progress && prog.shown)
-		fputs("\r\033[K", stderr);
-	if (res.stopped_max_errors)
-		app_error(app,
-			  "stopped after %ld rejected record%s (--max-errors); nothing written",
-			  opts.max_errors, opts.max_errors == 1 ? "" : "s");
-	if (res.error.message[0])
 		app_error(app, "%s", res.error.message);
-	if (app->verbose) {
-		double secs = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-		for (size_t i = 0; i < inputs.count; i++) {
-			const struct input *in = &inputs.items[i];
-			app_note(app, "%s: %s as %s, %ld record%s, sha256 %s", in->name,
-				 in->e->plural, in->format == FORMAT_XML ? "XML" : "CSV",
-				 in->records, in->records == 1 ? "" : "s",
-				 in->sha256[0] ? in->sha256 : "(not read whole)");
-		}
-		app_note(app, "%ld record%s in %.2f s (%.0f records/s)", res.records,
-			 res.records == 1 ? "" : "s", secs, secs > 0 ? res.records / secs : 0.0);
-		app_note(app, "key index: %zu key%s in %.1f %s (at most %.1f %s while growing)",
-			 res.keys, res.keys == 1 ? "" : "s", size_value(res.key_bytes),
-			 size_unit(res.key_bytes), size_value(res.key_peak),
-			 size_unit(res.key_peak));
+		goto report;
 	}
-	if (!app->quiet && (!error_is_set(&res.error) || res.error.kind == ERROR_DATA))
-		report_summary(stdout, &res, validate);
+	run_import(app, store, &inputs, &args.opts, validate, &res);
+	store = NULL; /* closed */
 report:
-	if (stop_signal() && res.error.kind != ERROR_STOPPED && res.outcome != OUTCOME_COMMITTED) {
-		/* the signal is why nothing was written, whatever failed after it */
-		error_clear(&res.error);
-		error_stopped(&res.error, stop_signal());
-	}
-	status = error_is_set(&res.error) ? app_exit_status(&res.error)
-		 : res.some_rejected	  ? EXIT_REJECTED
-					  : EXIT_DONE;
-	if (validate && status == EXIT_DATAERR) /* validate wrote nothing: problems are 1 */
-		status = EXIT_REJECTED;
+	status = import_status(&res, validate);
 	if (report_open && discard_report) {
 		outfile_abort(&report_out);
 		report_open = false;
@@ -484,7 +508,7 @@ report:
 		res.exit_status = status;
 		report_open = false;
 		if (report_json_write(&report_out, &res) != 0) {
-			app_error(app, "cannot write the report '%s': %s", report_path,
+			app_error(app, "cannot write the report '%s': %s", args.report_path,
 				  strerror(errno));
 			if (status < 64)
 				status = EXIT_CANTCREAT;

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -733,6 +734,15 @@ void store_close(struct store *s)
 {
 	if (s)
 		close_store(s);
+}
+
+enum store_status store_open_or_create(const char *path, int busy_ms, struct store **out)
+{
+	struct stat lsb;
+
+	if (access(path, F_OK) != 0 && errno == ENOENT && lstat(path, &lsb) != 0)
+		return store_create(path, busy_ms, out);
+	return store_open(path, busy_ms, out);
 }
 
 enum store_status store_publish(struct store *s)

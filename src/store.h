@@ -61,6 +61,13 @@ enum store_status store_open(const char *path, int busy_ms, struct store **out);
 enum store_status store_create(const char *path, int busy_ms, struct store **out);
 
 /*
+ * store_open_or_create: store_open when something is at PATH (a dangling
+ * symbolic link too, which store_open then reports), else store_create: a
+ * run that writes a new database makes it appear only once it commits.
+ */
+enum store_status store_open_or_create(const char *path, int busy_ms, struct store **out);
+
+/*
  * store_publish: end S's connection and give the database store_create
  * made its name, never replacing one: STORE_BUSY when another run created
  * PATH meanwhile (nothing is replaced). For a database store_open opened,
