@@ -52,3 +52,7 @@ run() {
 # has_err TEXT, has_out TEXT: the last run's stderr or stdout contains TEXT
 has_err() { grep -qF -- "$1" "$WORK/err"; }
 has_out() { grep -qF -- "$1" "$WORK/out"; }
+# err_is TEXT: the last run's whole stderr is TEXT (trailing newlines aside)
+err_is() { [ "$(cat "$WORK/err")" = "$1" ]; }
+# out_is TEXT: the last run's whole stdout is TEXT (trailing newlines aside)
+out_is() { [ "$(cat "$WORK/out")" = "$1" ]; }
