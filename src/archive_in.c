@@ -337,6 +337,71 @@ static bool unchanged(int fd, const struct stat *sb)
 	       now.st_mtim.tv_nsec == sb->st_mtim.tv_nsec;
 }
 
+/* Why member NAME of ENTRY is refused, NULL if it is not (a name, a path
+ * inside the archive, a regular file). */
+static const char *member_refused(struct archive_entry *entry, const char *name)
+{
+	mode_t type = archive_entry_filetype(entry);
+
+	if (!name || !*name)
+		return "a member has no name";
+	if (name[0] == '/')
+		return "absolute path";
+	if (has_dotdot(name))
+		return "'..' in the path";
+	if (archive_entry_hardlink(entry) || type == AE_IFLNK)
+		return "a link";
+	if (type != AE_IFREG)
+		return "a device or other special file";
+	return NULL;
+}
+
+/*
+ * Report why member NAME of archive PATH was not read (HOW, from
+ * read_member; WHY its words, TOTAL the bytes unpacked so far) to DIAGS.
+ * Returns archive_read_members' result: -3 for an I/O failure or a stop,
+ * -1 for a bad archive.
+ */
+static int member_failed(struct archive *a, enum member_read how, const char *path,
+			 const char *name, const char *why, uint64_t total, uint64_t max_unpacked,
+			 char *buf, size_t size, struct diag_list *diags)
+{
+	switch (how) {
+	case MEMBER_OVER_LIMIT:
+		if (total <= max_unpacked && ends_early(a, buf, size, total, max_unpacked))
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 "the archive is truncated or damaged: %s; nothing imported",
+				 archive_error_string(a) ? archive_error_string(a)
+							 : "it ends early");
+		else
+			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
+				 total > max_unpacked
+					 ? "unpacked, the archive is larger than %llu bytes "
+					   "(--max-unpacked); nothing imported"
+					 : "the archive unpacks to more than %llu times its size "
+					   "(a zip bomb?); nothing imported",
+				 total > max_unpacked ? (unsigned long long)max_unpacked
+						      : (unsigned long long)ARCHIVE_MAX_RATIO);
+		return -1;
+	case MEMBER_SUMS_TOO_LARGE:
+		diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL, "SHA256SUMS is too large");
+		return -1;
+	case MEMBER_UNWRITABLE:
+		diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "member '%s': %s", name, why);
+		return -3;
+	case MEMBER_STOPPED:
+		diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "stopped by signal %d",
+			 stop_signal());
+		return -3;
+	case MEMBER_UNREADABLE:
+	default:
+		diag_add(diags, resource_failure(a) ? DIAG_SCHEMA : DIAG_BAD_ARCHIVE, path, 0, 0, 0,
+			 NULL, "member '%s' cannot be read: %s", name,
+			 archive_error_string(a) ? archive_error_string(a) : "damaged");
+		return resource_failure(a) ? -3 : -1;
+	}
+}
+
 int archive_read_members(const char *path, uint64_t max_unpacked, struct spool *sp,
 			 int (*fn)(void *ctx, const char *member, uint64_t start, uint64_t len),
 			 void *ctx, struct diag_list *diags)
@@ -376,18 +441,10 @@ int archive_read_members(const char *path, uint64_t max_unpacked, struct spool *
 		uint64_t start = spool_size(sp);
 		int added = 0;
 
-		if (!name || !*name)
-			refused = "a member has no name";
-		else if (name[0] == '/')
-			refused = "absolute path";
-		else if (has_dotdot(name))
-			refused = "'..' in the path";
-		else if (archive_entry_hardlink(entry) || type == AE_IFLNK)
-			refused = "a link";
-		else if (type == AE_IFDIR)
+		if (type == AE_IFDIR && name && *name && name[0] != '/' && !has_dotdot(name) &&
+		    !archive_entry_hardlink(entry))
 			continue;
-		else if (type != AE_IFREG)
-			refused = "a device or other special file";
+		refused = member_refused(entry, name);
 		if (!refused) {
 			special = strcmp(name, "manifest.xml") == 0;
 			sums_file = strcmp(name, "SHA256SUMS") == 0;
@@ -413,51 +470,11 @@ int archive_read_members(const char *path, uint64_t max_unpacked, struct spool *
 		how = read_member(a, buf, sizeof(buf), &total,
 				  max_unpacked < limit_ratio ? max_unpacked : limit_ratio,
 				  sums_file ? &sums : NULL, special ? NULL : sp, why, digest);
-		switch (how) {
-		case MEMBER_READ:
-			break;
-		case MEMBER_OVER_LIMIT:
-			if (total <= max_unpacked &&
-			    ends_early(a, buf, sizeof(buf), total, max_unpacked)) {
-				diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-					 "the archive is truncated or damaged: %s; nothing "
-					 "imported",
-					 archive_error_string(a) ? archive_error_string(a)
-								 : "it ends early");
-				break;
-			}
-			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-				 total > max_unpacked
-					 ? "unpacked, the archive is larger than %llu bytes "
-					   "(--max-unpacked); nothing imported"
-					 : "the archive unpacks to more than %llu times its size "
-					   "(a zip bomb?); nothing imported",
-				 total > max_unpacked ? (unsigned long long)max_unpacked
-						      : (unsigned long long)ARCHIVE_MAX_RATIO);
-			break;
-		case MEMBER_SUMS_TOO_LARGE:
-			diag_add(diags, DIAG_BAD_ARCHIVE, path, 0, 0, 0, NULL,
-				 "SHA256SUMS is too large");
-			break;
-		case MEMBER_UNWRITABLE:
-			diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "member '%s': %s", name,
-				 why);
-			rc = -3;
-			break;
-		case MEMBER_STOPPED:
-			diag_add(diags, DIAG_SCHEMA, path, 0, 0, 0, NULL, "stopped by signal %d",
-				 stop_signal());
-			rc = -3;
-			break;
-		case MEMBER_UNREADABLE:
-			diag_add(diags, resource_failure(a) ? DIAG_SCHEMA : DIAG_BAD_ARCHIVE, path,
-				 0, 0, 0, NULL, "member '%s' cannot be read: %s", name,
-				 archive_error_string(a) ? archive_error_string(a) : "damaged");
-			rc = resource_failure(a) ? -3 : -1;
-			break;
-		}
-		if (how != MEMBER_READ)
+		if (how != MEMBER_READ) {
+			rc = member_failed(a, how, path, name, why, total, max_unpacked, buf,
+					   sizeof(buf), diags);
 			goto out;
+		}
 		if (sums_file) {
 			have_sums = true;
 			continue;
