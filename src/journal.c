@@ -34,6 +34,7 @@ struct journal {
 	bool oom;			   /* the hook ran out of memory */
 	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
 	int64_t first_chunk, last_chunk;   /* chunk ids written in this batch */
+	bool wrote;			   /* whether any was (an id may be 0 after migration 8) */
 	sqlite3_stmt *insert;		   /* INSERT INTO journal_chunks */
 	sqlite3_stmt *insert_key;	   /* INSERT INTO journal_keys, one row */
 	sqlite3_stmt *insert_keys_chunk;   /* the same, a whole chunk's rows */
@@ -578,6 +579,7 @@ static void inserts_sql(FILE *f, const struct journal *j, const struct table_inf
 	fprintf(f,
 		" FROM journal_keys AS jk JOIN journal_chunks AS lc ON lc.id = jk.change_id / 1000 "
 		"WHERE jk.entity = '%s' AND jk.key = k.value AND jk.inserted_by = c.batch_id "
+		"AND jk.change_id > c.id * 1000 + k.key "
 		"ORDER BY jk.change_id LIMIT 1), (SELECT %s FROM %s AS t WHERE %s AND "
 		"t.inserted_by = c.batch_id)) AS img "
 		"FROM journal_chunks AS c, json_each(c.changes) AS k WHERE c.entity = '%s')",
@@ -665,6 +667,7 @@ void journal_begin(struct journal *j, int64_t batch)
 	j->batch = batch;
 	memset(j->counts, 0, sizeof(j->counts));
 	j->first_chunk = j->last_chunk = 0;
+	j->wrote = false;
 }
 
 /*
@@ -752,8 +755,9 @@ static int write_chunk(struct journal *j, int from, int n)
 	if (rc != SQLITE_DONE)
 		return rc;
 	j->last_chunk = sqlite3_last_insert_rowid(j->db);
-	if (!j->first_chunk)
+	if (!j->wrote)
 		j->first_chunk = j->last_chunk;
+	j->wrote = true;
 	return kind == FULL ? write_keys(j, from, n) : SQLITE_OK;
 }
 
@@ -832,14 +836,11 @@ int journal_record_insert(struct journal *j, const struct entity *e, const char 
 	return j->oom ? SQLITE_NOMEM : SQLITE_OK;
 }
 
-int64_t journal_first_chunk(const struct journal *j)
+bool journal_chunks_written(const struct journal *j, int64_t *first, int64_t *last)
 {
-	return j->first_chunk;
-}
-
-int64_t journal_last_chunk(const struct journal *j)
-{
-	return j->last_chunk;
+	*first = j->first_chunk;
+	*last = j->last_chunk;
+	return j->wrote;
 }
 
 void journal_discard(struct journal *j)

@@ -25,7 +25,7 @@
  * entries are found through its chunks (journal_chunks(batch_id, entity)).
  * Insert lists of schema 6 and 7 became chunks with ids below zero, in
  * their order, so a batch of before schema 8 lists its inserts first, as it
- * always showed them.
+ * always did (the change feed sorts those by key, as it did).
  */
 #ifndef ACCTBATCH_JOURNAL_H
 #define ACCTBATCH_JOURNAL_H
@@ -95,11 +95,8 @@ void journal_begin(struct journal *j, int64_t batch);
  */
 int journal_flush(struct journal *j, bool all);
 
-/* journal_last_chunk: the id of the last chunk written in this batch, 0 if none. */
-int64_t journal_last_chunk(const struct journal *j);
-
-/* journal_first_chunk: the id of the first chunk written in this batch, 0 if none. */
-int64_t journal_first_chunk(const struct journal *j);
+/* journal_chunks_written: whether this batch wrote a chunk, and the ids of its first and last. */
+bool journal_chunks_written(const struct journal *j, int64_t *first, int64_t *last);
 
 /*
  * journal_pause: while PAUSED, the hook is off. Only for a statement that

@@ -397,7 +397,9 @@ static int move_insert_lists(struct store *s)
 				"SELECT -coalesce(sum((json_array_length(keys) + 255) / 256), 0) "
 				"FROM journal_inserts",
 				-1, &keys, NULL);
-	if (rc == SQLITE_OK && sqlite3_step(keys) == SQLITE_ROW)
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(keys) == SQLITE_ROW ? SQLITE_OK : sqlite3_errcode(s->db);
+	if (rc == SQLITE_OK)
 		id = sqlite3_column_int64(keys, 0);
 	sqlite3_finalize(keys);
 	keys = NULL;
@@ -462,9 +464,11 @@ static int migrate_8(struct store *s)
 }
 
 /*
- * The journal is written in chunks of up to 256 changes (journal.c) and read
- * through the journal view, one row per change in order. A batch's chunks
- * are one id range (batches are serialised): batches.journal_from/_to.
+ * The journal is written in chunks of up to 256 entries (journal.c) and read
+ * through the journal view, one row per change in order. The chunks a batch
+ * writes are one id range (batches are serialised): batches.journal_from/_to;
+ * the insert lists of a batch from before schema 8 are chunks with ids below
+ * zero, outside it.
  */
 
 /*
@@ -1410,7 +1414,8 @@ enum store_status store_each_change(struct store *s, int64_t batch,
 		     "WITH ins(seq, entity, key, cur) AS (%s), "
 		     "firsts AS MATERIALIZED (SELECT seq, entity, key, cur, (SELECT min(change_id) "
 		     "FROM journal_keys AS k WHERE k.entity = ins.entity AND k.key = ins.key "
-		     "AND k.inserted_by = ?1) AS cid FROM ins ORDER BY cid) "
+		     "AND k.inserted_by = ?1 AND k.change_id > ins.seq) AS cid FROM ins ORDER BY "
+		     "cid) "
 		     "SELECT id, entity, key, op, before, after FROM ("
 		     "SELECT seq AS id, entity, key, 'insert' AS op, NULL AS before, "
 		     "CASE WHEN cid IS NULL THEN cur ELSE (SELECT json_extract(c.changes, "
@@ -1718,7 +1723,10 @@ enum store_status store_each_feed(struct store *s, const struct entity *e,
 		append(sql, sizeof(sql), &len, " AND b.ended_at > ?3");
 	if (filter && filter->after_batch_set)
 		append(sql, sizeof(sql), &len, " AND j.batch_id > ?4");
-	append(sql, sizeof(sql), &len, " ORDER BY j.batch_id, j.id");
+	/* in the order made; the inserts of a batch from before schema 8
+	 * (ids below zero) first and by key, as the feed gave them */
+	append(sql, sizeof(sql), &len,
+	       " ORDER BY j.batch_id, j.id >= 0, CASE WHEN j.id < 0 THEN j.key END, j.id");
 	/* the journal view sorts every row version: let large sorts spill to a
 	 * temporary file instead of memory */
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
@@ -1915,12 +1923,13 @@ enum store_status store_end_batch(struct store *s, int64_t batch, const char *in
 			"WHERE id = ?1",
 			-1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		int64_t from = journal_first_chunk(s->journal), to = journal_last_chunk(s->journal);
+		int64_t from, to;
+		bool wrote = journal_chunks_written(s->journal, &from, &to);
 		sqlite3_bind_int64(st, 1, batch);
 		sqlite3_bind_text(st, 2, inputs, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, counts, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
-		if (from) {
+		if (wrote) {
 			sqlite3_bind_int64(st, 5, from);
 			sqlite3_bind_int64(st, 6, to);
 		}
