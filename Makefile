@@ -152,13 +152,14 @@ unit: $(BUILD)/acctbatch $(TEST_BINS)
 	@set -e; for t in $(TEST_BINS); do \
 		echo "== $$t"; CONFORMANCE_DIR=$(CONFORMANCE_DIR) ACCTBATCH=$(BUILD)/acctbatch $$t; done
 
-e2e: $(BUILD)/acctbatch $(BUILD)/gen_nasty
+# the shell tests, one target each, so that make check can run them side by side
+SHELL_TESTS = e2e bad_samples hardening faults crash
+
+e2e: $(SHELL_TESTS:%=shell-test-%)
+
+$(SHELL_TESTS:%=shell-test-%): shell-test-%: $(BUILD)/acctbatch $(BUILD)/gen_nasty
 	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) CONFORMANCE_DIR=$(abspath $(CONFORMANCE_DIR)) \
-		GEN_NASTY=$(abspath $(BUILD)/gen_nasty) bash tests/e2e.sh
-	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/bad_samples.sh
-	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/hardening.sh
-	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/faults.sh
-	@ACCTBATCH=$(abspath $(BUILD)/acctbatch) bash tests/crash.sh
+		GEN_NASTY=$(abspath $(BUILD)/gen_nasty) bash tests/$*.sh
 
 FORMATTED = src/*.c src/*.h tests/*.c tests/*.h tools/*.c
 
@@ -170,11 +171,12 @@ check-format: $(BUILD)/.deps-ok
 
 check: check-format
 	@test -d $(CONFORMANCE_DIR) || { echo "make check needs the conformance data in $(CONFORMANCE_DIR) (set CONFORMANCE_DIR=...)"; exit 1; }
-	@# the two test variants are built first, two compilers at a time; then their tests run
-	@# side by side, each variant's output printed whole once it is done
+	@# the two test variants are built first, two compilers at a time; then their tests
+	@# (unit, and each shell script) run four at a time: much of the shell tests' time is
+	@# waiting (lock timeouts, signals, killed runs); each target's output is printed whole
 	$(MAKE) -j2 WERROR=1 TEST_HOOKS=1 BUILD=build/check check-binaries
 	$(MAKE) -j2 WERROR=1 TEST_HOOKS=1 BUILD=build/asan CC=clang SANITIZE=address,undefined CFLAGS="-O1 -g" check-binaries
-	$(MAKE) -j2 --output-sync=recurse check-tests-gcc check-tests-asan
+	$(MAKE) -j4 --output-sync=target check-tests-gcc check-tests-asan
 	@ACCTBATCH=$(abspath build/check/acctbatch-release) bash tests/release.sh
 	@echo "make check: all tests passed (gcc build, clang ASan+UBSan build, and the release build)"
 
@@ -213,7 +215,7 @@ uninstall:
 clean:
 	rm -rf build demo.db demo.db-wal demo.db-shm
 
-.PHONY: all check check-binaries check-tests-gcc check-tests-asan unit e2e demo bench install uninstall clean schemas format check-format
+.PHONY: all check check-binaries check-tests-gcc check-tests-asan unit e2e $(SHELL_TESTS:%=shell-test-%) demo bench install uninstall clean schemas format check-format
 .PRECIOUS: $(BUILD)/tests/%.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

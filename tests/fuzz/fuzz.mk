@@ -3,6 +3,7 @@
 #   make fuzz-build   build the targets in $(FUZZ_BUILD)
 #   make fuzz         run each for FUZZ_SECONDS (FUZZ_JOBS at a time)
 #   make fuzz-check   replay tests/fuzz/regress, then run each for FUZZ_CHECK_SECONDS
+#                     (FUZZ_CHECK_JOBS at a time)
 #   make fuzz-replay  replay tests/fuzz/regress only
 # make check runs fuzz-check (FUZZ_IN_CHECK=0 leaves it out).
 
@@ -16,6 +17,8 @@ FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 10
 FUZZ_JOBS ?= 1
+# make check's fuzz-check runs the targets two at a time, each for its seconds
+FUZZ_CHECK_JOBS ?= 2
 FUZZ_IN_CHECK ?= 1
 
 FUZZ_TARGETS = \
@@ -58,6 +61,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz: fuzz-build
 	@$(FUZZ_RUN) run $(FUZZ_SECONDS)
 
+fuzz-check: FUZZ_JOBS = $(FUZZ_CHECK_JOBS)
 fuzz-check: fuzz-build
 	@$(FUZZ_RUN) check $(FUZZ_CHECK_SECONDS)
 
