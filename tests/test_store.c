@@ -447,6 +447,57 @@ static void test_a_batch_lists_its_changes_in_the_order_made(void **state)
 		      "Name");
 }
 
+/* Close F's store and turn its database back into schema 7's journal: each
+ * batch's compact inserts one list in journal_inserts, no entity column. */
+static void downgrade_to_7(struct fixture *f)
+{
+	store_close(f->store);
+	f->store = NULL;
+	assert_int_equal(
+		sqlite3_exec(
+			f->peek,
+			"DROP VIEW journal; DROP VIEW journal_logged; CREATE TABLE journal_inserts("
+			"id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL, entity TEXT NOT NULL, "
+			"keys TEXT NOT NULL) STRICT; INSERT INTO journal_inserts(batch_id, entity, "
+			"keys) SELECT 1, 'accounts', json_group_array(value) FROM (SELECT k.value "
+			"FROM journal_chunks AS c, json_each(c.changes) AS k WHERE c.entity = "
+			"'accounts' ORDER BY c.id, k.key); DELETE FROM journal_chunks WHERE entity "
+			"IS NOT NULL; DROP INDEX journal_chunks_batch; ALTER TABLE journal_chunks "
+			"DROP COLUMN entity; CREATE INDEX journal_chunks_batch ON "
+			"journal_chunks(batch_id); PRAGMA user_version = 7",
+			NULL, NULL, NULL),
+		SQLITE_OK);
+}
+
+/* After migration 8 a database whose only chunks were insert lists writes
+ * chunk 0 next: a batch's chunk range still says so. */
+static void test_the_first_chunk_after_the_migration_may_be_chunk_0(void **state)
+{
+	struct fixture *f = *state;
+	const struct entity *e = entity_get(ENTITY_ACCOUNTS);
+	struct row r;
+	int64_t batch;
+	char got[LIST_SIZE] = "";
+
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "A-1");
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	row_release(&r);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	downgrade_to_7(f);
+	assert_int_equal(store_open(f->path, 1000, &f->store), STORE_OK);
+	assert_scalar(f, "SELECT group_concat(id) FROM journal_chunks", "-1");
+	assert_int_equal(store_begin_batch(f->store, "import", "t", "t", &batch), STORE_OK);
+	account_row(&r, "A-2");
+	assert_int_equal(store_insert(f->store, e, &r), STORE_OK);
+	row_release(&r);
+	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
+	assert_scalar(f, "SELECT journal_from || '-' || journal_to FROM batches WHERE id = 2",
+		      "0-0");
+	assert_int_equal(store_each_change(f->store, 2, list_change, got), STORE_OK);
+	assert_string_equal(got, "insert A-2");
+}
+
 /* Schema 7 kept a batch's inserted keys in journal_inserts, one list per
  * entity (of any length after migration 6): they become chunks of at most
  * 256 keys, ids below zero, in their order, and read as before. */
@@ -473,22 +524,8 @@ static void test_insert_lists_of_schema_7_become_chunks_in_their_order(void **st
 	assert_int_equal(store_update(f->store, e, &r), STORE_OK);
 	row_release(&r);
 	assert_int_equal(store_end_batch(f->store, batch, "[]", "{}", "t", true), STORE_OK);
-	store_close(f->store);
 	/* the journal as schema 7 kept it: one list of 600 keys */
-	assert_int_equal(
-		sqlite3_exec(
-			f->peek,
-			"DROP VIEW journal; DROP VIEW journal_logged; CREATE TABLE journal_inserts("
-			"id INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL, entity TEXT NOT NULL, "
-			"keys TEXT NOT NULL) STRICT; INSERT INTO journal_inserts(batch_id, entity, "
-			"keys) SELECT 1, 'accounts', json_group_array(value) FROM (SELECT k.value "
-			"FROM journal_chunks AS c, json_each(c.changes) AS k WHERE c.entity = "
-			"'accounts' ORDER BY c.id, k.key); DELETE FROM journal_chunks WHERE entity "
-			"IS NOT NULL; DROP INDEX journal_chunks_batch; ALTER TABLE journal_chunks "
-			"DROP COLUMN entity; CREATE INDEX journal_chunks_batch ON "
-			"journal_chunks(batch_id); PRAGMA user_version = 7",
-			NULL, NULL, NULL),
-		SQLITE_OK);
+	downgrade_to_7(f);
 	assert_scalar(f, "SELECT json_array_length(keys) FROM journal_inserts", "600");
 	assert_int_equal(store_open(f->path, 1000, &f->store), STORE_OK);
 	assert_int_equal(store_schema_version(f->store), STORE_SCHEMA_VERSION);
@@ -865,6 +902,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_insert_lists_of_schema_7_become_chunks_in_their_order, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_the_first_chunk_after_the_migration_may_be_chunk_0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_a_rolled_back_batch_leaves_nothing_behind,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contacts_key_on_the_lower_cased_email, setup,
