@@ -63,6 +63,18 @@ enum field_role {
 	ROLE_TOTAL,    /* an amount in that currency */
 	ROLE_CREATED,  /* when the row was created (kept by the tool) */
 	ROLE_UPDATED,  /* when the row last changed (kept by the tool) */
+	/* what the mailing lists read (lists.c, store.c) */
+	ROLE_NAME,	 /* the account's own name (a list's account_name) */
+	ROLE_PERSON,	 /* a person's full name */
+	ROLE_FIRST_NAME, /* a person's name in two: the first part */
+	ROLE_LAST_NAME,	 /* and the last */
+	ROLE_STATUS,	 /* the row's status (lists leave closed accounts and void invoices out) */
+	ROLE_KIND,	 /* the kind of invoice */
+	ROLE_TOKENS,	 /* the mailing lists an account holder subscribed to */
+	ROLE_ALERT,	 /* gets the "Invoice Created" alert (list invoice-created) */
+	ROLE_STANDARD,	 /* receives standard invoices (standard-invoices) */
+	ROLE_SUMMARY,	 /* receives summary invoices (summary-invoices) */
+	ROLE_NOTICES,	 /* receives important notices (important-notices) */
 	ROLE_COUNT
 };
 

@@ -563,9 +563,10 @@ static int index_record(struct run *r, const struct record *rec, int *added)
 		struct input *first = r->input - r->input_index + (prev >> 40);
 		int kf = e->key[1] >= 0 ? e->key[1] : e->key[0];
 		entity_report(&r->res->diags, rec, kf, DIAG_DUPLICATE_IN_FILE,
-			      "same %s%s as the record at %s:%ld%s",
-			      e->key[1] >= 0 ? "account_id and " : "", e->fields[kf].name,
-			      first->name, prev & ((1L << 40) - 1),
+			      "same %s%s%s as the record at %s:%ld%s",
+			      e->key[1] >= 0 ? e->fields[e->key[0]].name : "",
+			      e->key[1] >= 0 ? " and " : "", e->fields[kf].name, first->name,
+			      prev & ((1L << 40) - 1),
 			      kf == e->email_field ? " (emails are compared ignoring case)" : "");
 		return rejected(r, rec);
 	}

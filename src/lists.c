@@ -92,13 +92,60 @@ const char *lists_roles(unsigned roles, char *buf)
 	return buf;
 }
 
-static const char *const invoice_columns[] = {
-	"invoice_number", "account_id", "account_name", "kind", "issued_on", "due_on",
-	"currency",	  "total",	"email",	"name", "role",
-};
-static const char *const account_columns[] = {
-	"account_id", "account_name", "email", "name", "role",
-};
+/*
+ * A list's columns (DESIGN section 7): the invoice's fields a per-invoice
+ * list shows (its key, account, kind, dates, currency and total), the
+ * account's name as account_NAME, then the list's own: the recipient's
+ * email, the person's name and the roles. The names of the fields come
+ * from the entity tables, made once (list_columns).
+ */
+#define INVOICE_COLUMNS 11
+#define ACCOUNT_COLUMNS 5
+static const char *invoice_columns[INVOICE_COLUMNS];
+static const char *account_columns[ACCOUNT_COLUMNS];
+static char account_name_column[64];
+static pthread_once_t columns_once = PTHREAD_ONCE_INIT;
+
+static const char *field_of(const struct entity *e, enum field_role role)
+{
+	return e->fields[e->role[role]].name;
+}
+
+static void make_columns(void)
+{
+	const struct entity *a = NULL, *i = NULL;
+
+	for (int id = 0; id < ENTITY_COUNT; id++) {
+		const struct entity *e = entity_get(id);
+		if (e->flags & E_REFERENCED)
+			a = e;
+		if (e->role[ROLE_KIND] >= 0)
+			i = e;
+	}
+	snprintf(account_name_column, sizeof(account_name_column), "%s_%s", a->singular,
+		 field_of(a, ROLE_NAME));
+	invoice_columns[0] = i->fields[i->key[0]].name;
+	invoice_columns[1] = field_of(i, ROLE_ACCOUNT);
+	invoice_columns[2] = account_name_column;
+	invoice_columns[3] = field_of(i, ROLE_KIND);
+	invoice_columns[4] = field_of(i, ROLE_ISSUED);
+	invoice_columns[5] = field_of(i, ROLE_DUE);
+	invoice_columns[6] = field_of(i, ROLE_CURRENCY);
+	invoice_columns[7] = field_of(i, ROLE_TOTAL);
+	account_columns[0] = a->fields[a->key[0]].name;
+	account_columns[1] = account_name_column;
+	/* the list's own */
+	invoice_columns[8] = account_columns[2] = "email";
+	invoice_columns[9] = account_columns[3] = "name";
+	invoice_columns[10] = account_columns[4] = "role";
+}
+
+/* The columns of a per-invoice list (INVOICE_COLUMNS) or a per-account one (ACCOUNT_COLUMNS). */
+static const char *const *list_columns(bool invoices)
+{
+	pthread_once(&columns_once, make_columns);
+	return invoices ? invoice_columns : account_columns;
+}
 
 /* One list being written: its CSV and XML streams and the row last written. */
 struct list_run {
@@ -165,7 +212,7 @@ static int write_row(void *ctx, const struct list_row *r)
 	lists_roles(r->roles, roles);
 	if (per_invoice(x->spec)) {
 		int digits = r->currency ? iso_currency_digits(r->currency) : 2;
-		const char *v[11];
+		const char *v[INVOICE_COLUMNS];
 		format_amount(r->total, digits < 0 ? 2 : digits, total, sizeof(total));
 		v[0] = r->invoice_number;
 		v[1] = r->account_id;
@@ -178,13 +225,16 @@ static int write_row(void *ctx, const struct list_row *r)
 		v[8] = r->email;
 		v[9] = r->name;
 		v[10] = roles;
-		if (write_csv_row(x->csv, v, 11) != 0 ||
-		    (x->xml && write_xml_row(x->xml, invoice_columns, v, 11, r->roles) != 0))
+		if (write_csv_row(x->csv, v, INVOICE_COLUMNS) != 0 ||
+		    (x->xml &&
+		     write_xml_row(x->xml, list_columns(true), v, INVOICE_COLUMNS, r->roles) != 0))
 			x->write_failed = true;
 	} else {
-		const char *v[5] = {r->account_id, r->account_name, r->email, r->name, roles};
-		if (write_csv_row(x->csv, v, 5) != 0 ||
-		    (x->xml && write_xml_row(x->xml, account_columns, v, 5, r->roles) != 0))
+		const char *v[ACCOUNT_COLUMNS] = {r->account_id, r->account_name, r->email, r->name,
+						  roles};
+		if (write_csv_row(x->csv, v, ACCOUNT_COLUMNS) != 0 ||
+		    (x->xml &&
+		     write_xml_row(x->xml, list_columns(false), v, ACCOUNT_COLUMNS, r->roles) != 0))
 			x->write_failed = true;
 	}
 	if (x->write_failed)
@@ -334,8 +384,8 @@ static int build_list(struct store *s, const struct lists_opts *o, size_t k, FIL
 	xmlOutputBufferPtr xbuf;
 	size_t per = o->xml ? 2 : 1;
 	enum store_status st;
-	const char *const *cols = per_invoice(spec) ? invoice_columns : account_columns;
-	size_t ncols = per_invoice(spec) ? 11 : 5;
+	const char *const *cols = list_columns(per_invoice(spec));
+	size_t ncols = per_invoice(spec) ? INVOICE_COLUMNS : ACCOUNT_COLUMNS;
 	int rc = -1;
 
 	memset(&x, 0, sizeof(x));

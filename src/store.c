@@ -2004,33 +2004,96 @@ int row_set(struct row *r, int i, const char *s, size_t len)
  * value is bound: ?1 from, ?2 to, ?3 account, ?4 status, ?5 subscription.
  */
 
-/* Who qualifies per account for kind K: account_id, email, email_norm, name, src. */
-static const char *list_people(enum list_kind k)
+/* The entity that has a field of ROLE (the first, in entity order). */
+static const struct entity *entity_with(enum field_role role)
 {
+	for (int id = 0; id < ENTITY_COUNT; id++)
+		if (entity_get(id)->role[role] >= 0)
+			return entity_get(id);
+	return NULL;
+}
+
+/* The name of E's field of ROLE. */
+static const char *col(const struct entity *e, enum field_role role)
+{
+	return e->fields[e->role[role]].name;
+}
+
+/*
+ * The mailing lists' tables, from the entity table: the accounts (the
+ * referenced entity), the people who get the invoice alert (logins), who
+ * receive invoices and notices (contacts), and the invoices (the kind).
+ */
+struct list_tables {
+	const struct entity *a, *l, *c, *i;
+};
+
+static struct list_tables list_tables(void)
+{
+	struct list_tables t = {referenced_entity(), entity_with(ROLE_ALERT),
+				entity_with(ROLE_STANDARD), entity_with(ROLE_KIND)};
+	return t;
+}
+
+/* A person's name in E's rows: the full name ('' when it may be missing), or first and last. */
+static void person_sql(const struct entity *e, char *buf, size_t size)
+{
+	if (e->role[ROLE_PERSON] >= 0 && (e->fields[e->role[ROLE_PERSON]].flags & F_REQUIRED))
+		snprintf(buf, size, "%s", col(e, ROLE_PERSON));
+	else if (e->role[ROLE_PERSON] >= 0)
+		snprintf(buf, size, "coalesce(%s, '')", col(e, ROLE_PERSON));
+	else
+		snprintf(buf, size, "%s || ' ' || %s", col(e, ROLE_FIRST_NAME),
+			 col(e, ROLE_LAST_NAME));
+}
+
+/*
+ * "SELECT account, email, email_norm, name, src FROM E WHERE ..." for the
+ * people of E (SRC: 0 contact, 1 holder, 2 login) that WHERE (an SQL
+ * condition, or NULL for all) selects; ALIASES names the columns.
+ */
+static void people_sql(const struct entity *e, int src, const char *where, bool aliases, char *sql,
+		       size_t size, size_t *len)
+{
+	char part[512], name[160];
+
+	person_sql(e, name, sizeof(name));
+	snprintf(part, sizeof(part), "SELECT %s, %s, lower(%s)%s, %s%s, %d%s FROM %s%s%s",
+		 col(e, ROLE_ACCOUNT), col(e, ROLE_EMAIL), col(e, ROLE_EMAIL),
+		 aliases ? " AS email_norm" : "", name, aliases ? " AS name" : "", src,
+		 aliases ? " AS src" : "", e->plural, where ? " WHERE " : "", where ? where : "");
+	append(sql, size, len, part);
+}
+
+/* Who qualifies per account for kind K: account_id, email, email_norm, name, src. */
+static void list_people(enum list_kind k, char *sql, size_t size, size_t *len)
+{
+	struct list_tables t = list_tables();
+	char where[256];
+
 	switch (k) {
 	case LIST_INVOICE_CREATED:
-		return "SELECT account_id, email, lower(email) AS email_norm, full_name AS name, "
-		       "2 AS src "
-		       "FROM logins WHERE invoice_created_alerts = 1";
+		snprintf(where, sizeof(where), "%s = 1", col(t.l, ROLE_ALERT));
+		people_sql(t.l, 2, where, true, sql, size, len);
+		return;
 	case LIST_STANDARD_INVOICES:
-		return "SELECT account_id, email, lower(email) AS email_norm, "
-		       "first_name || ' ' || last_name "
-		       "AS name, 0 AS src FROM contacts WHERE standard_invoices = 1";
 	case LIST_SUMMARY_INVOICES:
-		return "SELECT account_id, email, lower(email) AS email_norm, "
-		       "first_name || ' ' || last_name "
-		       "AS name, 0 AS src FROM contacts WHERE summary_invoices = 1";
 	case LIST_IMPORTANT_NOTICES:
-		return "SELECT account_id, email, lower(email) AS email_norm, "
-		       "first_name || ' ' || last_name "
-		       "AS name, 0 AS src FROM contacts WHERE important_notices = 1 "
-		       "UNION ALL SELECT account_id, email, lower(email), coalesce(full_name, ''), "
-		       "1 FROM accounts";
+		snprintf(where, sizeof(where), "%s = 1",
+			 col(t.c, k == LIST_STANDARD_INVOICES  ? ROLE_STANDARD
+				  : k == LIST_SUMMARY_INVOICES ? ROLE_SUMMARY
+							       : ROLE_NOTICES));
+		people_sql(t.c, 0, where, true, sql, size, len);
+		if (k == LIST_IMPORTANT_NOTICES) { /* and every account holder */
+			append(sql, size, len, " UNION ALL ");
+			people_sql(t.a, 1, NULL, false, sql, size, len);
+		}
+		return;
 	default:
-		return "SELECT account_id, email, lower(email) AS email_norm, "
-		       "coalesce(full_name, '') AS name, 1 AS src FROM accounts "
-		       "WHERE instr(' ' || coalesce(subscriptions, '') || ' ', ' ' || ?5 || ' ') > "
-		       "0";
+		snprintf(where, sizeof(where),
+			 "instr(' ' || coalesce(%s, '') || ' ', ' ' || ?5 || ' ') > 0",
+			 col(t.a, ROLE_TOKENS));
+		people_sql(t.a, 1, where, true, sql, size, len);
 	}
 }
 
@@ -2042,17 +2105,40 @@ static bool list_per_invoice(enum list_kind k)
 /* The conditions on the invoice i of a per-invoice list. */
 static void list_invoice_terms(const struct list_query *q, char *sql, size_t size, size_t *len)
 {
-	append(sql, size, len, " AND i.status <> 'void'");
-	if (q->status)
-		append(sql, size, len, " AND i.status = ?4");
-	if (q->kind == LIST_STANDARD_INVOICES)
-		append(sql, size, len, " AND i.kind = 'standard'");
-	if (q->kind == LIST_SUMMARY_INVOICES)
-		append(sql, size, len, " AND i.kind = 'summary'");
-	if (q->from)
-		append(sql, size, len, " AND i.issued_on >= ?1");
-	if (q->to)
-		append(sql, size, len, " AND i.issued_on <= ?2");
+	const struct entity *i = list_tables().i;
+	char part[160];
+
+	snprintf(part, sizeof(part), " AND i.%s <> 'void'", col(i, ROLE_STATUS));
+	append(sql, size, len, part);
+	if (q->status) {
+		snprintf(part, sizeof(part), " AND i.%s = ?4", col(i, ROLE_STATUS));
+		append(sql, size, len, part);
+	}
+	if (q->kind == LIST_STANDARD_INVOICES || q->kind == LIST_SUMMARY_INVOICES) {
+		snprintf(part, sizeof(part), " AND i.%s = '%s'", col(i, ROLE_KIND),
+			 q->kind == LIST_STANDARD_INVOICES ? "standard" : "summary");
+		append(sql, size, len, part);
+	}
+	if (q->from) {
+		snprintf(part, sizeof(part), " AND i.%s >= ?1", col(i, ROLE_ISSUED));
+		append(sql, size, len, part);
+	}
+	if (q->to) {
+		snprintf(part, sizeof(part), " AND i.%s <= ?2", col(i, ROLE_ISSUED));
+		append(sql, size, len, part);
+	}
+}
+
+/* ") AS r ON r.account = X.account WHERE a.status <> 'closed'": the people joined, open accounts only. */
+static void list_join(const char *x, char *sql, size_t size, size_t *len)
+{
+	struct list_tables t = list_tables();
+	const char *acct = t.a->fields[t.a->key[0]].name;
+	char part[256];
+
+	snprintf(part, sizeof(part), ") AS r ON r.%s = %s.%s WHERE a.%s <> 'closed'", acct, x,
+		 strcmp(x, "i") == 0 ? col(t.i, ROLE_ACCOUNT) : acct, col(t.a, ROLE_STATUS));
+	append(sql, size, len, part);
 }
 
 static int list_bind(sqlite3_stmt *st, const struct list_query *q)
@@ -2084,38 +2170,60 @@ enum store_status store_each_list_row(struct store *s, const struct list_query *
 	bool per_invoice = list_per_invoice(q->kind);
 
 	/* the roles say what else the email is at the account, whatever made it qualify */
-	append(sql, sizeof(sql), &len,
-	       per_invoice ? "SELECT i.invoice_number, i.kind, i.issued_on, i.due_on, i.currency, "
-			     "i.total, "
-			   : "SELECT NULL, NULL, NULL, NULL, NULL, 0, ");
-	append(sql, sizeof(sql), &len,
-	       "a.account_id, a.name, r.email, r.email_norm, r.name, "
-	       "(r.src = 0 OR EXISTS (SELECT 1 FROM contacts AS c2 WHERE c2.account_id = "
-	       "a.account_id AND c2.email = r.email_norm)) "
-	       "+ 2 * (lower(a.email) = r.email_norm) "
-	       "+ 4 * (r.src = 2 OR EXISTS (SELECT 1 FROM logins AS l2 WHERE l2.email = "
-	       "r.email_norm AND l2.account_id = a.account_id)) ");
-	if (per_invoice) {
-		append(sql, sizeof(sql), &len,
-		       "FROM invoices AS i JOIN accounts AS a ON a.account_id = i.account_id "
-		       "JOIN (");
-		append(sql, sizeof(sql), &len, list_people(q->kind));
-		append(sql, sizeof(sql), &len,
-		       ") AS r ON r.account_id = i.account_id WHERE a.status <> 'closed'");
-		list_invoice_terms(q, sql, sizeof(sql), &len);
-		if (q->account)
-			append(sql, sizeof(sql), &len, " AND i.account_id = ?3");
-		append(sql, sizeof(sql), &len,
-		       " ORDER BY i.invoice_number, r.email_norm, r.email COLLATE BINARY, r.src");
-	} else {
-		append(sql, sizeof(sql), &len, "FROM accounts AS a JOIN (");
-		append(sql, sizeof(sql), &len, list_people(q->kind));
-		append(sql, sizeof(sql), &len,
-		       ") AS r ON r.account_id = a.account_id WHERE a.status <> 'closed'");
-		if (q->account)
-			append(sql, sizeof(sql), &len, " AND a.account_id = ?3");
-		append(sql, sizeof(sql), &len,
-		       " ORDER BY a.account_id, r.email_norm, r.email COLLATE BINARY, r.src");
+	{
+		struct list_tables t = list_tables();
+		const char *acct = t.a->fields[t.a->key[0]].name;
+		char part[1024];
+		if (per_invoice)
+			snprintf(part, sizeof(part), "SELECT i.%s, i.%s, i.%s, i.%s, i.%s, i.%s, ",
+				 t.i->fields[t.i->key[0]].name, col(t.i, ROLE_KIND),
+				 col(t.i, ROLE_ISSUED), col(t.i, ROLE_DUE), col(t.i, ROLE_CURRENCY),
+				 col(t.i, ROLE_TOTAL));
+		else
+			snprintf(part, sizeof(part), "SELECT NULL, NULL, NULL, NULL, NULL, 0, ");
+		append(sql, sizeof(sql), &len, part);
+		snprintf(part, sizeof(part),
+			 "a.%s, a.%s, r.email, r.email_norm, r.name, "
+			 "(r.src = 0 OR EXISTS (SELECT 1 FROM %s AS c2 WHERE c2.%s = "
+			 "a.%s AND c2.%s = r.email_norm)) "
+			 "+ 2 * (lower(a.%s) = r.email_norm) "
+			 "+ 4 * (r.src = 2 OR EXISTS (SELECT 1 FROM %s AS l2 WHERE l2.%s = "
+			 "r.email_norm AND l2.%s = a.%s)) ",
+			 acct, col(t.a, ROLE_NAME), t.c->plural, col(t.c, ROLE_ACCOUNT), acct,
+			 col(t.c, ROLE_EMAIL), col(t.a, ROLE_EMAIL), t.l->plural,
+			 col(t.l, ROLE_EMAIL), col(t.l, ROLE_ACCOUNT), acct);
+		append(sql, sizeof(sql), &len, part);
+		if (per_invoice) {
+			snprintf(part, sizeof(part),
+				 "FROM %s AS i JOIN %s AS a ON a.%s = i.%s JOIN (", t.i->plural,
+				 t.a->plural, acct, col(t.i, ROLE_ACCOUNT));
+			append(sql, sizeof(sql), &len, part);
+			list_people(q->kind, sql, sizeof(sql), &len);
+			list_join("i", sql, sizeof(sql), &len);
+			list_invoice_terms(q, sql, sizeof(sql), &len);
+			if (q->account) {
+				snprintf(part, sizeof(part), " AND i.%s = ?3",
+					 col(t.i, ROLE_ACCOUNT));
+				append(sql, sizeof(sql), &len, part);
+			}
+			snprintf(part, sizeof(part),
+				 " ORDER BY i.%s, r.email_norm, r.email COLLATE BINARY, r.src",
+				 t.i->fields[t.i->key[0]].name);
+			append(sql, sizeof(sql), &len, part);
+		} else {
+			snprintf(part, sizeof(part), "FROM %s AS a JOIN (", t.a->plural);
+			append(sql, sizeof(sql), &len, part);
+			list_people(q->kind, sql, sizeof(sql), &len);
+			list_join("a", sql, sizeof(sql), &len);
+			if (q->account) {
+				snprintf(part, sizeof(part), " AND a.%s = ?3", acct);
+				append(sql, sizeof(sql), &len, part);
+			}
+			snprintf(part, sizeof(part),
+				 " ORDER BY a.%s, r.email_norm, r.email COLLATE BINARY, r.src",
+				 acct);
+			append(sql, sizeof(sql), &len, part);
+		}
 	}
 	/* a sort that does not fit the page cache spills to a file, not to memory */
 	sqlite3_exec(s->db, "PRAGMA temp_store = FILE", NULL, NULL, NULL);
@@ -2156,18 +2264,23 @@ enum store_status store_list_recipients(struct store *s, const struct list_query
 	size_t len = 0;
 	sqlite3_stmt *st = NULL;
 	int rc;
+	struct list_tables t = list_tables();
+	const char *acct = t.a->fields[t.a->key[0]].name;
+	char part[256];
 
-	append(sql, sizeof(sql), &len,
-	       "SELECT count(DISTINCT r.email_norm) FROM accounts AS a JOIN (");
-	append(sql, sizeof(sql), &len, list_people(q->kind));
-	append(sql, sizeof(sql), &len,
-	       ") AS r ON r.account_id = a.account_id WHERE a.status <> 'closed'");
-	if (q->account)
-		append(sql, sizeof(sql), &len, " AND a.account_id = ?3");
+	snprintf(part, sizeof(part), "SELECT count(DISTINCT r.email_norm) FROM %s AS a JOIN (",
+		 t.a->plural);
+	append(sql, sizeof(sql), &len, part);
+	list_people(q->kind, sql, sizeof(sql), &len);
+	list_join("a", sql, sizeof(sql), &len);
+	if (q->account) {
+		snprintf(part, sizeof(part), " AND a.%s = ?3", acct);
+		append(sql, sizeof(sql), &len, part);
+	}
 	if (list_per_invoice(q->kind)) {
-		append(sql, sizeof(sql), &len,
-		       " AND EXISTS (SELECT 1 FROM invoices AS i WHERE i.account_id = "
-		       "a.account_id");
+		snprintf(part, sizeof(part), " AND EXISTS (SELECT 1 FROM %s AS i WHERE i.%s = a.%s",
+			 t.i->plural, col(t.i, ROLE_ACCOUNT), acct);
+		append(sql, sizeof(sql), &len, part);
 		list_invoice_terms(q, sql, sizeof(sql), &len);
 		append(sql, sizeof(sql), &len, ")");
 	}

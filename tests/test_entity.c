@@ -257,7 +257,12 @@ static void test_the_roles_derived_from_the_tables_name_fields_of_their_type(voi
 		[ROLE_HASH] = FT_HASH,	     [ROLE_ISSUED] = FT_DATE,
 		[ROLE_DUE] = FT_DATE,	     [ROLE_CURRENCY] = FT_CURRENCY,
 		[ROLE_TOTAL] = FT_AMOUNT,    [ROLE_CREATED] = FT_TIME,
-		[ROLE_UPDATED] = FT_TIME,
+		[ROLE_UPDATED] = FT_TIME,    [ROLE_NAME] = FT_TEXT,
+		[ROLE_PERSON] = FT_TEXT,     [ROLE_FIRST_NAME] = FT_TEXT,
+		[ROLE_LAST_NAME] = FT_TEXT,  [ROLE_STATUS] = FT_ENUM,
+		[ROLE_KIND] = FT_ENUM,	     [ROLE_TOKENS] = FT_TOKENS,
+		[ROLE_ALERT] = FT_BOOL,	     [ROLE_STANDARD] = FT_BOOL,
+		[ROLE_SUMMARY] = FT_BOOL,    [ROLE_NOTICES] = FT_BOOL,
 	};
 	const struct entity *l = entity_get(ENTITY_LOGINS), *i = entity_get(ENTITY_INVOICES);
 	int access = 0;
