@@ -2160,6 +2160,22 @@ static int list_bind(sqlite3_stmt *st, const struct list_query *q)
 	return rc;
 }
 
+/* "FROM accounts AS a JOIN (people) AS r ON ... WHERE ...": Q's people of the open accounts (Q's account only, if set). */
+static void list_accounts_from(const struct list_query *q, char *sql, size_t size, size_t *len)
+{
+	const struct entity *a = list_tables().a;
+	char part[160];
+
+	snprintf(part, sizeof(part), "FROM %s AS a JOIN (", a->plural);
+	append(sql, size, len, part);
+	list_people(q->kind, sql, size, len);
+	list_join("a", sql, size, len);
+	if (q->account) {
+		snprintf(part, sizeof(part), " AND a.%s = ?3", a->fields[a->key[0]].name);
+		append(sql, size, len, part);
+	}
+}
+
 enum store_status store_each_list_row(struct store *s, const struct list_query *q,
 				      int (*fn)(void *ctx, const struct list_row *row), void *ctx)
 {
@@ -2211,14 +2227,7 @@ enum store_status store_each_list_row(struct store *s, const struct list_query *
 				 t.i->fields[t.i->key[0]].name);
 			append(sql, sizeof(sql), &len, part);
 		} else {
-			snprintf(part, sizeof(part), "FROM %s AS a JOIN (", t.a->plural);
-			append(sql, sizeof(sql), &len, part);
-			list_people(q->kind, sql, sizeof(sql), &len);
-			list_join("a", sql, sizeof(sql), &len);
-			if (q->account) {
-				snprintf(part, sizeof(part), " AND a.%s = ?3", acct);
-				append(sql, sizeof(sql), &len, part);
-			}
+			list_accounts_from(q, sql, sizeof(sql), &len);
 			snprintf(part, sizeof(part),
 				 " ORDER BY a.%s, r.email_norm, r.email COLLATE BINARY, r.src",
 				 acct);
@@ -2268,15 +2277,8 @@ enum store_status store_list_recipients(struct store *s, const struct list_query
 	const char *acct = t.a->fields[t.a->key[0]].name;
 	char part[256];
 
-	snprintf(part, sizeof(part), "SELECT count(DISTINCT r.email_norm) FROM %s AS a JOIN (",
-		 t.a->plural);
-	append(sql, sizeof(sql), &len, part);
-	list_people(q->kind, sql, sizeof(sql), &len);
-	list_join("a", sql, sizeof(sql), &len);
-	if (q->account) {
-		snprintf(part, sizeof(part), " AND a.%s = ?3", acct);
-		append(sql, sizeof(sql), &len, part);
-	}
+	append(sql, sizeof(sql), &len, "SELECT count(DISTINCT r.email_norm) ");
+	list_accounts_from(q, sql, sizeof(sql), &len);
 	if (list_per_invoice(q->kind)) {
 		snprintf(part, sizeof(part), " AND EXISTS (SELECT 1 FROM %s AS i WHERE i.%s = a.%s",
 			 t.i->plural, col(t.i, ROLE_ACCOUNT), acct);
