@@ -384,6 +384,17 @@ static void print_verbose(struct app *app, const struct input_list *inputs,
 		 size_value(res->key_peak), size_unit(res->key_peak));
 }
 
+/* A stop signal is why nothing was written, whatever failed after it (a
+ * read that the signal interrupted, say): RES says so. */
+static void note_stop(struct import_result *res)
+{
+	if (stop_signal() && res->error.kind != ERROR_STOPPED &&
+	    res->outcome != OUTCOME_COMMITTED) {
+		error_clear(&res->error);
+		error_stopped(&res->error, stop_signal());
+	}
+}
+
 /*
  * The run itself: import INPUTS into STORE (NULL for validate) with OPTS,
  * progress and diagnostics on the terminal, then publish a new database
@@ -418,6 +429,7 @@ static void run_import(struct app *app, struct store *store, struct input_list *
 		res->outcome = OUTCOME_ROLLED_BACK;
 	}
 	store_close(store);
+	note_stop(res);
 	if (app->progress && prog.shown)
 		fputs("\r\033[K", stderr);
 	if (res->stopped_max_errors)
@@ -438,12 +450,7 @@ static int import_status(struct import_result *res, bool validate)
 {
 	int status;
 
-	if (stop_signal() && res->error.kind != ERROR_STOPPED &&
-	    res->outcome != OUTCOME_COMMITTED) {
-		/* the signal is why nothing was written, whatever failed after it */
-		error_clear(&res->error);
-		error_stopped(&res->error, stop_signal());
-	}
+	note_stop(res);
 	status = error_is_set(&res->error) ? app_exit_status(&res->error)
 		 : res->some_rejected	   ? EXIT_REJECTED
 					   : EXIT_DONE;

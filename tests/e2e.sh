@@ -17,6 +17,16 @@ fresh() {
 	DB=$WORK/$1.db
 	rm -f "$DB" "$DB-wal" "$DB-shm"
 }
+# wait_until CMD...: run CMD every 50 ms until it succeeds, for at most 10 s (a fixed
+# sleep is too short when make check runs four test scripts at a time)
+wait_until() {
+	local i
+	for i in $(seq 1 200); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}
 # sha256_of FILE: FILE's SHA-256 in hex
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
@@ -224,9 +234,10 @@ if [ "$st" = 74 ] && grep -q "disk\|full\|large\|I/O" "$WORK/err"; then check_sa
 [ $all = 1 ] && ok
 
 begin "a second concurrent import waits, then exits 75 and changes nothing"
-( sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batches(kind, started_at, command) VALUES ('lock','x','x'); SELECT 1; " ".shell sleep 3" "ROLLBACK;" >/dev/null 2>&1 ) &
+rm -f "$WORK/locked"
+( sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batches(kind, started_at, command) VALUES ('lock','x','x'); SELECT 1; " ".shell touch '$WORK/locked'; sleep 3" "ROLLBACK;" >/dev/null 2>&1 ) &
 lockpid=$!
-sleep 0.5
+wait_until test -e "$WORK/locked"
 ACCTBATCH_BUSY_TIMEOUT_MS=500 run 75 ab --db "$DB" import "$WORK/c1.csv"
 status75=$status
 wait $lockpid
@@ -512,7 +523,8 @@ fresh sig
 awk 'BEGIN { print "account_id,name,email,country"; for (i = 0; i < 400000; i++) printf "G-%d,Name %d,g%d@x.example,DE\n", i, i, i }' >"$WORK/sig.csv"
 "$ACCTBATCH" --no-progress --db "$DB" import --rejects "$WORK/sig-rej.csv" --report "$WORK/sig.json" "$WORK/sig.csv" >"$WORK/out" 2>"$WORK/err" &
 pid=$!
-sleep 0.7
+# the signal once the run is under way: its new database exists (it holds signals by then)
+wait_until sh -c "ls -a '$WORK' | grep -q '^\.sig\.db\.new-'"
 kill -TERM $pid
 wait $pid
 st=$?
@@ -1276,8 +1288,9 @@ ab --db "$DB" --quiet import "$WORK/ga.csv" "$WORK/gc.csv"
 run 0 ab --db "$DB" lists -o "$WORK/g.zip" important-notices && unpack "$WORK/g.zip" "$WORK/g" &&
 	[ "$(tail -n 1 "$WORK/g/important-notices.csv")" = "G-1,\"'=HYPERLINK(\"\"http://x\"\")\",Holder@Guard.example,\"'@boss\",contact;holder" ] &&
 	{
-		(sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batches(kind, started_at, command) VALUES ('lock','x','x'); SELECT 1; " ".shell sleep 2" "ROLLBACK;" >/dev/null 2>&1) &
-		sleep 0.5
+		rm -f "$WORK/locked"
+		(sqlite3 "$DB" "BEGIN IMMEDIATE; INSERT INTO batches(kind, started_at, command) VALUES ('lock','x','x'); SELECT 1; " ".shell touch '$WORK/locked'; sleep 2" "ROLLBACK;" >/dev/null 2>&1) &
+		wait_until test -e "$WORK/locked"
 		ACCTBATCH_BUSY_TIMEOUT_MS=200 run 75 ab --db "$DB" lists -o "$WORK/locked.zip" important-notices
 		rc=$?
 		wait
