@@ -233,6 +233,27 @@ const struct entity *entity_by_name(const char *name)
 	return NULL;
 }
 
+const struct entity *entity_referenced(void)
+{
+	for (int i = 0; i < ENTITY_COUNT; i++)
+		if (entity_get(i)->flags & E_REFERENCED)
+			return entity_get(i);
+	return NULL;
+}
+
+const struct entity *entity_with_role(enum field_role role)
+{
+	for (int i = 0; i < ENTITY_COUNT; i++)
+		if (entity_get(i)->role[role] >= 0)
+			return entity_get(i);
+	return NULL;
+}
+
+const char *entity_role_name(const struct entity *e, enum field_role role)
+{
+	return e->fields[e->role[role]].name;
+}
+
 int entity_item_field(const struct entity *e, const char *name)
 {
 	for (size_t i = 0; i < e->nfields; i++)

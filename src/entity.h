@@ -124,6 +124,15 @@ const struct entity *entity_get(enum entity_id id);
 /* entity_by_name: the entity whose plural or singular is NAME, or NULL. */
 const struct entity *entity_by_name(const char *name);
 
+/* entity_referenced: the entity the others name by their account field (E_REFERENCED). */
+const struct entity *entity_referenced(void);
+
+/* entity_with_role: the first entity with a field of ROLE, NULL if none. */
+const struct entity *entity_with_role(enum field_role role);
+
+/* entity_role_name: the name of E's field of ROLE (which E must have). */
+const char *entity_role_name(const struct entity *e, enum field_role role);
+
 /*
  * entity_item_field: the index of E's FT_TOKENS field whose XML element of
  * one token (field.values[0]) is NAME, or -1.

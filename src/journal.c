@@ -29,8 +29,6 @@ struct journal {
 	int pending;			   /* entries in buf */
 	int run;			   /* of them, the last ones of one kind */
 	bool ready;			   /* a chunk is complete: full, or another kind follows */
-	size_t *ends;			   /* where each entry in buf ends */
-	size_t ends_cap;		   /* entries allocated in ends */
 	bool oom;			   /* the hook ran out of memory */
 	long counts[ENTITY_COUNT][3];	   /* changes of this batch */
 	int64_t first_chunk, last_chunk;   /* chunk ids written in this batch */
@@ -55,6 +53,7 @@ struct entry {
 	int entity;	     /* entity id */
 	int op;		     /* 0 insert, 1 update, 2 delete */
 	size_t off, len;     /* its key text in keytext (none for a compact insert) */
+	size_t end;	     /* where its text in buf ends */
 	int64_t inserted_by; /* the row's inserted_by before the change, 0 if none */
 };
 
@@ -390,17 +389,9 @@ static void record(struct journal *j, const struct table_info *t, int op, bool c
 			put_image(j, t, sqlite3_preupdate_new);
 		put(j, "]", 1);
 	}
-	if ((size_t)j->pending == j->ends_cap) {
-		size_t ncap = j->ends_cap ? j->ends_cap * 2 : 512;
-		size_t *ne = realloc(j->ends, ncap * sizeof(*ne));
-		if (!ne) {
-			j->oom = true;
-			return;
-		}
-		j->ends = ne;
-		j->ends_cap = ncap;
-	}
-	j->ends[j->pending] = j->len;
+	if (j->oom)
+		return;
+	j->entries[j->pending].end = j->len;
 	if (j->pending && j->entries[j->pending].kind == j->entries[j->pending - 1].kind &&
 	    j->run < CHUNK_CHANGES) {
 		j->run++;
@@ -733,7 +724,7 @@ static int write_keys(struct journal *j, int from, int n)
 /* Write entries FROM..FROM+N-1 of the buffer, all of one kind, as one journal_chunks row. */
 static int write_chunk(struct journal *j, int from, int n)
 {
-	size_t start = from ? j->ends[from - 1] : 0, end = j->ends[from + n - 1];
+	size_t start = from ? j->entries[from - 1].end : 0, end = j->entries[from + n - 1].end;
 	char saved = j->buf[end]; /* reserve() keeps one spare byte past len */
 	int kind = j->entries[from].kind, rc;
 
@@ -800,16 +791,15 @@ int journal_flush(struct journal *j, bool all)
 	if (done == 0)
 		return SQLITE_OK;
 	if (done < j->pending) {
-		size_t cut = j->ends[done - 1], kcut = j->entries[done].off;
+		size_t cut = j->entries[done - 1].end, kcut = j->entries[done].off;
 		memmove(j->buf, j->buf + cut, j->len - cut);
 		j->len -= cut;
-		for (int i = done; i < j->pending; i++)
-			j->ends[i - done] = j->ends[i] - cut;
 		memmove(j->keytext, j->keytext + kcut, j->keytext_len - kcut);
 		j->keytext_len -= kcut;
 		for (int i = done; i < j->pending; i++) {
 			j->entries[i - done] = j->entries[i];
 			j->entries[i - done].off -= kcut;
+			j->entries[i - done].end -= cut;
 		}
 	} else {
 		j->len = 0;
@@ -870,6 +860,5 @@ void journal_free(struct journal *j)
 	free(j->keytext);
 	free_tables(j);
 	free(j->buf);
-	free(j->ends);
 	free(j);
 }

@@ -106,32 +106,20 @@ static const char *account_columns[ACCOUNT_COLUMNS];
 static char account_name_column[64];
 static pthread_once_t columns_once = PTHREAD_ONCE_INIT;
 
-static const char *field_of(const struct entity *e, enum field_role role)
-{
-	return e->fields[e->role[role]].name;
-}
-
 static void make_columns(void)
 {
-	const struct entity *a = NULL, *i = NULL;
+	const struct entity *a = entity_referenced(), *i = entity_with_role(ROLE_KIND);
 
-	for (int id = 0; id < ENTITY_COUNT; id++) {
-		const struct entity *e = entity_get(id);
-		if (e->flags & E_REFERENCED)
-			a = e;
-		if (e->role[ROLE_KIND] >= 0)
-			i = e;
-	}
 	snprintf(account_name_column, sizeof(account_name_column), "%s_%s", a->singular,
-		 field_of(a, ROLE_NAME));
+		 entity_role_name(a, ROLE_NAME));
 	invoice_columns[0] = i->fields[i->key[0]].name;
-	invoice_columns[1] = field_of(i, ROLE_ACCOUNT);
+	invoice_columns[1] = entity_role_name(i, ROLE_ACCOUNT);
 	invoice_columns[2] = account_name_column;
-	invoice_columns[3] = field_of(i, ROLE_KIND);
-	invoice_columns[4] = field_of(i, ROLE_ISSUED);
-	invoice_columns[5] = field_of(i, ROLE_DUE);
-	invoice_columns[6] = field_of(i, ROLE_CURRENCY);
-	invoice_columns[7] = field_of(i, ROLE_TOTAL);
+	invoice_columns[3] = entity_role_name(i, ROLE_KIND);
+	invoice_columns[4] = entity_role_name(i, ROLE_ISSUED);
+	invoice_columns[5] = entity_role_name(i, ROLE_DUE);
+	invoice_columns[6] = entity_role_name(i, ROLE_CURRENCY);
+	invoice_columns[7] = entity_role_name(i, ROLE_TOTAL);
 	account_columns[0] = a->fields[a->key[0]].name;
 	account_columns[1] = account_name_column;
 	/* the list's own */

@@ -1090,23 +1090,12 @@ int store_is_empty(struct store *s, const struct entity *e)
 	return empty >= 0 ? empty : status_of(s, rc, "cannot look at a table");
 }
 
-/* The entity the others name by their account field (E_REFERENCED). */
-static const struct entity *referenced_entity(void)
-{
-	const struct entity *r = NULL;
-
-	for (int id = 0; id < ENTITY_COUNT; id++)
-		if (entity_get(id)->flags & E_REFERENCED)
-			r = entity_get(id);
-	return r;
-}
-
 int store_account_exists(struct store *s, const char *id)
 {
 	int rc, found;
 
 	if (!s->account_exists) {
-		const struct entity *a = referenced_entity();
+		const struct entity *a = entity_referenced();
 		char sql[160];
 		snprintf(sql, sizeof(sql), "SELECT 1 FROM %s WHERE %s = ?1", a->plural,
 			 a->fields[a->key[0]].name);
@@ -1648,9 +1637,7 @@ enum store_status store_each_dependent(struct store *s,
 
 	/* the accounts the revert removed are the ones the batch inserted (the
 	 * entity the others name: E_REFERENCED) */
-	for (int id = 0; id < ENTITY_COUNT; id++)
-		if (entity_get(id)->flags & E_REFERENCED)
-			inserted_keys(entity_get(id), false, acct, sizeof(acct));
+	inserted_keys(entity_referenced(), false, acct, sizeof(acct));
 	n += (size_t)snprintf(sql + n, sizeof(sql) - n, "SELECT entity, key, batch FROM (");
 	for (int id = 0, m = 0; id < ENTITY_COUNT && n < sizeof(sql); id++) {
 		const struct entity *e = entity_get(id);
@@ -2004,21 +1991,6 @@ int row_set(struct row *r, int i, const char *s, size_t len)
  * value is bound: ?1 from, ?2 to, ?3 account, ?4 status, ?5 subscription.
  */
 
-/* The entity that has a field of ROLE (the first, in entity order). */
-static const struct entity *entity_with(enum field_role role)
-{
-	for (int id = 0; id < ENTITY_COUNT; id++)
-		if (entity_get(id)->role[role] >= 0)
-			return entity_get(id);
-	return NULL;
-}
-
-/* The name of E's field of ROLE. */
-static const char *col(const struct entity *e, enum field_role role)
-{
-	return e->fields[e->role[role]].name;
-}
-
 /*
  * The mailing lists' tables, from the entity table: the accounts (the
  * referenced entity), the people who get the invoice alert (logins), who
@@ -2030,8 +2002,8 @@ struct list_tables {
 
 static struct list_tables list_tables(void)
 {
-	struct list_tables t = {referenced_entity(), entity_with(ROLE_ALERT),
-				entity_with(ROLE_STANDARD), entity_with(ROLE_KIND)};
+	struct list_tables t = {entity_referenced(), entity_with_role(ROLE_ALERT),
+				entity_with_role(ROLE_STANDARD), entity_with_role(ROLE_KIND)};
 	return t;
 }
 
@@ -2039,12 +2011,12 @@ static struct list_tables list_tables(void)
 static void person_sql(const struct entity *e, char *buf, size_t size)
 {
 	if (e->role[ROLE_PERSON] >= 0 && (e->fields[e->role[ROLE_PERSON]].flags & F_REQUIRED))
-		snprintf(buf, size, "%s", col(e, ROLE_PERSON));
+		snprintf(buf, size, "%s", entity_role_name(e, ROLE_PERSON));
 	else if (e->role[ROLE_PERSON] >= 0)
-		snprintf(buf, size, "coalesce(%s, '')", col(e, ROLE_PERSON));
+		snprintf(buf, size, "coalesce(%s, '')", entity_role_name(e, ROLE_PERSON));
 	else
-		snprintf(buf, size, "%s || ' ' || %s", col(e, ROLE_FIRST_NAME),
-			 col(e, ROLE_LAST_NAME));
+		snprintf(buf, size, "%s || ' ' || %s", entity_role_name(e, ROLE_FIRST_NAME),
+			 entity_role_name(e, ROLE_LAST_NAME));
 }
 
 /*
@@ -2059,9 +2031,10 @@ static void people_sql(const struct entity *e, int src, const char *where, bool 
 
 	person_sql(e, name, sizeof(name));
 	snprintf(part, sizeof(part), "SELECT %s, %s, lower(%s)%s, %s%s, %d%s FROM %s%s%s",
-		 col(e, ROLE_ACCOUNT), col(e, ROLE_EMAIL), col(e, ROLE_EMAIL),
-		 aliases ? " AS email_norm" : "", name, aliases ? " AS name" : "", src,
-		 aliases ? " AS src" : "", e->plural, where ? " WHERE " : "", where ? where : "");
+		 entity_role_name(e, ROLE_ACCOUNT), entity_role_name(e, ROLE_EMAIL),
+		 entity_role_name(e, ROLE_EMAIL), aliases ? " AS email_norm" : "", name,
+		 aliases ? " AS name" : "", src, aliases ? " AS src" : "", e->plural,
+		 where ? " WHERE " : "", where ? where : "");
 	append(sql, size, len, part);
 }
 
@@ -2073,16 +2046,16 @@ static void list_people(enum list_kind k, char *sql, size_t size, size_t *len)
 
 	switch (k) {
 	case LIST_INVOICE_CREATED:
-		snprintf(where, sizeof(where), "%s = 1", col(t.l, ROLE_ALERT));
+		snprintf(where, sizeof(where), "%s = 1", entity_role_name(t.l, ROLE_ALERT));
 		people_sql(t.l, 2, where, true, sql, size, len);
 		return;
 	case LIST_STANDARD_INVOICES:
 	case LIST_SUMMARY_INVOICES:
 	case LIST_IMPORTANT_NOTICES:
 		snprintf(where, sizeof(where), "%s = 1",
-			 col(t.c, k == LIST_STANDARD_INVOICES  ? ROLE_STANDARD
-				  : k == LIST_SUMMARY_INVOICES ? ROLE_SUMMARY
-							       : ROLE_NOTICES));
+			 entity_role_name(t.c, k == LIST_STANDARD_INVOICES  ? ROLE_STANDARD
+					       : k == LIST_SUMMARY_INVOICES ? ROLE_SUMMARY
+									    : ROLE_NOTICES));
 		people_sql(t.c, 0, where, true, sql, size, len);
 		if (k == LIST_IMPORTANT_NOTICES) { /* and every account holder */
 			append(sql, size, len, " UNION ALL ");
@@ -2092,7 +2065,7 @@ static void list_people(enum list_kind k, char *sql, size_t size, size_t *len)
 	default:
 		snprintf(where, sizeof(where),
 			 "instr(' ' || coalesce(%s, '') || ' ', ' ' || ?5 || ' ') > 0",
-			 col(t.a, ROLE_TOKENS));
+			 entity_role_name(t.a, ROLE_TOKENS));
 		people_sql(t.a, 1, where, true, sql, size, len);
 	}
 }
@@ -2108,23 +2081,23 @@ static void list_invoice_terms(const struct list_query *q, char *sql, size_t siz
 	const struct entity *i = list_tables().i;
 	char part[160];
 
-	snprintf(part, sizeof(part), " AND i.%s <> 'void'", col(i, ROLE_STATUS));
+	snprintf(part, sizeof(part), " AND i.%s <> 'void'", entity_role_name(i, ROLE_STATUS));
 	append(sql, size, len, part);
 	if (q->status) {
-		snprintf(part, sizeof(part), " AND i.%s = ?4", col(i, ROLE_STATUS));
+		snprintf(part, sizeof(part), " AND i.%s = ?4", entity_role_name(i, ROLE_STATUS));
 		append(sql, size, len, part);
 	}
 	if (q->kind == LIST_STANDARD_INVOICES || q->kind == LIST_SUMMARY_INVOICES) {
-		snprintf(part, sizeof(part), " AND i.%s = '%s'", col(i, ROLE_KIND),
+		snprintf(part, sizeof(part), " AND i.%s = '%s'", entity_role_name(i, ROLE_KIND),
 			 q->kind == LIST_STANDARD_INVOICES ? "standard" : "summary");
 		append(sql, size, len, part);
 	}
 	if (q->from) {
-		snprintf(part, sizeof(part), " AND i.%s >= ?1", col(i, ROLE_ISSUED));
+		snprintf(part, sizeof(part), " AND i.%s >= ?1", entity_role_name(i, ROLE_ISSUED));
 		append(sql, size, len, part);
 	}
 	if (q->to) {
-		snprintf(part, sizeof(part), " AND i.%s <= ?2", col(i, ROLE_ISSUED));
+		snprintf(part, sizeof(part), " AND i.%s <= ?2", entity_role_name(i, ROLE_ISSUED));
 		append(sql, size, len, part);
 	}
 }
@@ -2137,7 +2110,8 @@ static void list_join(const char *x, char *sql, size_t size, size_t *len)
 	char part[256];
 
 	snprintf(part, sizeof(part), ") AS r ON r.%s = %s.%s WHERE a.%s <> 'closed'", acct, x,
-		 strcmp(x, "i") == 0 ? col(t.i, ROLE_ACCOUNT) : acct, col(t.a, ROLE_STATUS));
+		 strcmp(x, "i") == 0 ? entity_role_name(t.i, ROLE_ACCOUNT) : acct,
+		 entity_role_name(t.a, ROLE_STATUS));
 	append(sql, size, len, part);
 }
 
@@ -2192,9 +2166,11 @@ enum store_status store_each_list_row(struct store *s, const struct list_query *
 		char part[1024];
 		if (per_invoice)
 			snprintf(part, sizeof(part), "SELECT i.%s, i.%s, i.%s, i.%s, i.%s, i.%s, ",
-				 t.i->fields[t.i->key[0]].name, col(t.i, ROLE_KIND),
-				 col(t.i, ROLE_ISSUED), col(t.i, ROLE_DUE), col(t.i, ROLE_CURRENCY),
-				 col(t.i, ROLE_TOTAL));
+				 t.i->fields[t.i->key[0]].name, entity_role_name(t.i, ROLE_KIND),
+				 entity_role_name(t.i, ROLE_ISSUED),
+				 entity_role_name(t.i, ROLE_DUE),
+				 entity_role_name(t.i, ROLE_CURRENCY),
+				 entity_role_name(t.i, ROLE_TOTAL));
 		else
 			snprintf(part, sizeof(part), "SELECT NULL, NULL, NULL, NULL, NULL, 0, ");
 		append(sql, sizeof(sql), &len, part);
@@ -2205,21 +2181,23 @@ enum store_status store_each_list_row(struct store *s, const struct list_query *
 			 "+ 2 * (lower(a.%s) = r.email_norm) "
 			 "+ 4 * (r.src = 2 OR EXISTS (SELECT 1 FROM %s AS l2 WHERE l2.%s = "
 			 "r.email_norm AND l2.%s = a.%s)) ",
-			 acct, col(t.a, ROLE_NAME), t.c->plural, col(t.c, ROLE_ACCOUNT), acct,
-			 col(t.c, ROLE_EMAIL), col(t.a, ROLE_EMAIL), t.l->plural,
-			 col(t.l, ROLE_EMAIL), col(t.l, ROLE_ACCOUNT), acct);
+			 acct, entity_role_name(t.a, ROLE_NAME), t.c->plural,
+			 entity_role_name(t.c, ROLE_ACCOUNT), acct,
+			 entity_role_name(t.c, ROLE_EMAIL), entity_role_name(t.a, ROLE_EMAIL),
+			 t.l->plural, entity_role_name(t.l, ROLE_EMAIL),
+			 entity_role_name(t.l, ROLE_ACCOUNT), acct);
 		append(sql, sizeof(sql), &len, part);
 		if (per_invoice) {
 			snprintf(part, sizeof(part),
 				 "FROM %s AS i JOIN %s AS a ON a.%s = i.%s JOIN (", t.i->plural,
-				 t.a->plural, acct, col(t.i, ROLE_ACCOUNT));
+				 t.a->plural, acct, entity_role_name(t.i, ROLE_ACCOUNT));
 			append(sql, sizeof(sql), &len, part);
 			list_people(q->kind, sql, sizeof(sql), &len);
 			list_join("i", sql, sizeof(sql), &len);
 			list_invoice_terms(q, sql, sizeof(sql), &len);
 			if (q->account) {
 				snprintf(part, sizeof(part), " AND i.%s = ?3",
-					 col(t.i, ROLE_ACCOUNT));
+					 entity_role_name(t.i, ROLE_ACCOUNT));
 				append(sql, sizeof(sql), &len, part);
 			}
 			snprintf(part, sizeof(part),
@@ -2281,7 +2259,7 @@ enum store_status store_list_recipients(struct store *s, const struct list_query
 	list_accounts_from(q, sql, sizeof(sql), &len);
 	if (list_per_invoice(q->kind)) {
 		snprintf(part, sizeof(part), " AND EXISTS (SELECT 1 FROM %s AS i WHERE i.%s = a.%s",
-			 t.i->plural, col(t.i, ROLE_ACCOUNT), acct);
+			 t.i->plural, entity_role_name(t.i, ROLE_ACCOUNT), acct);
 		append(sql, sizeof(sql), &len, part);
 		list_invoice_terms(q, sql, sizeof(sql), &len);
 		append(sql, sizeof(sql), &len, ")");
